@@ -1,0 +1,1 @@
+//! Synthetic CloudTrail corpora (placeholder, being written).

@@ -1,0 +1,3 @@
+//! trailhound: investigate AWS CloudTrail from the terminal.
+pub mod gen;
+pub mod query;
