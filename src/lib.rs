@@ -1,3 +1,16 @@
 //! trailhound: investigate AWS CloudTrail from the terminal.
+//!
+//! Data flows one way:
+//! - [`source`] finds files and reads records out of them (formats, damage, provenance);
+//! - [`ingest`] runs sources in parallel into the [`index`] writer (dedupe by eventID, commits);
+//! - [`index`] also answers every read: search, count, top values, lookup by id;
+//! - [`query`] is the query language's parser, [`event`] the CloudTrail domain without I/O;
+//! - [`cli`] prints what the index answers; [`gen`] writes synthetic archives for tests.
+pub mod cli;
+pub mod config;
+pub mod event;
 pub mod gen;
+pub mod index;
+pub mod ingest;
 pub mod query;
+pub mod source;

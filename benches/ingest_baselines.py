@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Ingest and query benchmark for trailhound against public baselines, measured in the same run.
+
+    cargo build --release
+    pip install duckdb            # the DuckDB baseline (skipped with a note when missing)
+    python3 benches/ingest_baselines.py --events 1000000 --runs 3
+
+Generates a deterministic corpus with `trailhound gen` (cached in --dir), then measures, interleaving
+the contenders run by run so that machine drift hits them alike:
+  zcat     decompressing every log file to /dev/null (one zcat over all files, via xargs)
+  duckdb   DuckDB's persisted load: read_json over the files, Records unnested, into a .duckdb file
+  ingest   `trailhound ingest` into a fresh index
+then, on the warm index, whole-command latencies: process start (`--version`), a selective search
+(one principal), `--count` of a broad query, `top sourceIPAddress`, and `show`. Figures are medians,
+with ratios against the baselines of the same run. Peak RSS comes from GNU time (%M).
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = os.path.join(ROOT, "target", "release", "trailhound")
+
+
+def timed(command, shell=False):
+    """Runs `command`; returns (wall seconds, peak RSS in MB, stdout)."""
+    wrapped = ["/usr/bin/time", "-f", "%M"] + (["sh", "-c", command] if shell else command)
+    start = time.perf_counter()
+    result = subprocess.run(wrapped, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - start
+    if result.returncode not in (0, 3):
+        sys.exit(f"command failed ({result.returncode}): {command}\n{result.stderr[-2000:]}")
+    peak_kb = int(result.stderr.strip().splitlines()[-1])
+    return wall, peak_kb / 1024, result.stdout
+
+
+def du(path):
+    return int(subprocess.run(["du", "-sb", path], stdout=subprocess.PIPE, text=True).stdout.split()[0])
+
+
+def generate(args):
+    corpus = os.path.join(args.dir, "corpus")
+    marker = os.path.join(corpus, "generated.json")
+    wanted = {"events": args.events, "seed": args.seed}
+    if os.path.exists(marker) and json.load(open(marker)) == wanted:
+        return corpus
+    shutil.rmtree(corpus, ignore_errors=True)
+    print(f"generating {args.events} events into {corpus} ...", flush=True)
+    subprocess.run([BINARY, "gen", "--out", corpus, "--events", str(args.events), "--seed", str(args.seed)], check=True)
+    json.dump(wanted, open(marker, "w"))
+    return corpus
+
+
+def log_files(corpus):
+    files = []
+    for folder, _, names in os.walk(os.path.join(corpus, "AWSLogs")):
+        if "CloudTrail-Digest" in folder:
+            continue
+        files.extend(os.path.join(folder, n) for n in names if n.endswith(".json.gz"))
+    return sorted(files)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--query-runs", type=int, default=15)
+    parser.add_argument("--dir", default="/tmp/trailhound-bench")
+    args = parser.parse_args()
+    if not os.path.exists(BINARY):
+        sys.exit("build first: cargo build --release")
+    os.makedirs(args.dir, exist_ok=True)
+    corpus = generate(args)
+    files = log_files(corpus)
+    list_file = os.path.join(args.dir, "files.txt")
+    with open(list_file, "w") as out:
+        out.write("\0".join(files))
+    gz_bytes = sum(os.path.getsize(f) for f in files)
+    print(f"corpus: {len(files)} log files, {gz_bytes / 1e6:.0f} MB gzipped", flush=True)
+
+    try:
+        import duckdb  # noqa: F401
+        have_duckdb = True
+    except ImportError:
+        have_duckdb = False
+        print("note: duckdb is not installed (pip install duckdb); its baseline is skipped")
+
+    index = os.path.join(args.dir, "index")
+    duck_file = os.path.join(args.dir, "load.duckdb")
+    duck_script = (
+        "import duckdb,sys; con=duckdb.connect(sys.argv[1]); "
+        "con.execute(\"SET preserve_insertion_order=false\"); "
+        "con.execute(\"CREATE TABLE events AS SELECT unnest(Records) AS record FROM read_json(?, columns={'Records': 'JSON[]'}, maximum_object_size=268435456)\", [sys.argv[2:]]); "
+        "print(con.execute('SELECT count(*) FROM events').fetchone()[0])"
+    )
+    results = {"zcat": [], "duckdb": [], "ingest": []}
+    for run in range(args.runs):
+        results["zcat"].append(timed(f"xargs -0 zcat < {list_file} > /dev/null", shell=True))
+        if have_duckdb:
+            if os.path.exists(duck_file):
+                os.remove(duck_file)
+            results["duckdb"].append(timed([sys.executable, "-c", duck_script, duck_file] + files))
+        shutil.rmtree(index, ignore_errors=True)
+        results["ingest"].append(timed([BINARY, "--index", index, "--quiet", "ingest", os.path.join(corpus, "AWSLogs")]))
+        print(f"run {run + 1}: " + ", ".join(f"{k} {v[-1][0]:.1f}s" for k, v in results.items() if v), flush=True)
+
+    def median(name, column=0):
+        return statistics.median(r[column] for r in results[name])
+
+    ingest_s = median("ingest")
+    zcat_s = median("zcat")
+    print("\n| measure | median | ratio |\n|---|---|---|")
+    print(f"| zcat of all files | {zcat_s:.2f} s | ingest / zcat = {ingest_s / zcat_s:.2f} |")
+    if results["duckdb"]:
+        duck_s = median("duckdb")
+        print(f"| DuckDB persisted load | {duck_s:.2f} s (peak {median('duckdb', 1):.0f} MB) | DuckDB / ingest = {duck_s / ingest_s:.2f} |")
+    print(f"| trailhound ingest | {ingest_s:.2f} s (peak {median('ingest', 1):.0f} MB) | {args.events / ingest_s:,.0f} events/s |")
+    index_bytes = du(index)
+    print(f"| index size | {index_bytes / 1e6:.0f} MB | index / gzipped archive = {index_bytes / gz_bytes:.2f} |")
+
+    top_users = subprocess.run([BINARY, "--index", index, "top", "user", "--limit", "40"], stdout=subprocess.PIPE, text=True).stdout.splitlines()
+    principal = top_users[len(top_users) // 2].split(None, 1)[1]
+    some_id = json.loads(subprocess.run([BINARY, "--index", index, "search", "--limit", "1", "--format", "jsonl", "eventName:GetObject"],
+                                        stdout=subprocess.PIPE, text=True).stdout)["eventID"]
+    queries = {
+        "process start (--version)": [BINARY, "--version"],
+        f"selective search (user:\"{principal}\", 50 rows)": [BINARY, "--index", index, "search", f'user:"{principal}"'],
+        "broad --count (readOnly:true)": [BINARY, "--index", index, "search", "--count", "readOnly:true"],
+        "top sourceIPAddress": [BINARY, "--index", index, "top", "sourceIPAddress"],
+        "show EVENT_ID": [BINARY, "--index", index, "show", some_id],
+    }
+    print("\n| warm query (whole command) | median | min | max |\n|---|---|---|---|")
+    for name, command in queries.items():
+        walls = [timed(command)[0] * 1000 for _ in range(args.query_runs)]
+        print(f"| {name} | {statistics.median(walls):.1f} ms | {min(walls):.1f} ms | {max(walls):.1f} ms |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::exit;
+use crate::event::terminal_safe;
+use crate::index::{Coverage, TrailIndex};
+
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+fn time(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// The most frequent entries first, at most ten of them, then how many more there are.
+fn counts(map: &BTreeMap<String, u64>) -> String {
+    const SHOWN: usize = 10;
+    let mut entries: Vec<_> = map.iter().collect();
+    entries.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let mut text = entries
+        .iter()
+        .take(SHOWN)
+        .map(|(k, v)| format!("{} ({})", terminal_safe(k), group_digits(**v)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if entries.len() > SHOWN {
+        text += &format!(" and {} more", entries.len() - SHOWN);
+    }
+    text
+}
+
+/// The coverage summary as text: what is loaded, from where, over which accounts, regions and time.
+pub fn render(index: &TrailIndex, coverage: &Coverage) -> String {
+    let mut text = String::new();
+    let span = coverage.span();
+    text += &format!(
+        "index     {} ({})\nevents    {}\nspan      {} .. {}\n",
+        terminal_safe(&index.dir().display().to_string()),
+        human_bytes(index.size_on_disk()),
+        group_digits(coverage.total_events()),
+        time(span.map(|s| s.0)),
+        time(span.map(|s| s.1)),
+    );
+    for (name, source) in &coverage.sources {
+        text += &format!(
+            "\nsource    {}\n  events    {}\n  span      {} .. {}\n  accounts  {}\n  regions   {}\n  ingests   {} (last {}), digest files skipped {}\n",
+            terminal_safe(name),
+            group_digits(source.events),
+            time(source.first_event),
+            time(source.last_event),
+            counts(&source.accounts),
+            counts(&source.regions),
+            source.ingests,
+            time(source.last_ingest),
+            source.digest_files_skipped,
+        );
+    }
+    text
+}
+
+pub fn run(index_dir: &Path) -> anyhow::Result<i32> {
+    let index = TrailIndex::open(index_dir)?;
+    let coverage = index.coverage()?;
+    write!(io::stdout().lock(), "{}", render(&index, &coverage))?;
+    Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(super::group_digits(1_234_567), "1,234,567");
+        assert_eq!(super::group_digits(999), "999");
+        assert_eq!(super::human_bytes(1_500_000), "1.5 MB");
+    }
+}

@@ -1,0 +1,58 @@
+//! What the index holds, per source: kept in the tantivy commit payload so that it is always
+//! exactly as current as the committed documents, even after a crash.
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::event::EventSummary;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Coverage {
+    pub schema_version: u32,
+    pub sources: BTreeMap<String, SourceCoverage>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SourceCoverage {
+    pub events: u64,
+    pub accounts: BTreeMap<String, u64>,
+    pub regions: BTreeMap<String, u64>,
+    pub first_event: Option<DateTime<Utc>>,
+    pub last_event: Option<DateTime<Utc>>,
+    pub digest_files_skipped: u64,
+    pub ingests: u64,
+    pub last_ingest: Option<DateTime<Utc>>,
+}
+
+impl Coverage {
+    pub fn total_events(&self) -> u64 {
+        self.sources.values().map(|s| s.events).sum()
+    }
+
+    pub fn span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let first = self.sources.values().filter_map(|s| s.first_event).min()?;
+        let last = self.sources.values().filter_map(|s| s.last_event).max()?;
+        Some((first, last))
+    }
+
+    pub fn source_mut(&mut self, source: &str) -> &mut SourceCoverage {
+        self.sources.entry(source.to_owned()).or_default()
+    }
+}
+
+impl SourceCoverage {
+    pub fn record(&mut self, event: &EventSummary) {
+        self.events += 1;
+        if !event.account.is_empty() {
+            *self.accounts.entry(event.account.clone()).or_default() += 1;
+        }
+        if !event.region.is_empty() {
+            *self.regions.entry(event.region.clone()).or_default() += 1;
+        }
+        if let Some(time) = event.time {
+            self.first_event = Some(self.first_event.map_or(time, |t| t.min(time)));
+            self.last_event = Some(self.last_event.map_or(time, |t| t.max(time)));
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Turns one CloudTrail record into the tantivy document that indexes it.
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use tantivy::{DateTime as TantivyDateTime, TantivyDocument};
+
+use super::schema::{
+    derived, Fields, EVENT_ID_PATH, IDENTIFIER_PATHS, KEYWORD_MAX_CHARS, TIME_PATH,
+};
+use super::tokenizer::PATH_SEPARATOR;
+use crate::event::EventSummary;
+
+/// Where a record came from: the ingested source (an archive root, stdin, a LookupEvents pull)
+/// and the file inside it.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    pub source: Arc<str>,
+    pub file: Arc<str>,
+}
+
+/// A record ready for the writer: its document plus what the writer needs for dedupe and coverage.
+pub struct PreparedEvent {
+    pub id_hash: u128,
+    pub summary: EventSummary,
+    pub source: Arc<str>,
+    pub doc: TantivyDocument,
+}
+
+pub fn id_hash(event_id: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(event_id.as_bytes())
+}
+
+/// Builds the document for `record` (a JSON object), whose verbatim text is `raw` and whose id is `event_id`.
+pub fn prepare(
+    fields: &Fields,
+    raw: &str,
+    record: &Value,
+    event_id: String,
+    provenance: &Provenance,
+) -> PreparedEvent {
+    let summary = EventSummary::from_record(record, event_id);
+    let mut doc = TantivyDocument::default();
+    doc.add_bytes(fields.raw, raw.as_bytes());
+    if let Some(time) = summary.time {
+        doc.add_date(
+            fields.time,
+            TantivyDateTime::from_timestamp_secs(time.timestamp()),
+        );
+    }
+    if let Ok(ip) = summary.source_ip.parse::<IpAddr>() {
+        let v6 = match ip {
+            IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+            IpAddr::V6(v6) => v6,
+        };
+        doc.add_ip_addr(fields.ip, v6);
+    }
+
+    let mut leaves = LeafWriter {
+        fields,
+        doc: &mut doc,
+        path: String::with_capacity(96),
+        scratch: String::new(),
+    };
+    if let Value::Object(map) = record {
+        leaves.object(map);
+    }
+    let principal = &summary.principal;
+    leaves.derived(derived::PRINCIPAL, &principal.id);
+    leaves.derived(derived::PRINCIPAL_NAME, principal.short_name());
+    if let Some(session) = &principal.session {
+        leaves.derived(derived::SESSION, session);
+    }
+    leaves.derived(derived::SOURCE, &provenance.source);
+    leaves.derived(derived::FILE, &provenance.file);
+    leaves.keyword(derived::ID, &summary.event_id);
+
+    PreparedEvent {
+        id_hash: id_hash(&summary.event_id),
+        source: provenance.source.clone(),
+        summary,
+        doc,
+    }
+}
+
+struct LeafWriter<'a> {
+    fields: &'a Fields,
+    doc: &'a mut TantivyDocument,
+    path: String,
+    scratch: String,
+}
+
+impl LeafWriter<'_> {
+    fn object(&mut self, map: &Map<String, Value>) {
+        for (key, value) in map {
+            let parent_len = self.path.len();
+            if parent_len > 0 {
+                self.path.push('.');
+            }
+            self.path.push_str(key);
+            self.value(value);
+            self.path.truncate(parent_len);
+        }
+    }
+
+    fn value(&mut self, value: &Value) {
+        match value {
+            Value::Null => {}
+            Value::Bool(b) => self.leaf(if *b { "true" } else { "false" }),
+            Value::Number(n) => {
+                let text = n.to_string();
+                self.leaf(&text);
+            }
+            Value::String(s) => self.leaf(s),
+            Value::Array(items) => items.iter().for_each(|item| self.value(item)),
+            Value::Object(map) => {
+                if !map.is_empty() {
+                    self.doc.add_text(self.fields.paths, &self.path);
+                }
+                self.object(map);
+            }
+        }
+    }
+
+    fn leaf(&mut self, text: &str) {
+        let fields = self.fields;
+        self.doc.add_text(fields.paths, &self.path);
+        let (analysed, whole) = match self.path.as_str() {
+            TIME_PATH | EVENT_ID_PATH => return,
+            path if IDENTIFIER_PATHS.contains(&path) => (false, true),
+            _ => (
+                true,
+                text.len() <= KEYWORD_MAX_CHARS || text.chars().count() <= KEYWORD_MAX_CHARS,
+            ),
+        };
+        self.scratch.clear();
+        self.scratch.push_str(&self.path);
+        self.scratch.push(PATH_SEPARATOR);
+        self.scratch.push_str(text);
+        if analysed {
+            self.doc.add_text(fields.tok, &self.scratch);
+        }
+        if whole {
+            self.doc.add_text(fields.kw, &self.scratch);
+        }
+    }
+
+    fn derived(&mut self, path: &str, value: &str) {
+        self.path.clear();
+        self.path.push_str(path);
+        self.leaf(value);
+    }
+
+    fn keyword(&mut self, path: &str, value: &str) {
+        self.scratch.clear();
+        self.scratch.push_str(path);
+        self.scratch.push(PATH_SEPARATOR);
+        self.scratch.push_str(value);
+        self.doc.add_text(self.fields.kw, &self.scratch);
+    }
+}

@@ -1,0 +1,19 @@
+//! The on-disk tantivy index: schema, writing with dedupe, and every read the product makes.
+mod compile;
+pub mod coverage;
+pub mod document;
+mod error;
+pub mod schema;
+mod search;
+mod store;
+pub mod tokenizer;
+mod top;
+mod writer;
+
+pub use compile::{compile_query, parse_instant as parse_time, CompiledQuery, ALIASES};
+pub use coverage::{Coverage, SourceCoverage};
+pub use error::IndexError;
+pub use search::{Hit, SearchRequest, SortOrder, TimeBounds};
+pub use store::TrailIndex;
+pub use top::TopValue;
+pub use writer::{Added, EventWriter};

@@ -1,0 +1,150 @@
+//! The most frequent values of a field among matching events, counted from the index's postings
+//! (each keyword term's document list intersected with the matching set), never by loading
+//! documents.
+use std::collections::HashMap;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::query::Query;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
+
+use super::compile::ALIASES;
+use super::error::IndexError;
+use super::schema::path_term;
+use super::store::TrailIndex;
+use tantivy::BitSet;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopValue {
+    pub value: String,
+    pub count: u64,
+}
+
+/// The keyword path `top` counts for a user's field name (aliases resolve to their first path).
+pub fn top_path(field: &str) -> String {
+    let field = field.strip_suffix(".keyword").unwrap_or(field);
+    ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == field)
+        .map(|(_, paths)| paths[0].to_owned())
+        .unwrap_or_else(|| field.to_owned())
+}
+
+impl TrailIndex {
+    /// The `limit` most frequent whole values of `field` among events matching `query`
+    /// (all events when `query` is `None`), with their counts, most frequent first.
+    pub fn top_values(
+        &self,
+        searcher: &Searcher,
+        field: &str,
+        query: Option<&dyn Query>,
+        limit: usize,
+    ) -> Result<Vec<TopValue>, IndexError> {
+        let path = top_path(field);
+        let prefix = path_term(&path, "");
+        let matching = match query {
+            Some(query) => Some(
+                searcher
+                    .search(query, &MatchingDocs)
+                    .map_err(|e| self.tantivy_error(e))?,
+            ),
+            None => None,
+        };
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+            let inverted = segment
+                .inverted_index(self.fields.kw)
+                .map_err(|e| self.tantivy_error(e))?;
+            let mut end = prefix.clone().into_bytes();
+            if let Some(last) = end.last_mut() {
+                *last += 1;
+            }
+            let mut terms = inverted
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .lt(&end)
+                .into_stream()
+                .map_err(|e| self.io_error(e))?;
+            let alive = segment.alive_bitset();
+            let segment_matches = matching.as_ref().map(|m| &m[ordinal]);
+            while terms.advance() {
+                let info = terms.value();
+                let count = match (segment_matches, alive) {
+                    (None, None) => info.doc_freq as u64,
+                    _ => {
+                        let mut postings = inverted
+                            .read_postings_from_terminfo(info, IndexRecordOption::Basic)
+                            .map_err(|e| self.io_error(e))?;
+                        let mut count = 0u64;
+                        let mut doc = postings.doc();
+                        while doc != TERMINATED {
+                            let is_alive = alive.is_none_or(|a| a.is_alive(doc));
+                            if is_alive && segment_matches.is_none_or(|m| m.contains(doc)) {
+                                count += 1;
+                            }
+                            doc = postings.advance();
+                        }
+                        count
+                    }
+                };
+                if count > 0 {
+                    let value = String::from_utf8_lossy(&terms.key()[prefix.len()..]).into_owned();
+                    *counts.entry(value).or_default() += count;
+                }
+            }
+        }
+        let mut top: Vec<TopValue> = counts
+            .into_iter()
+            .map(|(value, count)| TopValue { value, count })
+            .collect();
+        top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        top.truncate(limit);
+        Ok(top)
+    }
+
+    fn io_error(&self, source: std::io::Error) -> IndexError {
+        IndexError::Io {
+            path: self.dir().to_owned(),
+            source,
+        }
+    }
+}
+
+/// Collects the matching documents of each segment into a bitset, indexed by segment ordinal.
+struct MatchingDocs;
+
+struct SegmentMatches(BitSet);
+
+impl Collector for MatchingDocs {
+    type Fruit = Vec<BitSet>;
+    type Child = SegmentMatches;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<SegmentMatches> {
+        Ok(SegmentMatches(BitSet::with_max_value(segment.max_doc())))
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<BitSet>) -> tantivy::Result<Vec<BitSet>> {
+        Ok(fruits)
+    }
+}
+
+impl SegmentCollector for SegmentMatches {
+    type Fruit = BitSet;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        self.0.insert(doc);
+    }
+
+    fn harvest(self) -> BitSet {
+        self.0
+    }
+}

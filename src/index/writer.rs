@@ -1,0 +1,160 @@
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tantivy::directory::error::LockError;
+use tantivy::{IndexWriter, TantivyError};
+
+use super::coverage::Coverage;
+use super::document::{id_hash, PreparedEvent};
+use super::error::IndexError;
+use super::schema::{derived, path_term, SCHEMA_VERSION};
+use super::store::TrailIndex;
+
+/// Commit at least this often so a long ingest is searchable (and crash-safe) as it goes.
+pub const DEFAULT_COMMIT_EVERY_DOCS: usize = 250_000;
+const COMMIT_EVERY: Duration = Duration::from_secs(30);
+const MEMORY_BUDGET_BYTES: usize = 512 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    New,
+    Duplicate,
+}
+
+/// The single writer of an index: dedupes by eventID against everything committed before and
+/// everything added since, and commits documents together with the coverage they add.
+pub struct EventWriter {
+    index: TrailIndex,
+    writer: IndexWriter,
+    seen: HashSet<u128>,
+    coverage: Coverage,
+    uncommitted: usize,
+    last_commit: Instant,
+    commit_every_docs: usize,
+}
+
+impl EventWriter {
+    /// Takes the index's writer lock (refusing if another process holds it) and loads the ids of
+    /// the events already committed.
+    pub fn open(index: &TrailIndex) -> Result<EventWriter, IndexError> {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .clamp(1, 8);
+        let writer = index
+            .index
+            .writer_with_num_threads(threads, MEMORY_BUDGET_BYTES)
+            .map_err(|e| match e {
+                TantivyError::LockFailure(LockError::LockBusy, _) => {
+                    IndexError::Locked(index.dir().to_owned())
+                }
+                other => index.tantivy_error(other),
+            })?;
+        let mut coverage = index.coverage()?;
+        coverage.schema_version = SCHEMA_VERSION;
+        let seen = committed_ids(index)?;
+        Ok(EventWriter {
+            index: index.clone(),
+            writer,
+            seen,
+            coverage,
+            uncommitted: 0,
+            last_commit: Instant::now(),
+            commit_every_docs: DEFAULT_COMMIT_EVERY_DOCS,
+        })
+    }
+
+    /// Commits after every `docs` new events (and at least every 30 seconds).
+    pub fn set_commit_every(&mut self, docs: usize) {
+        self.commit_every_docs = docs.max(1);
+    }
+
+    pub fn committed_events(&self) -> usize {
+        self.seen.len() - self.uncommitted
+    }
+
+    /// Records that an ingest of `source` started, and how many digest files it skipped.
+    pub fn note_source(&mut self, source: &str, digest_files_skipped: u64) {
+        let entry = self.coverage.source_mut(source);
+        entry.ingests += 1;
+        entry.digest_files_skipped += digest_files_skipped;
+        entry.last_ingest = Some(Utc::now());
+    }
+
+    pub fn contains(&self, event_id: &str) -> bool {
+        self.seen.contains(&id_hash(event_id))
+    }
+
+    pub fn add(&mut self, event: PreparedEvent) -> Result<Added, IndexError> {
+        if !self.seen.insert(event.id_hash) {
+            return Ok(Added::Duplicate);
+        }
+        self.coverage
+            .source_mut(&event.source)
+            .record(&event.summary);
+        self.writer
+            .add_document(event.doc)
+            .map_err(|e| self.index.tantivy_error(e))?;
+        self.uncommitted += 1;
+        if self.uncommitted >= self.commit_every_docs || self.last_commit.elapsed() >= COMMIT_EVERY
+        {
+            self.commit()?;
+        }
+        Ok(Added::New)
+    }
+
+    /// Makes everything added so far durable and visible to readers, atomically with its coverage.
+    pub fn commit(&mut self) -> Result<(), IndexError> {
+        let payload = serde_json::to_string(&self.coverage).unwrap_or_default();
+        let mut prepared = self
+            .writer
+            .prepare_commit()
+            .map_err(|e| self.index.tantivy_error(e))?;
+        prepared.set_payload(&payload);
+        prepared.commit().map_err(|e| self.index.tantivy_error(e))?;
+        self.uncommitted = 0;
+        self.last_commit = Instant::now();
+        Ok(())
+    }
+
+    /// Commits and waits for background segment merges, leaving a compact index.
+    pub fn finish(mut self) -> Result<(), IndexError> {
+        self.commit()?;
+        let index = self.index.clone();
+        self.writer
+            .wait_merging_threads()
+            .map_err(|e| index.tantivy_error(e))
+    }
+}
+
+fn committed_ids(index: &TrailIndex) -> Result<HashSet<u128>, IndexError> {
+    let searcher = index.searcher()?;
+    let io_err = |source| IndexError::Io {
+        path: index.dir().to_owned(),
+        source,
+    };
+    let total: u64 = searcher.num_docs();
+    let mut seen = HashSet::with_capacity(total as usize);
+    let prefix = path_term(derived::ID, "");
+    let mut end = prefix.clone().into_bytes();
+    if let Some(last) = end.last_mut() {
+        *last += 1;
+    }
+    for segment in searcher.segment_readers() {
+        let inverted = segment
+            .inverted_index(index.fields.kw)
+            .map_err(|e| index.tantivy_error(e))?;
+        let mut terms = inverted
+            .terms()
+            .range()
+            .ge(prefix.as_bytes())
+            .lt(&end)
+            .into_stream()
+            .map_err(io_err)?;
+        while terms.advance() {
+            seen.insert(xxhash_rust::xxh3::xxh3_128(&terms.key()[prefix.len()..]));
+        }
+    }
+    Ok(seen)
+}

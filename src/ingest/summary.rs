@@ -1,0 +1,45 @@
+use std::fmt;
+
+use crate::source::{Problem, Severity};
+
+/// What one ingest did, in the counts the CLI prints and scripts read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IngestSummary {
+    /// Files read (digest and skipped files not included).
+    pub files: u64,
+    /// Records found, including duplicates and rejected ones.
+    pub records: u64,
+    pub new: u64,
+    pub duplicates: u64,
+    /// Files passed over on purpose: digest files and files that are not CloudTrail.
+    pub skipped: u64,
+    /// Records and whole files that could not be ingested.
+    pub rejected: u64,
+    pub warnings: u64,
+}
+
+impl IngestSummary {
+    pub fn count_problem(&mut self, problem: &Problem) {
+        match problem.severity {
+            Severity::Rejected => self.rejected += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Skipped => self.skipped += 1,
+        }
+    }
+}
+
+impl fmt::Display for IngestSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "files {}, records {}, new {}, duplicates {}, skipped {}, rejected {}, warnings {}",
+            self.files,
+            self.records,
+            self.new,
+            self.duplicates,
+            self.skipped,
+            self.rejected,
+            self.warnings
+        )
+    }
+}

@@ -1,0 +1,13 @@
+//! Where events come from. A source yields records (verbatim JSON text plus the parsed value) and
+//! the problems it met, file by file; it knows nothing of the index.
+pub mod archive;
+mod decompress;
+mod format;
+mod problem;
+mod records;
+mod salvage;
+
+pub use archive::{discover, Discovery, InputFile, InputGroup};
+pub use format::{read_content, FileKind, FileReport};
+pub use problem::{Problem, Severity};
+pub use records::SourceRecord;

@@ -1,0 +1,155 @@
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::problem::{Problem, Severity};
+use crate::event::derived_event_id;
+
+/// One CloudTrail record read from a source.
+#[derive(Debug)]
+pub struct SourceRecord<'a> {
+    /// 1-based position in its file.
+    pub number: usize,
+    /// The record exactly as written (the inner JSON of a LookupEvents `CloudTrailEvent`).
+    pub raw: Cow<'a, str>,
+    pub value: Value,
+    pub event_id: String,
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Parses the bytes of one record. Problems are pushed to `problems`; `None` means rejected.
+pub fn parse_record<'a>(
+    bytes: &'a [u8],
+    number: usize,
+    file: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<SourceRecord<'a>> {
+    let raw = match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => {
+            problems.push(Problem::record(
+                Severity::Warning,
+                file,
+                number,
+                "invalid UTF-8 bytes replaced with U+FFFD",
+            ));
+            Cow::Owned(String::from_utf8_lossy(bytes).into_owned())
+        }
+    };
+    let reject = |problems: &mut Vec<Problem>, message: String| {
+        problems.push(Problem::record(Severity::Rejected, file, number, message));
+        None
+    };
+    let value: Value = match serde_json::from_str(&raw) {
+        Ok(value) => value,
+        Err(e) => return reject(problems, format!("invalid JSON: {e}")),
+    };
+    let (raw, value) = match value.get("CloudTrailEvent") {
+        Some(Value::String(inner)) => match serde_json::from_str::<Value>(inner) {
+            Ok(inner_value) => (Cow::Owned(inner.clone()), inner_value),
+            Err(e) => return reject(problems, format!("CloudTrailEvent is not JSON: {e}")),
+        },
+        Some(other) => {
+            return reject(
+                problems,
+                format!("CloudTrailEvent is {}, not a JSON string", kind_of(other)),
+            )
+        }
+        None => (raw, value),
+    };
+    if !value.is_object() {
+        return reject(
+            problems,
+            format!("not a JSON object (found {})", kind_of(&value)),
+        );
+    }
+    let event_id = match value.get("eventID") {
+        Some(Value::String(id)) if !id.is_empty() => id.clone(),
+        _ => {
+            let id = derived_event_id(&raw);
+            problems.push(Problem::record(
+                Severity::Warning,
+                file,
+                number,
+                format!("no eventID; using the stable id {id} derived from its content"),
+            ));
+            id
+        }
+    };
+    Some(SourceRecord {
+        number,
+        raw,
+        value,
+        event_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(bytes: &[u8]) -> (Option<SourceRecord<'_>>, Vec<Problem>) {
+        let mut problems = Vec::new();
+        let record = parse_record(bytes, 3, "f.json", &mut problems);
+        (record, problems)
+    }
+
+    #[test]
+    fn a_plain_record_is_kept_verbatim() {
+        let (record, problems) = parse(br#"{"eventID":"e1", "eventName":"X"}"#);
+        let record = record.unwrap();
+        assert_eq!(record.raw, r#"{"eventID":"e1", "eventName":"X"}"#);
+        assert_eq!(record.event_id, "e1");
+        assert!(problems.is_empty());
+    }
+
+    #[test]
+    fn lookup_events_are_unwrapped_and_bad_inner_json_rejected() {
+        let (record, _) = parse(br#"{"EventId":"e2","CloudTrailEvent":"{\"eventID\":\"e2\"}"}"#);
+        assert_eq!(record.unwrap().raw, r#"{"eventID":"e2"}"#);
+        let (record, problems) = parse(br#"{"EventId":"e3","CloudTrailEvent":"not json"}"#);
+        assert!(record.is_none());
+        assert!(problems[0]
+            .message
+            .starts_with("CloudTrailEvent is not JSON"));
+    }
+
+    #[test]
+    fn non_objects_and_broken_json_are_rejected_with_the_record_number() {
+        let (record, problems) = parse(b"42");
+        assert!(record.is_none());
+        assert_eq!(
+            problems[0].to_string(),
+            "rejected: f.json: record 3: not a JSON object (found a number)"
+        );
+        let (_, problems) = parse(b"{\"a\":");
+        assert!(problems[0].message.starts_with("invalid JSON"));
+    }
+
+    #[test]
+    fn missing_event_id_gets_a_stable_derived_id_and_a_warning() {
+        let (record, problems) = parse(br#"{"eventName":"X"}"#);
+        let id = record.unwrap().event_id;
+        assert!(id.starts_with("trailhound-"));
+        assert_eq!(problems[0].severity, Severity::Warning);
+        let (again, _) = parse(br#"{"eventName":"X"}"#);
+        assert_eq!(again.unwrap().event_id, id);
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_and_kept() {
+        let (record, problems) = parse(b"{\"eventID\":\"e4\",\"userAgent\":\"a\xffb\"}");
+        assert_eq!(record.unwrap().value["userAgent"], "a\u{fffd}b");
+        assert_eq!(problems[0].severity, Severity::Warning);
+    }
+}

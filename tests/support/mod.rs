@@ -1,0 +1,106 @@
+//! Shared helpers for integration tests: fixture records, temp archives and indexes, the binary.
+#![allow(dead_code)]
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+/// A realistic CloudTrail record; `extra` fields are merged over the defaults.
+pub fn record(id: &str, event_name: &str, event_source: &str, extra: Value) -> Value {
+    let mut record = json!({
+        "eventVersion": "1.09",
+        "userIdentity": {
+            "type": "IAMUser",
+            "principalId": "AIDAEXAMPLE",
+            "arn": "arn:aws:iam::111122223333:user/alice",
+            "accountId": "111122223333",
+            "accessKeyId": "AKIAALICE",
+            "userName": "alice"
+        },
+        "eventTime": "2026-11-01T08:00:00Z",
+        "eventSource": event_source,
+        "eventName": event_name,
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "198.51.100.10",
+        "userAgent": "aws-cli/2.15.0",
+        "requestParameters": null,
+        "responseElements": null,
+        "eventID": id,
+        "readOnly": false,
+        "eventType": "AwsApiCall",
+        "managementEvent": true,
+        "recipientAccountId": "111122223333",
+        "eventCategory": "Management"
+    });
+    merge(&mut record, extra);
+    record
+}
+
+fn merge(into: &mut Value, from: Value) {
+    match (into, from) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (key, value) in b {
+                match a.get_mut(&key) {
+                    Some(existing) if existing.is_object() && value.is_object() => {
+                        merge(existing, value)
+                    }
+                    _ => {
+                        a.insert(key, value);
+                    }
+                }
+            }
+        }
+        (slot, value) => *slot = value,
+    }
+}
+
+pub fn trail_file(records: &[Value]) -> Vec<u8> {
+    serde_json::to_vec(&json!({ "Records": records })).unwrap()
+}
+
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+pub fn write(path: &Path, bytes: &[u8]) -> PathBuf {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, bytes).unwrap();
+    path.to_owned()
+}
+
+/// The trailhound binary with its index in `index`.
+pub fn trailhound(index: &Path) -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::cargo_bin("trailhound").unwrap();
+    command
+        .arg("--index")
+        .arg(index)
+        .env_remove("TRAILHOUND_INDEX");
+    command
+}
+
+/// `../shared/data/<name>`, or `None` (with a note) when the shared corpora are not beside the repo.
+pub fn shared_data(name: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(name);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipping: {} is not present (the shared test corpora live beside the repository)",
+            path.display()
+        );
+        None
+    }
+}
+
+pub fn stdout_lines(output: &std::process::Output) -> Vec<String> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
