@@ -133,8 +133,29 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     if let Command::Demo = command {
         return cli::demo::run();
     }
-    if let Command::Gen { .. } = command {
-        anyhow::bail!("GEN-PENDING");
+    if let Command::Gen {
+        out,
+        events,
+        seed,
+        start,
+        days,
+        accounts,
+        events_per_file,
+        no_attacks,
+        org_id,
+    } = command
+    {
+        return cli::gen::run(cli::gen::GenArgs {
+            out,
+            events,
+            seed,
+            start,
+            days,
+            accounts,
+            events_per_file,
+            no_attacks,
+            org_id,
+        });
     }
     let index_dir = trailhound::config::index_dir(cli.index)?;
     match command {

@@ -1,6 +1,6 @@
 //! The command-line commands. Each file runs one subcommand; `main.rs` only parses and dispatches.
 pub mod demo;
-// GEN-PENDING pub mod gen;
+pub mod gen;
 pub mod info;
 pub mod ingest;
 pub mod output;
