@@ -8,14 +8,17 @@ use std::ops::Bound;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use ipnet::IpNet;
 use tantivy::query::{
-    AllQuery, BooleanQuery, EmptyQuery, FuzzyTermQuery, Occur as TantivyOccur, PhraseQuery,
+    AllQuery, BooleanQuery, EmptyQuery, FuzzyTermQuery, Occur as TantivyOccur,
     Query as TantivyQuery, RangeQuery, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime as TantivyDateTime, Term as TantivyTerm};
 
-use super::schema::{derived, path_term, Fields, EVENT_ID_PATH, IDENTIFIER_PATHS, TIME_PATH};
-use super::tokenizer::{analyse, normalise};
+use super::schema::{
+    derived, exact_hash, id_hash, path_term, split_id_hash, Fields, EVENT_ID_PATH,
+    IDENTIFIER_PATHS, TIME_PATH,
+};
+use super::tokenizer::{analyse, has_opaque_word, normalise};
 use crate::query::{parse, Leaf, Occur, Query, QueryError, Term, WildPart};
 
 /// Short field names users type instead of CloudTrail paths.
@@ -88,7 +91,7 @@ enum Mode {
 struct Target {
     path: Option<String>,
     mode: Mode,
-    /// Reached through an alias: an unquoted value matches its words in order, as a phrase,
+    /// Reached through an alias: an unquoted value matches all its words, as a phrase does,
     /// where a named field ORs them as Elasticsearch does.
     via_alias: bool,
 }
@@ -217,11 +220,8 @@ impl Compiler<'_> {
                 return Ok(Some(query));
             }
         }
-        if path == Some(EVENT_ID_PATH) {
-            return self.keyword(leaf, derived::ID).map(Some);
-        }
-        if path.is_some_and(|p| IDENTIFIER_PATHS.contains(&p)) {
-            return self.keyword(leaf, path.unwrap_or_default()).map(Some);
+        if let Some(path) = path.filter(|p| *p == EVENT_ID_PATH || IDENTIFIER_PATHS.contains(p)) {
+            return self.identifier(leaf, path).map(Some);
         }
         match target.mode {
             Mode::Analysed if target.via_alias => match &leaf.term {
@@ -242,6 +242,24 @@ impl Compiler<'_> {
         }
     }
 
+    /// Identifiers match whole values only: a term or phrase is hashed and looked up in `exact`.
+    fn identifier(&self, leaf: &Leaf, path: &str) -> Result<Box<dyn TantivyQuery>, QueryError> {
+        match &leaf.term {
+            Term::Word(value) | Term::Phrase { text: value, .. } if path == EVENT_ID_PATH => {
+                Ok(event_id_query(self.fields, value))
+            }
+            Term::Word(value) | Term::Phrase { text: value, .. } => {
+                Ok(u64_equals(self.fields.exact, exact_hash(path, value)))
+            }
+            Term::Exists => Ok(self.term_query(self.fields.paths, path)),
+            _ => Err(QueryError::at(
+                self.input,
+                leaf.span.start,
+                format!("`{path}` matches whole values only: give the full id"),
+            )),
+        }
+    }
+
     fn term_query(&self, field: Field, text: &str) -> Box<dyn TantivyQuery> {
         Box::new(TermQuery::new(
             TantivyTerm::from_field_text(field, text),
@@ -254,8 +272,7 @@ impl Compiler<'_> {
     }
 
     /// A query that names no field: each word may stand under any path (Elasticsearch's `*`
-    /// default field). A phrase needs all its words, but not side by side: positions only
-    /// relate words of one field.
+    /// default field). A phrase needs all its words, under any paths.
     fn any_field(&mut self, leaf: &Leaf) -> Result<Compiled, QueryError> {
         let field = self.fields.tok;
         let word_anywhere =
@@ -317,6 +334,11 @@ impl Compiler<'_> {
         let field = self.fields.tok;
         let prefix = path_term(path, "");
         let prefix_regex = escape_literal(&prefix);
+        if let Term::Word(text) | Term::Phrase { text, .. } = &leaf.term {
+            if has_opaque_word(text) {
+                return Ok(Some(self.keyword_term(path, text)));
+            }
+        }
         Ok(match &leaf.term {
             Term::Word(word) => {
                 let tokens = analyse(word);
@@ -351,17 +373,19 @@ impl Compiler<'_> {
                     .iter()
                     .map(|t| self.analysed_term(path, t))
                     .collect();
-                match terms.len() {
+                let _ = slop;
+                let mut words: Vec<(TantivyOccur, Box<dyn TantivyQuery>)> = terms
+                    .into_iter()
+                    .map(|term| {
+                        let query: Box<dyn TantivyQuery> =
+                            Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                        (TantivyOccur::Must, query)
+                    })
+                    .collect();
+                match words.len() {
                     0 => None,
-                    1 => Some(Box::new(TermQuery::new(
-                        terms[0].clone(),
-                        IndexRecordOption::Basic,
-                    ))),
-                    _ => {
-                        let mut phrase = PhraseQuery::new(terms);
-                        phrase.set_slop(*slop);
-                        Some(Box::new(phrase))
-                    }
+                    1 => words.pop().map(|(_, query)| query),
+                    _ => Some(Box::new(BooleanQuery::new(words))),
                 }
             }
             Term::Wildcard(parts) => {
@@ -535,6 +559,23 @@ impl Compiler<'_> {
 
 /// Where the `source:` alias looks up its `iam` -> `iam.amazonaws.com` shortcut.
 const SOURCE_PATH: &str = "eventSource";
+
+fn u64_equals(field: Field, value: u64) -> Box<dyn TantivyQuery> {
+    let term = TantivyTerm::from_field_u64(field, value);
+    Box::new(RangeQuery::new(
+        Bound::Included(term.clone()),
+        Bound::Included(term),
+    ))
+}
+
+/// Matches the event whose id is `event_id`.
+pub(crate) fn event_id_query(fields: &Fields, event_id: &str) -> Box<dyn TantivyQuery> {
+    let (hi, lo) = split_id_hash(id_hash(event_id));
+    Box::new(BooleanQuery::new(vec![
+        (TantivyOccur::Must, u64_equals(fields.id_hi, hi)),
+        (TantivyOccur::Must, u64_equals(fields.id_lo, lo)),
+    ]))
+}
 
 fn replace_unbounded(bound: Bound<TantivyTerm>, with: TantivyTerm) -> Bound<TantivyTerm> {
     match bound {

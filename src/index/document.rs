@@ -6,7 +6,8 @@ use serde_json::{Map, Value};
 use tantivy::{DateTime as TantivyDateTime, TantivyDocument};
 
 use super::schema::{
-    derived, Fields, EVENT_ID_PATH, IDENTIFIER_PATHS, KEYWORD_MAX_CHARS, TIME_PATH,
+    derived, exact_hash, id_hash, split_id_hash, Fields, EVENT_ID_PATH, IDENTIFIER_PATHS,
+    KEYWORD_MAX_CHARS, SECRET_PATHS, TIME_PATH,
 };
 use super::tokenizer::PATH_SEPARATOR;
 use crate::event::EventSummary;
@@ -27,10 +28,6 @@ pub struct PreparedEvent {
     pub doc: TantivyDocument,
 }
 
-pub fn id_hash(event_id: &str) -> u128 {
-    xxhash_rust::xxh3::xxh3_128(event_id.as_bytes())
-}
-
 /// Builds the document for `record` (a JSON object), whose verbatim text is `raw` and whose id is `event_id`.
 pub fn prepare(
     fields: &Fields,
@@ -42,6 +39,10 @@ pub fn prepare(
     let summary = EventSummary::from_record(record, event_id);
     let mut doc = TantivyDocument::default();
     doc.add_bytes(fields.raw, raw.as_bytes());
+    let id = id_hash(&summary.event_id);
+    let (hi, lo) = split_id_hash(id);
+    doc.add_u64(fields.id_hi, hi);
+    doc.add_u64(fields.id_lo, lo);
     if let Some(time) = summary.time {
         doc.add_date(
             fields.time,
@@ -73,10 +74,9 @@ pub fn prepare(
     }
     leaves.derived(derived::SOURCE, &provenance.source);
     leaves.derived(derived::FILE, &provenance.file);
-    leaves.keyword(derived::ID, &summary.event_id);
 
     PreparedEvent {
-        id_hash: id_hash(&summary.event_id),
+        id_hash: id,
         source: provenance.source.clone(),
         summary,
         doc,
@@ -127,7 +127,11 @@ impl LeafWriter<'_> {
         self.doc.add_text(fields.paths, &self.path);
         let (analysed, whole) = match self.path.as_str() {
             TIME_PATH | EVENT_ID_PATH => return,
-            path if IDENTIFIER_PATHS.contains(&path) => (false, true),
+            path if SECRET_PATHS.contains(&path) => return,
+            path if IDENTIFIER_PATHS.contains(&path) => {
+                self.doc.add_u64(fields.exact, exact_hash(path, text));
+                return;
+            }
             _ => (
                 true,
                 text.len() <= KEYWORD_MAX_CHARS || text.chars().count() <= KEYWORD_MAX_CHARS,
@@ -149,13 +153,5 @@ impl LeafWriter<'_> {
         self.path.clear();
         self.path.push_str(path);
         self.leaf(value);
-    }
-
-    fn keyword(&mut self, path: &str, value: &str) {
-        self.scratch.clear();
-        self.scratch.push_str(path);
-        self.scratch.push(PATH_SEPARATOR);
-        self.scratch.push_str(value);
-        self.doc.add_text(self.fields.kw, &self.scratch);
     }
 }

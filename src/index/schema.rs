@@ -2,19 +2,24 @@
 //!
 //! A record's JSON is flattened into `path -> value` leaves (arrays are walked through, as
 //! Elasticsearch does) and every leaf is indexed twice: its analysed words under its path (`tok`,
-//! terms `path\0word`, with positions for phrases) and its whole value under its path (`kw`, terms
-//! `path\0value`, for `.keyword` queries, exact lookups and `top`). Queries that name no field
-//! search `tok` for the word under any path. `paths` holds each path present, for `_exists_`.
-//! The raw record is kept verbatim in `raw`; the event's id is the `kw` term `@id\0<id>`.
+//! terms `path\0word`) and its whole value under its path (`kw`, terms `path\0value`, for
+//! `.keyword` queries and `top`). Queries that name no field search `tok` for the word under any
+//! path. `paths` holds each path present, for `_exists_`. The raw record is kept verbatim in `raw`.
+//!
+//! Two choices keep the index near the size of the gzipped archive. Word positions are not kept
+//! (they would cost a quarter of the index): a phrase matches when all its words stand in the same
+//! field. Values unique to each event (the event's id, request ids) are not dictionary terms but
+//! 64-bit hashes in fast fields: `id_hi`/`id_lo` (the id's 128-bit hash: dedupe and `show`) and
+//! `exact` (hashes of `path\0value` for [`IDENTIFIER_PATHS`], matched whole).
 use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, IndexRecordOption, IpAddrOptions, Schema,
-    TextFieldIndexing, TextOptions, STORED,
+    TextFieldIndexing, TextOptions, FAST, STORED,
 };
 
 use super::tokenizer;
 
 /// Bumped whenever documents written by an older build could not be read correctly.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Paths trailhound adds to every record, prefixed with `@` so they never clash with CloudTrail's.
 pub mod derived {
@@ -23,16 +28,17 @@ pub mod derived {
     pub const SESSION: &str = "@session";
     pub const SOURCE: &str = "@source";
     pub const FILE: &str = "@file";
-    /// The event's id (its eventID, or the id derived for a record without one): dedupe and `show`.
-    pub const ID: &str = "@id";
 }
 
-/// Unique per event, searched whole, never word by word: kept only in `kw`, so they cost one
-/// dictionary term each instead of one per word. Queries on them match the whole value.
+/// Unique per event and searched whole, never word by word: kept as hashes in `exact`.
 pub const IDENTIFIER_PATHS: &[&str] = &["requestID", "sharedEventID"];
 
-/// Indexed once as the event's id (`@id`), and queried there.
+/// The event's id is indexed once, as its hash in `id_hi`/`id_lo`, and queried there.
 pub const EVENT_ID_PATH: &str = "eventID";
+
+/// Secrets a record may carry (credentials handed out by STS): never indexed, only kept in the raw
+/// record, so they cannot be found by searching and cost nothing in the index.
+pub const SECRET_PATHS: &[&str] = &["responseElements.credentials.sessionToken"];
 
 /// Indexed in the dedicated `time` field instead of as text.
 pub const TIME_PATH: &str = "eventTime";
@@ -40,6 +46,9 @@ pub const TIME_PATH: &str = "eventTime";
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
     pub raw: Field,
+    pub id_hi: Field,
+    pub id_lo: Field,
+    pub exact: Field,
     pub time: Field,
     pub ip: Field,
     pub tok: Field,
@@ -60,20 +69,19 @@ pub fn build() -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let fields = Fields {
         raw: builder.add_bytes_field("raw", STORED),
+        id_hi: builder.add_u64_field("id_hi", FAST),
+        id_lo: builder.add_u64_field("id_lo", FAST),
+        exact: builder.add_u64_field("exact", FAST),
         time: builder.add_date_field(
             "time",
             DateOptions::default()
-                .set_indexed()
                 .set_fast()
                 .set_precision(DateTimePrecision::Seconds),
         ),
         ip: builder.add_ip_addr_field("ip", IpAddrOptions::default().set_indexed().set_fast()),
         tok: builder.add_text_field(
             "tok",
-            text_field(
-                tokenizer::PATH_WORDS,
-                IndexRecordOption::WithFreqsAndPositions,
-            ),
+            text_field(tokenizer::PATH_WORDS, IndexRecordOption::Basic),
         ),
         kw: builder.add_text_field("kw", text_field("raw", IndexRecordOption::Basic)),
         paths: builder.add_text_field("paths", text_field("raw", IndexRecordOption::Basic)),
@@ -88,6 +96,20 @@ pub fn path_term(path: &str, value: &str) -> String {
     term.push(tokenizer::PATH_SEPARATOR);
     term.push_str(value);
     term
+}
+
+/// The 128-bit hash an event id is deduplicated and looked up by, as (`id_hi`, `id_lo`).
+pub fn id_hash(event_id: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(event_id.as_bytes())
+}
+
+pub fn split_id_hash(hash: u128) -> (u64, u64) {
+    ((hash >> 64) as u64, hash as u64)
+}
+
+/// The hash an identifier value is matched by in `exact`.
+pub fn exact_hash(path: &str, value: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(path_term(path, value).as_bytes())
 }
 
 /// Keyword values longer than this are not kept whole (Elasticsearch's `ignore_above: 256`).

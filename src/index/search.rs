@@ -3,13 +3,12 @@ use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::query::{BooleanQuery, Occur, Query};
+use tantivy::schema::Value;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
-use super::compile::{compile_query, time_range, CompiledQuery};
+use super::compile::{compile_query, event_id_query, time_range, CompiledQuery};
 use super::error::IndexError;
-use super::schema::{derived, path_term};
 use super::store::TrailIndex;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -113,10 +112,7 @@ impl TrailIndex {
         searcher: &Searcher,
         event_id: &str,
     ) -> Result<Option<String>, IndexError> {
-        let query = TermQuery::new(
-            Term::from_field_text(self.fields.kw, &path_term(derived::ID, event_id)),
-            IndexRecordOption::Basic,
-        );
+        let query = event_id_query(&self.fields, event_id);
         let top = searcher
             .search(&query, &TopDocs::with_limit(1).order_by_score())
             .map_err(|e| self.tantivy_error(e))?;

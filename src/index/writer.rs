@@ -6,9 +6,9 @@ use tantivy::directory::error::LockError;
 use tantivy::{IndexWriter, TantivyError};
 
 use super::coverage::Coverage;
-use super::document::{id_hash, PreparedEvent};
+use super::document::PreparedEvent;
 use super::error::IndexError;
-use super::schema::{derived, path_term, SCHEMA_VERSION};
+use super::schema::{id_hash, SCHEMA_VERSION};
 use super::store::TrailIndex;
 
 /// Commit at least this often so a long ingest is searchable (and crash-safe) as it goes.
@@ -130,30 +130,19 @@ impl EventWriter {
 
 fn committed_ids(index: &TrailIndex) -> Result<HashSet<u128>, IndexError> {
     let searcher = index.searcher()?;
-    let io_err = |source| IndexError::Io {
-        path: index.dir().to_owned(),
-        source,
-    };
-    let total: u64 = searcher.num_docs();
-    let mut seen = HashSet::with_capacity(total as usize);
-    let prefix = path_term(derived::ID, "");
-    let mut end = prefix.clone().into_bytes();
-    if let Some(last) = end.last_mut() {
-        *last += 1;
-    }
+    let mut seen = HashSet::with_capacity(searcher.num_docs() as usize);
     for segment in searcher.segment_readers() {
-        let inverted = segment
-            .inverted_index(index.fields.kw)
-            .map_err(|e| index.tantivy_error(e))?;
-        let mut terms = inverted
-            .terms()
-            .range()
-            .ge(prefix.as_bytes())
-            .lt(&end)
-            .into_stream()
-            .map_err(io_err)?;
-        while terms.advance() {
-            seen.insert(xxhash_rust::xxh3::xxh3_128(&terms.key()[prefix.len()..]));
+        let column = |name: &str| {
+            segment
+                .fast_fields()
+                .u64(name)
+                .map_err(|e| index.tantivy_error(e))
+        };
+        let (hi, lo) = (column("id_hi")?, column("id_lo")?);
+        for doc in 0..segment.max_doc() {
+            if let (Some(hi), Some(lo)) = (hi.first(doc), lo.first(doc)) {
+                seen.insert(((hi as u128) << 64) | lo as u128);
+            }
         }
     }
     Ok(seen)
