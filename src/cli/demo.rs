@@ -4,19 +4,12 @@ use include_dir::{include_dir, Dir};
 
 use super::exit;
 use super::output::{summary_of, table_row, TABLE_HEADER};
-use crate::index::{SearchRequest, TimeBounds, TrailIndex};
+use crate::event::{terminal_safe, EventSummary};
+use crate::index::{SearchRequest, TrailIndex};
 use crate::ingest::{ingest_paths, IngestObserver};
 
 /// The bundled demo archive: a few thousand generated events with an incident inside.
 static DEMO_ARCHIVE: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/assets/demo");
-
-/// Searches that walk the demo's incident, as an investigator would.
-const DEMO_SEARCHES: &[(&str, &str)] = &[
-    ("Who turned off logging?", "eventName:StopLogging OR eventName:DeleteTrail"),
-    ("Administrator access granted", "requestParameters.policyArn:AdministratorAccess"),
-    ("Root activity", "userIdentity.type:Root AND NOT _exists_:userIdentity.invokedBy AND NOT eventType:AwsServiceEvent"),
-    ("Access denied", "errorCode:accessdenied"),
-];
 
 struct Quiet;
 impl IngestObserver for Quiet {}
@@ -24,6 +17,45 @@ impl IngestObserver for Quiet {}
 /// Writes the bundled archive to `dir` (the real files the ingest path reads).
 pub fn extract_demo_archive(dir: &Path) -> anyhow::Result<()> {
     DEMO_ARCHIVE.extract(dir)?;
+    Ok(())
+}
+
+/// Runs one search as the CLI would and prints it; returns the summaries of the events shown.
+fn show_search(
+    index: &TrailIndex,
+    title: &str,
+    query: &str,
+    limit: usize,
+) -> anyhow::Result<Vec<EventSummary>> {
+    let searcher = index.searcher()?;
+    let request = SearchRequest {
+        query: query.to_owned(),
+        limit,
+        ..SearchRequest::default()
+    };
+    let (hits, compiled) = index.search(&searcher, &request)?;
+    let total = index.count(&searcher, compiled.query.as_ref())?;
+    println!(
+        "\n## {title}: {total} events\n$ trailhound search '{}'\n{TABLE_HEADER}",
+        terminal_safe(query)
+    );
+    let summaries: Vec<EventSummary> = hits.iter().map(|hit| summary_of(&hit.raw)).collect();
+    for summary in &summaries {
+        println!("{}", table_row(summary));
+    }
+    Ok(summaries)
+}
+
+fn show_top(index: &TrailIndex, title: &str, field: &str, query: &str) -> anyhow::Result<()> {
+    let searcher = index.searcher()?;
+    let compiled = index.prepare_query(query, Default::default())?;
+    println!(
+        "\n## {title}\n$ trailhound top {field} '{}'",
+        terminal_safe(query)
+    );
+    for entry in index.top_values(&searcher, field, Some(compiled.query.as_ref()), 8)? {
+        println!("{:>6}  {}", entry.count, terminal_safe(&entry.value));
+    }
     Ok(())
 }
 
@@ -36,28 +68,51 @@ pub fn run() -> anyhow::Result<i32> {
     let summary = ingest_paths(&index, &[archive.join("AWSLogs")], None, &mut Quiet)?;
     println!("demo archive ingested: {summary}\n");
     print!("{}", super::info::render(&index, &index.coverage()?));
-    let searcher = index.searcher()?;
-    for (title, query) in DEMO_SEARCHES {
-        let request = SearchRequest {
-            query: (*query).to_owned(),
-            time: TimeBounds::default(),
-            limit: 8,
-            ..SearchRequest::default()
-        };
-        let (hits, compiled) = index.search(&searcher, &request)?;
-        let total = index.count(&searcher, compiled.query.as_ref())?;
-        println!("\n## {title}: {total} events\n$ trailhound search '{query}'\n{TABLE_HEADER}");
-        for hit in hits {
-            println!("{}", table_row(&summary_of(&hit.raw)));
-        }
+
+    // The walk an investigator makes: from the alarming event to its address, then its principal.
+    let stopped = show_search(
+        &index,
+        "Who turned off logging?",
+        "eventName:StopLogging OR eventName:DeleteTrail",
+        5,
+    )?;
+    if let Some(first) = stopped.first() {
+        let ip_query = format!("ip:\"{}\"", first.source_ip);
+        show_top(
+            &index,
+            "Pivot: what else came from that address",
+            "eventName",
+            &ip_query,
+        )?;
+        show_top(&index, "Pivot: who used that address", "user", &ip_query)?;
+        show_search(
+            &index,
+            "Pivot: that principal's calls, newest first",
+            &format!("user:\"{}\"", first.principal.id),
+            12,
+        )?;
     }
-    println!("\n## Top source addresses\n$ trailhound top sourceIPAddress");
-    for entry in index.top_values(&searcher, "sourceIPAddress", None, 8)? {
-        println!(
-            "{:>6}  {}",
-            entry.count,
-            crate::event::terminal_safe(&entry.value)
-        );
-    }
+    show_search(
+        &index,
+        "Administrator access granted",
+        "requestParameters.policyArn:AdministratorAccess",
+        5,
+    )?;
+    show_search(
+        &index,
+        "Root activity (a pasted SIEM alert query)",
+        "userIdentity.type:Root AND NOT _exists_:userIdentity.invokedBy AND NOT eventType:AwsServiceEvent",
+        5,
+    )?;
+    show_top(
+        &index,
+        "Access denied, by principal",
+        "user",
+        "errorCode:accessdenied",
+    )?;
+    println!(
+        "\nTry it yourself: trailhound ingest {}",
+        terminal_safe(&archive.join("AWSLogs").display().to_string())
+    );
     Ok(exit::OK)
 }
