@@ -8,6 +8,7 @@
 //! - [`cli`] prints what the index answers; [`gen`] writes synthetic archives for tests.
 pub mod cli;
 pub mod config;
+pub mod detect;
 pub mod event;
 pub mod gen;
 pub mod index;
