@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::exit;
 use crate::index::TrailIndex;
-use crate::ingest::{ingest_paths, IngestObserver, IngestSummary};
+use crate::ingest::{ingest_with, IngestObserver, IngestOptions, IngestSummary};
 use crate::source::{Problem, Severity};
 
 /// Problem lines printed before the rest are only counted, so a broken archive cannot flood a terminal.
@@ -105,12 +105,22 @@ pub fn run(
     index_dir: &Path,
     paths: &[PathBuf],
     commit_every: Option<usize>,
+    rule_dirs: Option<&[PathBuf]>,
     quiet: bool,
 ) -> anyhow::Result<i32> {
     let index = TrailIndex::open_or_create(index_dir)?;
     let mut progress = CliProgress::new(quiet);
     let started = Instant::now();
-    let summary = ingest_paths(&index, paths, commit_every, &mut progress)?;
+    let options = IngestOptions {
+        commit_every,
+        detector: match rule_dirs {
+            Some(dirs) => Some(std::sync::Arc::new(super::rules::configured_detector(
+                dirs,
+            )?)),
+            None => None,
+        },
+    };
+    let summary = ingest_with(&index, paths, &options, &mut progress)?;
     if let Some(bar) = progress.bar.take() {
         bar.finish_and_clear();
     }
@@ -118,6 +128,9 @@ pub fn run(
         eprintln!("({} more problems not shown)", progress.unprinted);
     }
     println!("{summary}");
+    if summary.alerts > 0 && !quiet {
+        eprintln!("{} alerts; see `trailhound alerts`", summary.alerts);
+    }
     if !quiet {
         eprintln!(
             "ingested in {:.1?} into {}",

@@ -1,9 +1,11 @@
 //! The command-line commands. Each file runs one subcommand; `main.rs` only parses and dispatches.
+pub mod alerts;
 pub mod demo;
 pub mod gen;
 pub mod info;
 pub mod ingest;
 pub mod output;
+pub mod rules;
 pub mod search;
 pub mod show;
 pub mod top;

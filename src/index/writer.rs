@@ -97,11 +97,13 @@ impl EventWriter {
             .add_document(event.doc)
             .map_err(|e| self.index.tantivy_error(e))?;
         self.uncommitted += 1;
-        if self.uncommitted >= self.commit_every_docs || self.last_commit.elapsed() >= COMMIT_EVERY
-        {
-            self.commit()?;
-        }
         Ok(Added::New)
+    }
+
+    /// Whether enough has been added, or enough time has passed, that the caller should commit.
+    pub fn commit_due(&self) -> bool {
+        self.uncommitted >= self.commit_every_docs
+            || (self.uncommitted > 0 && self.last_commit.elapsed() >= COMMIT_EVERY)
     }
 
     /// Makes everything added so far durable and visible to readers, atomically with its coverage.

@@ -3,5 +3,5 @@
 mod pipeline;
 mod summary;
 
-pub use pipeline::{ingest_paths, IngestObserver};
+pub use pipeline::{ingest_paths, ingest_with, IngestObserver, IngestOptions};
 pub use summary::IngestSummary;

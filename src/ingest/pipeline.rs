@@ -7,6 +7,8 @@ use crossbeam_channel::bounded;
 use rayon::prelude::*;
 
 use super::summary::IngestSummary;
+use crate::detect::{AlertSet, Correlator, Detector, Matches};
+use crate::event::EventSummary;
 use crate::index::document::{prepare, PreparedEvent, Provenance};
 use crate::index::schema::Fields;
 use crate::index::{Added, EventWriter, IndexError, TrailIndex};
@@ -19,12 +21,21 @@ pub trait IngestObserver {
     fn problem(&mut self, _problem: &Problem) {}
 }
 
-/// One file, read and turned into documents on a worker thread.
+/// One file, read and turned into documents (and checked by the detector) on a worker thread.
 struct FileBatch {
     records: u64,
-    events: Vec<PreparedEvent>,
+    events: Vec<(PreparedEvent, Matches)>,
     problems: Vec<Problem>,
     counts_as_file: bool,
+}
+
+/// How an ingest runs beyond what it reads.
+#[derive(Default, Clone)]
+pub struct IngestOptions {
+    /// Commit after this many new events (and at least every 30 seconds).
+    pub commit_every: Option<usize>,
+    /// Rules to evaluate on every new event; their alerts are stored beside the index.
+    pub detector: Option<Arc<Detector>>,
 }
 
 /// Ingests every file under `paths` into `index`, committing every `commit_every` new events.
@@ -34,10 +45,36 @@ pub fn ingest_paths(
     commit_every: Option<usize>,
     observer: &mut dyn IngestObserver,
 ) -> Result<IngestSummary, IndexError> {
+    let options = IngestOptions {
+        commit_every,
+        detector: None,
+    };
+    ingest_with(index, paths, &options, observer)
+}
+
+/// Ingests every file under `paths` into `index`, raising alerts when a detector is given.
+pub fn ingest_with(
+    index: &TrailIndex,
+    paths: &[PathBuf],
+    options: &IngestOptions,
+    observer: &mut dyn IngestObserver,
+) -> Result<IngestSummary, IndexError> {
     let mut writer = EventWriter::open(index)?;
-    if let Some(docs) = commit_every {
+    if let Some(docs) = options.commit_every {
         writer.set_commit_every(docs);
     }
+    let alerts_error = |source| IndexError::Io {
+        path: index.dir().to_owned(),
+        source,
+    };
+    let mut detection = match &options.detector {
+        Some(detector) => Some(Detection {
+            detector: detector.clone(),
+            alerts: AlertSet::load(index.dir()).map_err(alerts_error)?,
+            correlator: Correlator::load(index.dir()).map_err(alerts_error)?,
+        }),
+        None => None,
+    };
     let mut summary = IngestSummary::default();
     let discovery = discover(paths);
     for problem in &discovery.problems {
@@ -54,6 +91,7 @@ pub fn ingest_paths(
     observer.started(work.len());
 
     let fields = *index.fields();
+    let detector = options.detector.clone();
     let cancelled = Arc::new(AtomicBool::new(false));
     let (sender, receiver) = bounded::<FileBatch>(64);
     let producer = {
@@ -64,7 +102,7 @@ pub fn ingest_paths(
                     if cancelled.load(Ordering::Relaxed) {
                         return;
                     }
-                    let batch = read_file(&fields, source, file);
+                    let batch = read_file(&fields, detector.as_deref(), source, file);
                     if sender.send(batch).is_err() {
                         cancelled.store(true, Ordering::Relaxed);
                     }
@@ -82,11 +120,23 @@ pub fn ingest_paths(
                 summary.count_problem(problem);
                 observer.problem(problem);
             }
-            for event in batch.events {
+            for (event, matches) in batch.events {
+                let alert_summary = (!matches.is_empty()).then(|| event.summary.clone());
                 match writer.add(event)? {
-                    Added::New => summary.new += 1,
+                    Added::New => {
+                        summary.new += 1;
+                        if let (Some(detection), Some(event)) = (&mut detection, &alert_summary) {
+                            detection.observe(event, &matches);
+                        }
+                    }
                     Added::Duplicate => summary.duplicates += 1,
                 }
+            }
+            if writer.commit_due() {
+                if let Some(detection) = &detection {
+                    detection.save().map_err(alerts_error)?;
+                }
+                writer.commit()?;
             }
             observer.file_done(&summary);
         }
@@ -98,8 +148,47 @@ pub fn ingest_paths(
     drop(receiver);
     let _ = producer.join();
     outcome?;
+    if let Some(detection) = &detection {
+        detection.save().map_err(alerts_error)?;
+        summary.alerts = detection.alerts.len() as u64;
+    }
     writer.finish()?;
     Ok(summary)
+}
+
+/// The detector and what it has found so far in this index.
+struct Detection {
+    detector: Arc<Detector>,
+    alerts: AlertSet,
+    correlator: Correlator,
+}
+
+impl Detection {
+    fn observe(&mut self, event: &EventSummary, matches: &Matches) {
+        self.alerts.add(&self.detector, event, &matches.alerts);
+        if matches.feeds.is_empty() {
+            return;
+        }
+        let time = event.time.map_or(0, |t| t.timestamp());
+        let specs = self.detector.correlations();
+        for fired in self.correlator.observe(
+            specs,
+            &matches.feeds,
+            &event.event_id,
+            time,
+            &event.principal.id,
+        ) {
+            if specs[fired.spec].alerts {
+                self.alerts.add_fired(&self.detector, &fired);
+            }
+        }
+    }
+
+    /// Written before the index commits the events they cite (see `AlertSet::save`).
+    fn save(&self) -> std::io::Result<()> {
+        self.correlator.save()?;
+        self.alerts.save()
+    }
 }
 
 fn read_bytes(file: &InputFile) -> std::io::Result<Vec<u8>> {
@@ -113,7 +202,12 @@ fn read_bytes(file: &InputFile) -> std::io::Result<Vec<u8>> {
     }
 }
 
-fn read_file(fields: &Fields, source: &Arc<str>, file: &InputFile) -> FileBatch {
+fn read_file(
+    fields: &Fields,
+    detector: Option<&Detector>,
+    source: &Arc<str>,
+    file: &InputFile,
+) -> FileBatch {
     let bytes = match read_bytes(file) {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -135,13 +229,17 @@ fn read_file(fields: &Fields, source: &Arc<str>, file: &InputFile) -> FileBatch 
     };
     let mut events = Vec::new();
     let mut report = read_content(&bytes, &file.display, &mut |record| {
-        events.push(prepare(
+        let event = prepare(
             fields,
             &record.raw,
             &record.value,
             record.event_id,
             &provenance,
-        ));
+        );
+        let matches = detector
+            .map(|d| d.evaluate(&record.value, &event.summary))
+            .unwrap_or_default();
+        events.push((event, matches));
     });
     let counts_as_file = match report.kind {
         FileKind::Digest => {

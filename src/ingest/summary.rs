@@ -16,6 +16,8 @@ pub struct IngestSummary {
     /// Records and whole files that could not be ingested.
     pub rejected: u64,
     pub warnings: u64,
+    /// Alerts held after the ingest (when rules were evaluated).
+    pub alerts: u64,
 }
 
 impl IngestSummary {

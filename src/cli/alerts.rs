@@ -1,0 +1,122 @@
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use tantivy::schema::Value as _;
+use tantivy::TantivyDocument;
+
+use super::exit;
+use crate::detect::pack::Severity;
+use crate::detect::{Alert, AlertSet, Correlator};
+use crate::event::{terminal_safe, EventSummary};
+use crate::index::{EventWriter, TrailIndex};
+
+pub struct AlertsArgs {
+    pub min_severity: Option<Severity>,
+    pub since: Option<DateTime<Utc>>,
+    pub jsonl: bool,
+    pub recompute: bool,
+    pub rules: Vec<PathBuf>,
+}
+
+fn time(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// Re-evaluates every indexed event with the current rules (after a rule change).
+fn recompute(index: &TrailIndex, rules: &[PathBuf]) -> anyhow::Result<AlertSet> {
+    let detector = super::rules::configured_detector(rules)?;
+    // Holding the writer lock keeps an ingest from writing alerts at the same time.
+    let _writer = EventWriter::open(index)?;
+    let searcher = index.searcher()?;
+    let mut alerts = AlertSet::empty(index.dir());
+    let mut correlator = Correlator::empty(index.dir());
+    for segment in searcher.segment_readers() {
+        let store = segment.get_store_reader(64)?;
+        for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
+            let doc = doc?;
+            let Some(raw) = doc.get_first(index.fields().raw).and_then(|v| v.as_bytes()) else {
+                continue;
+            };
+            let raw = String::from_utf8_lossy(raw);
+            let record: serde_json::Value = serde_json::from_str(&raw).unwrap_or_default();
+            let summary = EventSummary::from_raw(&raw);
+            let matches = detector.evaluate(&record, &summary);
+            alerts.add(&detector, &summary, &matches.alerts);
+            let time = summary.time.map_or(0, |t| t.timestamp());
+            let specs = detector.correlations();
+            for fired in correlator.observe(
+                specs,
+                &matches.feeds,
+                &summary.event_id,
+                time,
+                &summary.principal.id,
+            ) {
+                if specs[fired.spec].alerts {
+                    alerts.add_fired(&detector, &fired);
+                }
+            }
+        }
+    }
+    correlator.save()?;
+    alerts.save()?;
+    Ok(alerts)
+}
+
+pub fn run(index_dir: &Path, args: &AlertsArgs) -> anyhow::Result<i32> {
+    let index = TrailIndex::open(index_dir)?;
+    let alerts = if args.recompute {
+        recompute(&index, &args.rules)?
+    } else {
+        AlertSet::load(index.dir())?
+    };
+    let shown: Vec<Alert> = alerts
+        .listed()?
+        .into_iter()
+        .filter(|a| args.min_severity.is_none_or(|min| a.severity_rank() >= min))
+        .filter(|a| {
+            args.since
+                .is_none_or(|since| a.last_time.is_some_and(|t| t >= since))
+        })
+        .collect();
+    let mut out = io::stdout().lock();
+    if args.jsonl {
+        for alert in &shown {
+            writeln!(
+                out,
+                "{}",
+                crate::event::json_terminal_safe(&serde_json::to_string(alert)?)
+            )?;
+        }
+        return Ok(exit::OK);
+    }
+    writeln!(
+        out,
+        "{:<9} {:<9} {:>6}  {:<20}  {:<20}  {:<40} TITLE",
+        "SEVERITY", "RULE", "COUNT", "FIRST", "LAST", "PRINCIPAL"
+    )?;
+    for alert in &shown {
+        let principal: String = terminal_safe(&alert.principal).chars().take(40).collect();
+        writeln!(
+            out,
+            "{:<9} {:<9} {:>6}  {:<20}  {:<20}  {:<40} {}{}",
+            alert.severity,
+            terminal_safe(&alert.rule_id),
+            alert.count,
+            time(alert.first_time),
+            time(alert.last_time),
+            principal,
+            terminal_safe(&alert.title),
+            if alert.acknowledged {
+                " (acknowledged)"
+            } else {
+                ""
+            }
+        )?;
+    }
+    if shown.is_empty() {
+        eprintln!("no alerts");
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,248 @@
+//! Alerts: matches of one rule grouped by its key within its window, kept beside the index in
+//! `alerts.json`, with what the investigator did to them (acknowledged, suppressed) in
+//! `alert-state.json` so that survives re-ingests and recomputes.
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::correlate::Fired;
+use super::engine::{Detector, RuleInfo, RuleMatch};
+use super::pack::Severity;
+use crate::event::EventSummary;
+
+/// Event ids kept per alert; the count goes on past it.
+const MAX_EVENT_IDS: usize = 1000;
+const ALERTS_FILE: &str = "alerts.json";
+const STATE_FILE: &str = "alert-state.json";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Alert {
+    /// Stable identity: rule, group and window start.
+    pub key: String,
+    pub rule_id: String,
+    pub title: String,
+    pub severity: String,
+    pub count: u64,
+    pub first_time: Option<DateTime<Utc>>,
+    pub last_time: Option<DateTime<Utc>>,
+    pub principal: String,
+    pub group: String,
+    pub event_ids: Vec<String>,
+    pub mitre: Vec<String>,
+    pub why: String,
+    pub next: String,
+    #[serde(default)]
+    pub acknowledged: bool,
+}
+
+impl Alert {
+    pub fn severity_rank(&self) -> Severity {
+        Severity::parse(&self.severity).unwrap_or(Severity::Info)
+    }
+}
+
+struct AlertEvent<'a> {
+    event_id: &'a str,
+    time: Option<DateTime<Utc>>,
+    principal: &'a str,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct AlertsFile {
+    version: u32,
+    alerts: Vec<Alert>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct StateFile {
+    acknowledged: BTreeSet<String>,
+    suppressed: BTreeSet<String>,
+}
+
+/// The alerts of one index, grown as events are ingested.
+#[derive(Debug, Default)]
+pub struct AlertSet {
+    alerts: BTreeMap<String, Alert>,
+    dir: PathBuf,
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let temporary = path.with_extension("json.tmp");
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, path)
+}
+
+impl AlertSet {
+    /// The alerts stored in `dir` (none yet is an empty set).
+    pub fn load(dir: &Path) -> std::io::Result<AlertSet> {
+        let path = dir.join(ALERTS_FILE);
+        let file: AlertsFile = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{}: {e}", path.display()),
+                )
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => AlertsFile::default(),
+            Err(e) => return Err(e),
+        };
+        Ok(AlertSet {
+            alerts: file
+                .alerts
+                .into_iter()
+                .map(|a| (a.key.clone(), a))
+                .collect(),
+            dir: dir.to_owned(),
+        })
+    }
+
+    pub fn empty(dir: &Path) -> AlertSet {
+        AlertSet {
+            alerts: BTreeMap::new(),
+            dir: dir.to_owned(),
+        }
+    }
+
+    /// Adds one new event's single-event matches.
+    pub fn add(&mut self, detector: &Detector, summary: &EventSummary, matches: &[RuleMatch]) {
+        for hit in matches {
+            let event = AlertEvent {
+                event_id: &summary.event_id,
+                time: summary.time,
+                principal: &summary.principal.id,
+            };
+            self.record(detector.rule(hit.rule), hit.severity, &hit.group, event);
+        }
+    }
+
+    /// Adds the events of a correlation that fired.
+    pub fn add_fired(&mut self, detector: &Detector, fired: &Fired) {
+        let Some(spec) = detector.correlations().get(fired.spec) else {
+            return;
+        };
+        let rule = detector.rule(spec.rule);
+        for hit in &fired.hits {
+            for event_id in &hit.event_ids {
+                let event = AlertEvent {
+                    event_id,
+                    time: DateTime::from_timestamp(hit.time, 0),
+                    principal: &hit.principal,
+                };
+                self.record(rule, spec.severity, &fired.group, event);
+            }
+        }
+    }
+
+    /// Counts one event into the alert of its rule, group and window. Replaying an event already
+    /// counted changes nothing.
+    fn record(&mut self, rule: &RuleInfo, severity: Severity, group: &str, event: AlertEvent<'_>) {
+        let window = rule.window.as_secs().max(1) as i64;
+        let bucket = event
+            .time
+            .map_or(0, |t| t.timestamp().div_euclid(window) * window);
+        let key = format!("{}|{severity}|{group}|{bucket}", rule.rule_id);
+        let alert = self.alerts.entry(key.clone()).or_insert_with(|| Alert {
+            key,
+            rule_id: rule.rule_id.clone(),
+            title: rule.title.clone(),
+            severity: severity.to_string(),
+            count: 0,
+            first_time: None,
+            last_time: None,
+            principal: event.principal.to_owned(),
+            group: group.to_owned(),
+            event_ids: Vec::new(),
+            mitre: rule.mitre.clone(),
+            why: rule.why.clone(),
+            next: rule.next.clone(),
+            acknowledged: false,
+        });
+        if alert.event_ids.iter().any(|id| id == event.event_id) {
+            return;
+        }
+        alert.count += 1;
+        if alert.event_ids.len() < MAX_EVENT_IDS {
+            alert.event_ids.push(event.event_id.to_owned());
+        }
+        if let Some(time) = event.time {
+            alert.first_time = Some(alert.first_time.map_or(time, |t| t.min(time)));
+            alert.last_time = Some(alert.last_time.map_or(time, |t| t.max(time)));
+        }
+    }
+
+    /// Writes the alerts; called before the index commits the events they cite, so a crash
+    /// between the two is repaired by ingesting again (replayed events are not counted twice).
+    pub fn save(&self) -> std::io::Result<()> {
+        let file = AlertsFile {
+            version: 1,
+            alerts: self.alerts.values().cloned().collect(),
+        };
+        let bytes = serde_json::to_vec(&file).map_err(std::io::Error::other)?;
+        write_atomically(&self.dir.join(ALERTS_FILE), &bytes)
+    }
+
+    /// Every alert not suppressed, with its acknowledgement, most severe then newest first.
+    pub fn listed(&self) -> std::io::Result<Vec<Alert>> {
+        let state = read_state(&self.dir)?;
+        let mut alerts: Vec<Alert> = self
+            .alerts
+            .values()
+            .filter(|a| !state.suppressed.contains(&a.key))
+            .cloned()
+            .map(|mut a| {
+                a.acknowledged = state.acknowledged.contains(&a.key);
+                a
+            })
+            .collect();
+        alerts.sort_by(|a, b| {
+            b.severity_rank()
+                .cmp(&a.severity_rank())
+                .then_with(|| b.last_time.cmp(&a.last_time))
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        Ok(alerts)
+    }
+
+    pub fn len(&self) -> usize {
+        self.alerts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.alerts.is_empty()
+    }
+}
+
+fn read_state(dir: &Path) -> std::io::Result<StateFile> {
+    match std::fs::read(dir.join(STATE_FILE)) {
+        Ok(bytes) => Ok(serde_json::from_slice(&bytes).unwrap_or_default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StateFile::default()),
+        Err(e) => Err(e),
+    }
+}
+
+/// What the investigator did to an alert; kept apart from the alerts so recomputing keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertMark {
+    Acknowledge,
+    Unacknowledge,
+    Suppress,
+}
+
+pub fn mark_alert(dir: &Path, key: &str, mark: AlertMark) -> std::io::Result<()> {
+    let mut state = read_state(dir)?;
+    match mark {
+        AlertMark::Acknowledge => {
+            state.acknowledged.insert(key.to_owned());
+        }
+        AlertMark::Unacknowledge => {
+            state.acknowledged.remove(key);
+        }
+        AlertMark::Suppress => {
+            state.suppressed.insert(key.to_owned());
+        }
+    }
+    let bytes = serde_json::to_vec_pretty(&state).map_err(std::io::Error::other)?;
+    write_atomically(&dir.join(STATE_FILE), &bytes)
+}

@@ -1,0 +1,291 @@
+//! Runs the single-event documents of a rule pack over records: the part of detection that needs
+//! no memory of other events. Rules are indexed by the event names they can match, so a record is
+//! only checked against the rules that could fire on it.
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::correlate::{CorrelationSpec, FeedMatch};
+use super::pack::{PackKind, PackRule, Severity};
+use super::sigma::{CorrelationKind, RuleKind, SigmaRule};
+use crate::event::EventSummary;
+
+/// One rule document that fired on one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleMatch {
+    /// Position of the rule in the detector (for title, tags, why/next).
+    pub rule: usize,
+    pub severity: Severity,
+    /// The values of the rule's `group_by` fields, joined by `|`.
+    pub group: String,
+}
+
+/// What an alert needs to say about the rule that raised it.
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    pub rule_id: String,
+    pub title: String,
+    pub mitre: Vec<String>,
+    pub why: String,
+    pub next: String,
+    pub window: Duration,
+}
+
+/// A detection document: it raises alerts alone, feeds correlations, or both.
+struct EventDocument {
+    rule: usize,
+    sigma: SigmaRule,
+    severity: Severity,
+    group_by: Vec<String>,
+    alerts: bool,
+    feeds: Vec<Feed>,
+}
+
+/// How a detection's match enters a correlation: which input, grouped and valued by which fields.
+struct Feed {
+    spec: usize,
+    input: usize,
+    group_by: Vec<String>,
+    value_field: Option<String>,
+}
+
+/// Everything one event set off.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Matches {
+    pub alerts: Vec<RuleMatch>,
+    pub feeds: Vec<FeedMatch>,
+}
+
+impl Matches {
+    pub fn is_empty(&self) -> bool {
+        self.alerts.is_empty() && self.feeds.is_empty()
+    }
+}
+
+/// The compiled pack: detection documents indexed by event name, and correlation specs.
+pub struct Detector {
+    rules: Vec<RuleInfo>,
+    documents: Vec<EventDocument>,
+    correlations: Vec<CorrelationSpec>,
+    by_event_name: HashMap<String, Vec<usize>>,
+    any_event_name: Vec<usize>,
+}
+
+/// `attack.t1562.008` -> `T1562.008`; other tags are not ATT&CK technique ids.
+fn mitre_id(tag: &str) -> Option<String> {
+    let id = tag.strip_prefix("attack.t")?;
+    id.chars()
+        .next()
+        .filter(char::is_ascii_digit)
+        .map(|_| format!("T{}", id.to_ascii_uppercase()))
+}
+
+impl Detector {
+    pub fn new(pack: &[PackRule]) -> Detector {
+        let mut detector = Detector {
+            rules: Vec::with_capacity(pack.len()),
+            documents: Vec::new(),
+            correlations: Vec::new(),
+            by_event_name: HashMap::new(),
+            any_event_name: Vec::new(),
+        };
+        for rule in pack {
+            let index = detector.rules.len();
+            let mut mitre: Vec<String> = rule
+                .sigma
+                .iter()
+                .flat_map(|s| s.tags.iter().filter_map(|t| mitre_id(t)))
+                .collect();
+            mitre.sort();
+            mitre.dedup();
+            detector.rules.push(RuleInfo {
+                rule_id: rule.rule_id.clone(),
+                title: rule.title.clone(),
+                mitre,
+                why: rule.why.clone(),
+                next: rule.next.clone(),
+                window: rule.window,
+            });
+            detector.add_rule_documents(index, rule);
+        }
+        detector
+    }
+
+    fn add_rule_documents(&mut self, rule_index: usize, rule: &PackRule) {
+        // Sigma document number -> detector document position, or correlation spec position.
+        let mut detections = HashMap::new();
+        let mut correlations = HashMap::new();
+        for (number, (sigma, document)) in rule.documents().enumerate() {
+            match &sigma.kind {
+                RuleKind::Detection(detection) => {
+                    let fires_alone = document.kind == PackKind::Event && document.alerts;
+                    let feeds_correlation =
+                        matches!(document.kind, PackKind::Threshold | PackKind::Sequence);
+                    if !document.requires.is_empty() || !(fires_alone || feeds_correlation) {
+                        continue;
+                    }
+                    let position = self.documents.len();
+                    match detection.required_event_names() {
+                        Some(names) => {
+                            for name in names {
+                                self.by_event_name
+                                    .entry(name.clone())
+                                    .or_default()
+                                    .push(position);
+                            }
+                        }
+                        None => self.any_event_name.push(position),
+                    }
+                    self.documents.push(EventDocument {
+                        rule: rule_index,
+                        sigma: sigma.clone(),
+                        severity: document.severity,
+                        group_by: document.group_by.clone(),
+                        alerts: fires_alone,
+                        feeds: Vec::new(),
+                    });
+                    detections.insert(number, position);
+                }
+                RuleKind::Correlation(correlation) => {
+                    correlations.insert(number, self.correlations.len());
+                    self.correlations.push(CorrelationSpec {
+                        rule: rule_index,
+                        key: format!("{}#{}", rule.rule_id, number + 1),
+                        severity: document.severity,
+                        kind: correlation.kind,
+                        timespan_secs: correlation.timespan.as_secs() as i64,
+                        threshold: correlation.condition.clone(),
+                        alerts: document.alerts,
+                        inputs: correlation.rules.len(),
+                        parents: Vec::new(),
+                    });
+                }
+            }
+        }
+        for (number, sigma) in rule.sigma.iter().enumerate() {
+            let RuleKind::Correlation(correlation) = &sigma.kind else {
+                continue;
+            };
+            let Some(&spec) = correlations.get(&number) else {
+                continue;
+            };
+            let resolve = |field: &str, input_name: &str| -> String {
+                correlation
+                    .aliases
+                    .get(field)
+                    .and_then(|by_rule| by_rule.get(input_name))
+                    .cloned()
+                    .unwrap_or_else(|| field.to_owned())
+            };
+            for (input, name) in correlation.rules.iter().enumerate() {
+                let Some(target) = rule.sigma.iter().position(|s| s.is_named(name)) else {
+                    continue;
+                };
+                if let Some(&position) = detections.get(&target) {
+                    let value_field = match correlation.kind {
+                        CorrelationKind::ValueCount => correlation
+                            .condition
+                            .as_ref()
+                            .and_then(|t| t.field.as_deref())
+                            .map(|field| resolve(field, name)),
+                        _ => None,
+                    };
+                    self.documents[position].feeds.push(Feed {
+                        spec,
+                        input,
+                        group_by: correlation
+                            .group_by
+                            .iter()
+                            .map(|g| resolve(g, name))
+                            .collect(),
+                        value_field,
+                    });
+                } else if let Some(&inner) = correlations.get(&target) {
+                    self.correlations[inner].parents.push((spec, input));
+                }
+            }
+        }
+    }
+
+    pub fn correlations(&self) -> &[CorrelationSpec] {
+        &self.correlations
+    }
+
+    pub fn rules(&self) -> &[RuleInfo] {
+        &self.rules
+    }
+
+    pub fn rule(&self, index: usize) -> &RuleInfo {
+        &self.rules[index]
+    }
+
+    /// The documents that fire on `record`, and what they feed into correlations.
+    pub fn evaluate(&self, record: &Value, summary: &EventSummary) -> Matches {
+        let name = summary.event_name.to_ascii_lowercase();
+        let named = self
+            .by_event_name
+            .get(&name)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut matches = Matches::default();
+        for &position in named.iter().chain(&self.any_event_name) {
+            let document = &self.documents[position];
+            if !document.sigma.matches(record) {
+                continue;
+            }
+            if document.alerts {
+                matches.alerts.push(RuleMatch {
+                    rule: document.rule,
+                    severity: document.severity,
+                    group: group_value(&document.group_by, record, summary),
+                });
+            }
+            for feed in &document.feeds {
+                matches.feeds.push(FeedMatch {
+                    spec: feed.spec,
+                    input: feed.input,
+                    group: group_value(&feed.group_by, record, summary),
+                    value: feed
+                        .value_field
+                        .as_deref()
+                        .map(|field| group_value(&[field.to_owned()], record, summary)),
+                });
+            }
+        }
+        matches
+    }
+}
+
+/// The value of each grouping field: `principal` is the derived principal; anything else is a
+/// dotted path into the record.
+fn group_value(group_by: &[String], record: &Value, summary: &EventSummary) -> String {
+    group_by
+        .iter()
+        .map(|field| match field.as_str() {
+            "principal" => summary.principal.id.clone(),
+            path => path
+                .split('.')
+                .try_fold(record, |value, key| value.get(key))
+                .map(|value| match value {
+                    Value::String(s) => s.clone(),
+                    Value::Null => String::new(),
+                    other => other.to_string(),
+                })
+                .unwrap_or_default(),
+        })
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attack_tags_become_technique_ids() {
+        assert_eq!(mitre_id("attack.t1562.008").as_deref(), Some("T1562.008"));
+        assert_eq!(mitre_id("attack.defense-evasion"), None);
+        assert_eq!(mitre_id("cis.4.3"), None);
+    }
+}
