@@ -15,3 +15,4 @@ pub mod index;
 pub mod ingest;
 pub mod query;
 pub mod source;
+pub mod tui;

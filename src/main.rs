@@ -1,4 +1,5 @@
 //! trailhound's command line: parsing and dispatch only.
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -21,6 +22,9 @@ struct Cli {
     /// Print only results, no progress
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Also evaluate the Sigma rules in this folder (repeatable)
+    #[arg(long = "rules", global = true, value_name = "DIR")]
+    rule_dirs: Vec<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -34,6 +38,9 @@ enum Command {
         /// Commit after this many new events (default 250000; also every 30 s)
         #[arg(long, hide = true)]
         commit_every: Option<usize>,
+        /// Index only; evaluate no detection rules
+        #[arg(long)]
+        no_rules: bool,
     },
     /// Search events with Lucene / Elasticsearch query_string syntax, newest first
     Search {
@@ -68,8 +75,43 @@ enum Command {
     },
     /// What the index holds: sources, accounts, regions, time span
     Info,
-    /// Ingest the bundled demo archive into a temporary index and walk its incident
-    Demo,
+    /// The alert feed: rule matches grouped by principal (or the rule's key) and window
+    Alerts {
+        /// Only alerts at least this severe: info, low, medium, high, critical
+        #[arg(long, value_parser = parse_severity)]
+        min_severity: Option<trailhound::detect::pack::Severity>,
+        /// Only alerts whose last event is at or after this
+        #[arg(long, value_parser = parse_time_arg)]
+        since: Option<DateTime<Utc>>,
+        #[arg(long, value_enum, default_value_t = AlertFormat::Table)]
+        format: AlertFormat,
+        /// Evaluate every indexed event again with the current rules first
+        #[arg(long)]
+        recompute: bool,
+    },
+    /// The detection rules: list them, check rule files, run their samples
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Open the terminal UI on the index (what `trailhound` alone does in a terminal)
+    Tui {
+        /// Start with this query instead of every event
+        query: Option<String>,
+        /// Theme: dark, light, high-contrast, no-colour, or a file's name in <config>/themes
+        #[arg(long, env = trailhound::tui::app::THEME_ENV)]
+        theme: Option<String>,
+        /// Keymap: default, vim, or a file's name in <config>/keymaps
+        #[arg(long, env = trailhound::tui::app::KEYMAP_ENV)]
+        keymap: Option<String>,
+    },
+    /// Ingest the bundled demo archive into a temporary index and open the terminal UI on it
+    /// (or, when stdout is not a terminal, print a walk through its incident)
+    Demo {
+        /// Print the walk through the incident instead of opening the terminal UI
+        #[arg(long)]
+        print: bool,
+    },
     /// Write a synthetic CloudTrail archive (for tests and benchmarks)
     #[command(hide = true)]
     Gen {
@@ -92,6 +134,30 @@ enum Command {
         #[arg(long)]
         org_id: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Every configured rule: id, severity, kind, title
+    List,
+    /// Parse rule files or folders; one line per problem; exit 0 only when every rule loads
+    Check {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Run every rule's samples: each must fire on its match samples and not on the others
+    Test,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum AlertFormat {
+    Table,
+    Jsonl,
+}
+
+fn parse_severity(text: &str) -> Result<trailhound::detect::pack::Severity, String> {
+    trailhound::detect::pack::Severity::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a severity: info, low, medium, high or critical"))
 }
 
 #[derive(clap::Args)]
@@ -126,12 +192,25 @@ fn parse_time_arg(text: &str) -> Result<DateTime<Utc>, String> {
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
     let Some(command) = cli.command else {
+        if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+            let index_dir = trailhound::config::index_dir(cli.index)?;
+            let index = trailhound::index::TrailIndex::open(&index_dir)?;
+            return trailhound::tui::run(index, trailhound::tui::Options::from_environment());
+        }
         use clap::CommandFactory;
         Cli::command().print_help()?;
         return Ok(exit::USAGE);
     };
-    if let Command::Demo = command {
-        return cli::demo::run();
+    if let Command::Rules { command } = &command {
+        return match command {
+            RulesCommand::List => cli::rules::list(&cli.rule_dirs),
+            RulesCommand::Check { paths } => cli::rules::check(paths),
+            RulesCommand::Test => cli::rules::test(&cli.rule_dirs),
+        };
+    }
+    if let Command::Demo { print } = command {
+        let terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+        return cli::demo::run(print || !terminal);
     }
     if let Command::Gen {
         out,
@@ -162,7 +241,11 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ingest {
             paths,
             commit_every,
-        } => cli::ingest::run(&index_dir, &paths, commit_every, cli.quiet),
+            no_rules,
+        } => {
+            let rules = (!no_rules).then_some(cli.rule_dirs.as_slice());
+            cli::ingest::run(&index_dir, &paths, commit_every, rules, cli.quiet)
+        }
         Command::Search {
             query,
             time,
@@ -189,7 +272,35 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             limit,
         } => cli::top::run(&index_dir, &field, query.as_deref(), time.into(), limit),
         Command::Info => cli::info::run(&index_dir),
-        Command::Demo | Command::Gen { .. } => unreachable!("dispatched above"),
+        Command::Alerts {
+            min_severity,
+            since,
+            format,
+            recompute,
+        } => cli::alerts::run(
+            &index_dir,
+            &cli::alerts::AlertsArgs {
+                min_severity,
+                since,
+                jsonl: format == AlertFormat::Jsonl,
+                recompute,
+                rules: cli.rule_dirs.clone(),
+            },
+        ),
+        Command::Rules { .. } => unreachable!("dispatched above"),
+        Command::Tui {
+            query,
+            theme,
+            keymap,
+        } => {
+            let index = trailhound::index::TrailIndex::open(&index_dir)?;
+            let mut options = trailhound::tui::Options::from_environment();
+            options.initial_query = query;
+            options.theme = theme.unwrap_or(options.theme);
+            options.keymap = keymap.unwrap_or(options.keymap);
+            trailhound::tui::run(index, options)
+        }
+        Command::Demo { .. } | Command::Gen { .. } => unreachable!("dispatched above"),
     }
 }
 

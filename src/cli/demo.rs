@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::path::Path;
 
 use include_dir::{include_dir, Dir};
@@ -6,7 +7,7 @@ use super::exit;
 use super::output::{summary_of, table_row, TABLE_HEADER};
 use crate::event::{terminal_safe, EventSummary};
 use crate::index::{SearchRequest, TrailIndex};
-use crate::ingest::{ingest_paths, IngestObserver};
+use crate::ingest::{ingest_with, IngestObserver, IngestOptions};
 
 /// The bundled demo archive: a few thousand generated events with an incident inside.
 static DEMO_ARCHIVE: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/assets/demo");
@@ -35,13 +36,14 @@ fn show_search(
     };
     let (hits, compiled) = index.search(&searcher, &request)?;
     let total = index.count(&searcher, compiled.query.as_ref())?;
-    println!(
+    writeln!(
+        std::io::stdout(),
         "\n## {title}: {total} events\n$ trailhound search '{}'\n{TABLE_HEADER}",
         terminal_safe(query)
-    );
+    )?;
     let summaries: Vec<EventSummary> = hits.iter().map(|hit| summary_of(&hit.raw)).collect();
     for summary in &summaries {
-        println!("{}", table_row(summary));
+        writeln!(std::io::stdout(), "{}", table_row(summary))?;
     }
     Ok(summaries)
 }
@@ -49,25 +51,44 @@ fn show_search(
 fn show_top(index: &TrailIndex, title: &str, field: &str, query: &str) -> anyhow::Result<()> {
     let searcher = index.searcher()?;
     let compiled = index.prepare_query(query, Default::default())?;
-    println!(
+    writeln!(
+        std::io::stdout(),
         "\n## {title}\n$ trailhound top {field} '{}'",
         terminal_safe(query)
-    );
+    )?;
     for entry in index.top_values(&searcher, field, Some(compiled.query.as_ref()), 8)? {
-        println!("{:>6}  {}", entry.count, terminal_safe(&entry.value));
+        writeln!(
+            std::io::stdout(),
+            "{:>6}  {}",
+            entry.count,
+            terminal_safe(&entry.value)
+        )?;
     }
     Ok(())
 }
 
-pub fn run() -> anyhow::Result<i32> {
+/// Ingests the demo archive into a temporary index and opens the terminal UI on it, or with
+/// `print`, prints a walk through its incident.
+pub fn run(print: bool) -> anyhow::Result<i32> {
     let work = tempfile::tempdir()?;
     let archive = work.path().join("archive");
     let index_dir = work.path().join("index");
     extract_demo_archive(&archive)?;
     let index = TrailIndex::open_or_create(&index_dir)?;
-    let summary = ingest_paths(&index, &[archive.join("AWSLogs")], None, &mut Quiet)?;
-    println!("demo archive ingested: {summary}\n");
-    print!("{}", super::info::render(&index, &index.coverage()?));
+    let options = IngestOptions {
+        commit_every: None,
+        detector: Some(std::sync::Arc::new(super::rules::configured_detector(&[])?)),
+    };
+    let summary = ingest_with(&index, &[archive.join("AWSLogs")], &options, &mut Quiet)?;
+    if !print {
+        return crate::tui::run(index, crate::tui::Options::from_environment());
+    }
+    writeln!(std::io::stdout(), "demo archive ingested: {summary}\n")?;
+    write!(
+        std::io::stdout(),
+        "{}",
+        super::info::render(&index, &index.coverage()?)
+    )?;
 
     // The walk an investigator makes: from the alarming event to its address, then its principal.
     let stopped = show_search(
@@ -110,9 +131,10 @@ pub fn run() -> anyhow::Result<i32> {
         "user",
         "errorCode:accessdenied",
     )?;
-    println!(
+    writeln!(
+        std::io::stdout(),
         "\nTry it yourself: trailhound ingest {}",
         terminal_safe(&archive.join("AWSLogs").display().to_string())
-    );
+    )?;
     Ok(exit::OK)
 }

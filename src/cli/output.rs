@@ -15,13 +15,7 @@ pub enum Format {
 }
 
 pub fn summary_of(raw: &str) -> EventSummary {
-    let value: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
-    let id = value
-        .get("eventID")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_else(|| crate::event::derived_event_id(raw));
-    EventSummary::from_record(&value, id)
+    EventSummary::from_raw(raw)
 }
 
 fn time_text(summary: &EventSummary) -> String {

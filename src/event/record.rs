@@ -27,6 +27,17 @@ fn field(record: &Value, key: &str) -> String {
 }
 
 impl EventSummary {
+    /// Reads the summary of a record's raw JSON text (an unreadable record gives empty fields).
+    pub fn from_raw(raw: &str) -> EventSummary {
+        let value: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
+        let id = value
+            .get("eventID")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| derived_event_id(raw));
+        EventSummary::from_record(&value, id)
+    }
+
     /// Reads the summary of a record; `event_id` is the record's eventID or the id derived for it.
     pub fn from_record(record: &Value, event_id: String) -> EventSummary {
         let account = match record.get("recipientAccountId").and_then(Value::as_str) {

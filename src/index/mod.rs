@@ -8,6 +8,7 @@ mod search;
 mod store;
 pub mod tokenizer;
 mod top;
+mod tui_reads;
 mod writer;
 
 pub use compile::{compile_query, parse_instant as parse_time, CompiledQuery, ALIASES};

@@ -1,0 +1,287 @@
+//! The app: wiring state, keymap, theme and worker together, and the terminal loop around them
+//! (raw mode and the alternate screen on the way in, restored on the way out and on a panic).
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use base64::Engine;
+use crossbeam_channel::RecvTimeoutError;
+use ratatui::crossterm::event::{self, Event, KeyEvent};
+use ratatui::{DefaultTerminal, Frame};
+
+use super::config_file::user_config_dir;
+use super::keymap::{self, Keymap};
+use super::panes::{self, help::help_lines};
+use super::state::AppState;
+use super::theme::{self, Theme, ThemeEnv, DEFAULT_THEME};
+use super::update::{self, Effect, Msg};
+use super::worker::Worker;
+use crate::cli::exit;
+use crate::index::TrailIndex;
+
+pub const THEME_ENV: &str = "TRAILHOUND_THEME";
+pub const KEYMAP_ENV: &str = "TRAILHOUND_KEYMAP";
+
+/// How to open the UI.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub theme: String,
+    pub keymap: String,
+    /// Where the user's `keymaps/` and `themes/` folders are (`None`: built-ins only).
+    pub config_dir: Option<PathBuf>,
+    pub theme_env: ThemeEnv,
+    pub initial_query: Option<String>,
+}
+
+impl Options {
+    /// Built-in keymap and theme, true colour, no user folder: what tests want.
+    pub fn builtin() -> Options {
+        Options {
+            theme: DEFAULT_THEME.to_owned(),
+            keymap: "default".to_owned(),
+            config_dir: None,
+            theme_env: ThemeEnv::TRUE_COLOR,
+            initial_query: None,
+        }
+    }
+
+    /// `TRAILHOUND_THEME`, `TRAILHOUND_KEYMAP`, `NO_COLOR`, the terminal's colours and the user's
+    /// configuration folder.
+    pub fn from_environment() -> Options {
+        let var = |name: &str, default: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        Options {
+            theme: var(THEME_ENV, DEFAULT_THEME),
+            keymap: var(KEYMAP_ENV, "default"),
+            config_dir: user_config_dir(),
+            theme_env: ThemeEnv::from_process(),
+            initial_query: None,
+        }
+    }
+}
+
+/// The UI without a terminal: whole-app tests drive this with keys and draw it on a test backend.
+pub struct App {
+    pub state: AppState,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    worker: Worker,
+    /// Texts to put on the clipboard, oldest first, until the terminal loop writes them.
+    pub clipboard: Vec<String>,
+}
+
+impl App {
+    pub fn new(index: TrailIndex, options: &Options, size: (u16, u16)) -> anyhow::Result<App> {
+        let config_dir = options.config_dir.as_deref();
+        let (keymap, keymap_error) = keymap::load(&options.keymap, config_dir);
+        let (theme, theme_error) = theme::load(&options.theme, config_dir, options.theme_env);
+        let mut state = AppState::new(size, help_lines(&keymap));
+        if let Some(error) = keymap_error {
+            state
+                .status
+                .config_errors
+                .push(format!("keymap {error} (using the default keymap)"));
+        }
+        if let Some(error) = theme_error {
+            state
+                .status
+                .config_errors
+                .push(format!("theme {error} (using the default theme)"));
+        }
+        match stored_alerts(&index) {
+            Ok(alerts) if !alerts.is_empty() => state.alerts.set_alerts(&alerts),
+            Ok(_) => {}
+            Err(error) => state.status.last_error = Some(format!("alerts: {error}")),
+        }
+        let worker = Worker::spawn(index).context("cannot start the search thread")?;
+        let effects = update::start(&mut state, options.initial_query.as_deref());
+        let mut app = App {
+            state,
+            keymap,
+            theme,
+            worker,
+            clipboard: Vec::new(),
+        };
+        app.perform(effects);
+        Ok(app)
+    }
+
+    pub fn handle(&mut self, msg: Msg) {
+        let effects = update::update(&mut self.state, &self.keymap, msg);
+        self.perform(effects);
+    }
+
+    pub fn press(&mut self, key: KeyEvent) {
+        self.handle(Msg::Key(key));
+    }
+
+    fn perform(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Send(request) => {
+                    if !self.worker.send(request) {
+                        self.state.status.last_error = Some("the search thread has stopped".into());
+                    }
+                }
+                Effect::Copy(text) => self.clipboard.push(text),
+            }
+        }
+    }
+
+    /// Handles the worker's replies that have arrived; true when there were any.
+    pub fn pump(&mut self) -> bool {
+        let mut any = false;
+        while let Ok(reply) = self.worker.replies.try_recv() {
+            self.handle(Msg::Reply(Box::new(reply)));
+            any = true;
+        }
+        any
+    }
+
+    /// Handles replies until no request is outstanding; false on timeout.
+    pub fn settle(&mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.pump();
+            if !self.state.is_busy() {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.worker.replies.recv_timeout(left) {
+                Ok(reply) => self.handle(Msg::Reply(Box::new(reply))),
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return false,
+            }
+        }
+    }
+
+    pub fn draw(&self, frame: &mut Frame) {
+        panes::draw(&self.state, &self.theme, frame);
+    }
+
+    fn on_terminal_event(&mut self, event: Event) {
+        match event {
+            Event::Key(key) => self.press(key),
+            Event::Resize(width, height) => self.handle(Msg::Resize(width, height)),
+            _ => {}
+        }
+    }
+}
+
+/// The alerts the detector stored beside the index, as the feed takes them.
+fn stored_alerts(index: &TrailIndex) -> std::io::Result<Vec<crate::tui::state::Alert>> {
+    use crate::detect::pack::Severity as RuleSeverity;
+    use crate::tui::state::{Alert, Severity};
+    let alerts = crate::detect::AlertSet::load(index.dir())?.listed()?;
+    Ok(alerts
+        .into_iter()
+        .filter(|alert| !alert.acknowledged)
+        .filter_map(|alert| {
+            let severity = match alert.severity_rank() {
+                RuleSeverity::Info => Severity::Informational,
+                RuleSeverity::Low => Severity::Low,
+                RuleSeverity::Medium => Severity::Medium,
+                RuleSeverity::High => Severity::High,
+                RuleSeverity::Critical => Severity::Critical,
+            };
+            Some(Alert {
+                rule: format!("{} {}", alert.rule_id, alert.title),
+                severity,
+                time: alert.last_time?,
+                principal: alert.principal,
+                event_id: alert.event_ids.last().cloned().unwrap_or_default(),
+            })
+        })
+        .collect())
+}
+
+/// Opens the UI on `index` in this terminal; returns the exit status when the user quits.
+pub fn run(index: TrailIndex, options: Options) -> anyhow::Result<i32> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!("the terminal UI needs a terminal; in scripts use `trailhound search`");
+    }
+    // try_init also installs a panic hook that restores the terminal before the panic is printed.
+    let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    let result = terminal
+        .size()
+        .map_err(anyhow::Error::from)
+        .and_then(|size| App::new(index, &options, (size.width, size.height)))
+        .and_then(|mut app| event_loop(&mut terminal, &mut app));
+    let restored = ratatui::try_restore().context("cannot restore the terminal");
+    result?;
+    restored?;
+    Ok(exit::OK)
+}
+
+/// Most events handled between two draws, so that a held key cannot starve the screen.
+const EVENTS_PER_FRAME: usize = 64;
+const INPUT_POLL: Duration = Duration::from_millis(50);
+
+fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> anyhow::Result<()> {
+    let (input_tx, input) = crossbeam_channel::bounded::<Event>(EVENTS_PER_FRAME);
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader_stop = Arc::clone(&stop);
+    let reader = std::thread::Builder::new()
+        .name("trailhound-input".into())
+        .spawn(move || {
+            while !reader_stop.load(Ordering::Relaxed) {
+                match event::poll(INPUT_POLL) {
+                    Ok(true) => {
+                        let Ok(event) = event::read() else { break };
+                        if input_tx.send(event).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(_) => break,
+                }
+            }
+        })?;
+    let replies = app.worker.replies.clone();
+    let result = (|| -> anyhow::Result<()> {
+        loop {
+            terminal.draw(|frame| app.draw(frame))?;
+            write_clipboard(terminal.backend_mut(), &mut app.clipboard)?;
+            if app.state.should_quit {
+                return Ok(());
+            }
+            crossbeam_channel::select! {
+                recv(input) -> event => match event {
+                    Ok(event) => app.on_terminal_event(event),
+                    Err(_) => anyhow::bail!("the terminal input stopped"),
+                },
+                recv(replies) -> reply => {
+                    if let Ok(reply) = reply {
+                        app.handle(Msg::Reply(Box::new(reply)));
+                    }
+                },
+            }
+            for _ in 0..EVENTS_PER_FRAME {
+                match input.try_recv() {
+                    Ok(event) => app.on_terminal_event(event),
+                    Err(_) => break,
+                }
+            }
+            app.pump();
+        }
+    })();
+    stop.store(true, Ordering::Relaxed);
+    drop(input);
+    let _ = reader.join();
+    result
+}
+
+/// Puts each text on the clipboard with OSC 52 (base64, so no text can smuggle in a sequence).
+fn write_clipboard(out: &mut impl Write, texts: &mut Vec<String>) -> std::io::Result<()> {
+    for text in texts.drain(..) {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+        write!(out, "\x1b]52;c;{encoded}\x07")?;
+    }
+    out.flush()
+}

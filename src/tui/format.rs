@@ -1,0 +1,84 @@
+//! Small text formats the panes share.
+use chrono::{DateTime, Utc};
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `2026-11-01 08:00:00`, or blanks of the same width.
+pub fn time(t: Option<DateTime<Utc>>) -> String {
+    match t {
+        Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        None => " ".repeat(19),
+    }
+}
+
+/// `1.2 MB`-style sizes.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A duration as the largest whole unit that fits: `15m`, `6h`, `7d`.
+pub fn short_duration(d: chrono::Duration) -> String {
+    let minutes = d.num_minutes();
+    if minutes % (60 * 24) == 0 && minutes >= 60 * 24 {
+        format!("{}d", minutes / (60 * 24))
+    } else if minutes % 60 == 0 && minutes >= 60 {
+        format!("{}h", minutes / 60)
+    } else {
+        format!("{minutes}m")
+    }
+}
+
+/// At most `width` characters of `text`, with `…` when cut.
+pub fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_get_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(3000), "3,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn durations_and_sizes_read_short() {
+        assert_eq!(short_duration(chrono::Duration::minutes(15)), "15m");
+        assert_eq!(short_duration(chrono::Duration::hours(6)), "6h");
+        assert_eq!(short_duration(chrono::Duration::days(7)), "7d");
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(1_250_000), "1.2 MB");
+        assert_eq!(clip("abcdef", 4), "abc…");
+    }
+}

@@ -1,0 +1,21 @@
+//! The terminal UI, in the state / update / view shape:
+//! - [`state`] holds what the screen shows, one struct per pane;
+//! - [`update`] turns a message (a key, a resize, a worker reply) into state changes and effects;
+//! - [`panes`] draw the state and change nothing; [`layout`] says where, for both;
+//! - [`worker`] runs index reads off the UI thread, replies tagged with the request's id;
+//! - [`action`], [`keymap`] and [`theme`] make keys and colours data (`keymaps/`, `themes/`);
+//! - [`app`] wires these together and runs the terminal loop.
+pub mod action;
+pub mod app;
+pub mod config_file;
+pub mod format;
+pub mod json_view;
+pub mod keymap;
+pub mod layout;
+pub mod panes;
+pub mod state;
+pub mod theme;
+pub mod update;
+pub mod worker;
+
+pub use app::{run, App, Options};

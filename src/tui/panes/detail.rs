@@ -1,0 +1,95 @@
+//! The selected event's JSON, coloured by token, with a cursor line for pivots and copying.
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::super::format::clip;
+use super::super::json_view::{JsonLine, TokenKind};
+use super::super::state::{AppState, PaneId};
+use super::super::theme::{Slot, Theme};
+use crate::event::{json_terminal_safe, terminal_safe};
+
+pub fn title(state: &AppState) -> Vec<Span<'static>> {
+    let mut text = "Detail".to_owned();
+    if let Some(row) = state.events.selected_row() {
+        text.push_str(" · ");
+        text.push_str(&terminal_safe(&clip(&row.summary.event_name, 40)));
+    }
+    vec![Span::raw(text)]
+}
+
+fn token_slot(kind: TokenKind) -> Slot {
+    match kind {
+        TokenKind::String => Slot::JsonString,
+        TokenKind::Number => Slot::JsonNumber,
+        TokenKind::Boolean => Slot::JsonBoolean,
+        TokenKind::Null => Slot::JsonNull,
+        TokenKind::Punctuation => Slot::JsonPunctuation,
+    }
+}
+
+fn line<'a>(json: &JsonLine, theme: &Theme) -> Line<'a> {
+    let mut spans = vec![Span::raw("  ".repeat(json.depth))];
+    if let Some(key) = &json.key {
+        spans.push(Span::styled(
+            json_terminal_safe(key).into_owned(),
+            theme.style(Slot::JsonKey),
+        ));
+        spans.push(Span::styled(": ", theme.style(Slot::JsonPunctuation)));
+    }
+    spans.push(Span::styled(
+        json_terminal_safe(&json.text).into_owned(),
+        theme.style(token_slot(json.kind)),
+    ));
+    if json.comma {
+        spans.push(Span::styled(",", theme.style(Slot::JsonPunctuation)));
+    }
+    Line::from(spans)
+}
+
+pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, collapsed: bool) {
+    let focused = state.focus == PaneId::Detail;
+    if collapsed {
+        return super::render_collapsed(title(state), focused, theme, frame, area);
+    }
+    let detail = &state.detail;
+    let mut block = super::block(title(state), focused, theme);
+    if let Some(current) = detail
+        .lines
+        .get(detail.cursor.selected)
+        .filter(|l| !l.path.is_empty())
+    {
+        let path = format!(
+            " {} ",
+            terminal_safe(&clip(&current.path, area.width.saturating_sub(4) as usize))
+        );
+        block = block.title_bottom(Line::styled(path, theme.style(Slot::Dim)));
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if detail.lines.is_empty() {
+        let text = if state.events.is_empty() {
+            "no event selected"
+        } else {
+            "loading…"
+        };
+        frame.render_widget(Paragraph::new(super::note(text, theme)), inner);
+        return;
+    }
+    let cursor = &detail.cursor;
+    let end = (cursor.scroll + inner.height as usize).min(detail.lines.len());
+    let lines: Vec<Line> = (cursor.scroll..end)
+        .map(|index| {
+            let mut rendered = line(&detail.lines[index], theme);
+            if detail.matches.binary_search(&index).is_ok() {
+                rendered = rendered.patch_style(theme.style(Slot::JsonMatch));
+            }
+            if index == cursor.selected && focused {
+                rendered = rendered.patch_style(theme.style(Slot::JsonCursor));
+            }
+            rendered
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,714 @@
+//! Everything the screen shows, one struct per pane plus what the app as a whole remembers.
+//! Only `update` changes it; panes only read it.
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::json_view::JsonLine;
+use super::keymap::Section;
+use crate::event::EventSummary;
+use crate::index::{SortOrder, TimeBounds, TopValue};
+
+/// The four panes, in focus order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaneId {
+    Alerts,
+    Events,
+    Detail,
+    Timeline,
+}
+
+impl PaneId {
+    pub const ALL: [PaneId; 4] = [
+        PaneId::Alerts,
+        PaneId::Events,
+        PaneId::Detail,
+        PaneId::Timeline,
+    ];
+
+    pub fn section(self) -> Section {
+        match self {
+            PaneId::Alerts => Section::Alerts,
+            PaneId::Events => Section::Events,
+            PaneId::Detail => Section::Detail,
+            PaneId::Timeline => Section::Timeline,
+        }
+    }
+
+    pub fn next(self) -> PaneId {
+        let i = PaneId::ALL.iter().position(|p| *p == self).unwrap_or(0);
+        PaneId::ALL[(i + 1) % PaneId::ALL.len()]
+    }
+
+    pub fn prev(self) -> PaneId {
+        let i = PaneId::ALL.iter().position(|p| *p == self).unwrap_or(0);
+        PaneId::ALL[(i + PaneId::ALL.len() - 1) % PaneId::ALL.len()]
+    }
+}
+
+/// What keys go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Prompt(PromptKind),
+    Help,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Query,
+    Find,
+}
+
+/// The time window of a view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeWindow {
+    All,
+    /// The last stretch of the index, ending at its newest event.
+    Last(Duration),
+    /// A stretch either side of one moment.
+    Around(DateTime<Utc>, Duration),
+}
+
+/// The stretches `time_window_cycle` steps through after `All`.
+pub const WINDOW_PRESETS: [i64; 5] = [1, 6, 24, 24 * 7, 24 * 30];
+pub const AROUND_MINUTES: i64 = 15;
+
+impl TimeWindow {
+    /// The bounds this window means for an index whose newest event is at `newest`.
+    pub fn bounds(self, newest: Option<DateTime<Utc>>) -> TimeBounds {
+        match self {
+            TimeWindow::All => TimeBounds::default(),
+            TimeWindow::Last(span) => TimeBounds {
+                since: newest.map(|end| end - span),
+                until: newest,
+            },
+            TimeWindow::Around(at, span) => TimeBounds {
+                since: Some(at - span),
+                until: Some(at + span),
+            },
+        }
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            TimeWindow::All => "all time".to_owned(),
+            TimeWindow::Last(span) => format!("last {}", super::format::short_duration(span)),
+            TimeWindow::Around(at, span) => format!(
+                "{} ±{}",
+                at.format("%Y-%m-%d %H:%M"),
+                super::format::short_duration(span)
+            ),
+        }
+    }
+}
+
+/// What the events pane is asked to show: one step of the investigation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    pub query: String,
+    pub window: TimeWindow,
+    pub time: TimeBounds,
+    pub order: SortOrder,
+    /// How the breadcrumb names this step (may hold event text: sanitise when drawing).
+    pub label: String,
+}
+
+impl View {
+    pub fn everything() -> View {
+        View {
+            query: String::new(),
+            window: TimeWindow::All,
+            time: TimeBounds::default(),
+            order: SortOrder::NewestFirst,
+            label: "all events".to_owned(),
+        }
+    }
+
+    /// Whether two views select the same events in the same order.
+    pub fn same_results(&self, other: &View) -> bool {
+        self.query == other.query && self.time == other.time && self.order == other.order
+    }
+}
+
+/// The steps taken, for back and forward.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    pub entries: Vec<View>,
+    pub current: usize,
+}
+
+impl History {
+    pub fn push(&mut self, view: View) {
+        if !self.entries.is_empty() {
+            self.entries.truncate(self.current + 1);
+        }
+        self.entries.push(view);
+        self.current = self.entries.len() - 1;
+    }
+
+    pub fn forward_steps(&self) -> usize {
+        self.entries.len().saturating_sub(self.current + 1)
+    }
+}
+
+/// A one-line editor with readline keys and a history.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LineEditor {
+    pub text: String,
+    /// In characters, not bytes.
+    pub cursor: usize,
+    /// Where Up/Down are in the history; `None` while editing the draft.
+    pub history_pos: Option<usize>,
+    pub draft: String,
+}
+
+impl LineEditor {
+    pub fn with_text(text: &str) -> LineEditor {
+        LineEditor {
+            text: text.to_owned(),
+            cursor: text.chars().count(),
+            history_pos: None,
+            draft: String::new(),
+        }
+    }
+
+    fn byte_at(&self, cursor: usize) -> usize {
+        self.text
+            .char_indices()
+            .nth(cursor)
+            .map_or(self.text.len(), |(i, _)| i)
+    }
+
+    pub fn insert(&mut self, c: char) {
+        let at = self.byte_at(self.cursor);
+        self.text.insert(at, c);
+        self.cursor += 1;
+    }
+
+    pub fn delete_back(&mut self) {
+        if self.cursor > 0 {
+            self.cursor -= 1;
+            let at = self.byte_at(self.cursor);
+            self.text.remove(at);
+        }
+    }
+
+    pub fn delete_forward(&mut self) {
+        if self.cursor < self.text.chars().count() {
+            let at = self.byte_at(self.cursor);
+            self.text.remove(at);
+        }
+    }
+
+    pub fn delete_word(&mut self) {
+        let chars: Vec<char> = self.text.chars().collect();
+        let mut start = self.cursor;
+        while start > 0 && chars[start - 1] == ' ' {
+            start -= 1;
+        }
+        while start > 0 && chars[start - 1] != ' ' {
+            start -= 1;
+        }
+        let (from, to) = (self.byte_at(start), self.byte_at(self.cursor));
+        self.text.replace_range(from..to, "");
+        self.cursor = start;
+    }
+
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.cursor = 0;
+    }
+
+    pub fn left(&mut self) {
+        self.cursor = self.cursor.saturating_sub(1);
+    }
+
+    pub fn right(&mut self) {
+        self.cursor = (self.cursor + 1).min(self.text.chars().count());
+    }
+
+    pub fn home(&mut self) {
+        self.cursor = 0;
+    }
+
+    pub fn end(&mut self) {
+        self.cursor = self.text.chars().count();
+    }
+
+    /// Up: the previous entry of `history` (newest last).
+    pub fn history_prev(&mut self, history: &[String]) {
+        let pos = match self.history_pos {
+            None if history.is_empty() => return,
+            None => {
+                self.draft = self.text.clone();
+                history.len() - 1
+            }
+            Some(0) => 0,
+            Some(pos) => pos - 1,
+        };
+        self.history_pos = Some(pos);
+        self.set(history.get(pos).cloned().unwrap_or_default());
+    }
+
+    /// Down: the next entry, then back to the draft.
+    pub fn history_next(&mut self, history: &[String]) {
+        match self.history_pos {
+            None => {}
+            Some(pos) if pos + 1 < history.len() => {
+                self.history_pos = Some(pos + 1);
+                self.set(history[pos + 1].clone());
+            }
+            Some(_) => {
+                self.history_pos = None;
+                let draft = std::mem::take(&mut self.draft);
+                self.set(draft);
+            }
+        }
+    }
+
+    fn set(&mut self, text: String) {
+        self.text = text;
+        self.cursor = self.text.chars().count();
+    }
+}
+
+/// The query or find line while it is open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptState {
+    pub kind: PromptKind,
+    pub editor: LineEditor,
+}
+
+/// A list's selection and scroll, kept so that the selection stays on screen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub selected: usize,
+    pub scroll: usize,
+    /// Rows the pane shows, from the layout.
+    pub height: usize,
+}
+
+impl Cursor {
+    /// Moves by `delta` within `len` items and scrolls to keep the selection visible.
+    pub fn move_by(&mut self, delta: isize, len: usize) {
+        if len == 0 {
+            self.selected = 0;
+            self.scroll = 0;
+            return;
+        }
+        let target = self.selected as isize + delta;
+        self.selected = target.clamp(0, len as isize - 1) as usize;
+        self.follow();
+    }
+
+    pub fn move_to(&mut self, index: usize, len: usize) {
+        self.selected = 0;
+        self.move_by(index as isize, len);
+    }
+
+    pub fn follow(&mut self) {
+        let height = self.height.max(1);
+        if self.selected < self.scroll {
+            self.scroll = self.selected;
+        } else if self.selected >= self.scroll + height {
+            self.scroll = self.selected + 1 - height;
+        }
+    }
+
+    pub fn page(&self) -> isize {
+        self.height.max(1) as isize
+    }
+}
+
+/// One event of the list, read off the UI thread.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub summary: EventSummary,
+    pub access_key: String,
+    pub raw: Arc<str>,
+}
+
+/// Matches over time, for the histogram strip and the timeline sparkline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Histogram {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub counts: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EventsState {
+    /// The id of the search whose results are shown (0 before the first).
+    pub generation: u64,
+    pub view: Option<View>,
+    pub matched: Option<u64>,
+    pub total: u64,
+    /// The loaded slice of the results: rows `window_offset..window_offset + rows.len()`.
+    pub window_offset: usize,
+    pub rows: Vec<EventRow>,
+    pub cursor: Cursor,
+    pub histogram: Option<Histogram>,
+    pub warnings: Vec<String>,
+}
+
+impl EventsState {
+    pub fn len(&self) -> usize {
+        self.matched.unwrap_or(0) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn row(&self, index: usize) -> Option<&EventRow> {
+        index
+            .checked_sub(self.window_offset)
+            .and_then(|i| self.rows.get(i))
+    }
+
+    pub fn selected_row(&self) -> Option<&EventRow> {
+        self.row(self.cursor.selected)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DetailState {
+    pub event_id: Option<String>,
+    pub lines: Vec<JsonLine>,
+    pub cursor: Cursor,
+    pub find: Option<String>,
+    /// Lines that contain the find text.
+    pub matches: Vec<usize>,
+}
+
+/// A principal's activity, as the worker computed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    pub principal: String,
+    pub events: u64,
+    pub errors: u64,
+    pub first_seen: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+    pub activity: Option<Histogram>,
+    pub source_ips: Vec<TopValue>,
+    pub regions: Vec<TopValue>,
+    pub services: Vec<TopValue>,
+    pub user_agents: Vec<TopValue>,
+    pub access_keys: Vec<TopValue>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TimelineState {
+    pub principal: Option<String>,
+    pub timeline: Option<Timeline>,
+    pub cursor: Cursor,
+}
+
+/// How bad a detection is, worst first when sorted descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Informational,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// One detection, as the engine will hand it over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    pub rule: String,
+    pub severity: Severity,
+    pub time: DateTime<Utc>,
+    pub principal: String,
+    pub event_id: String,
+}
+
+/// The alerts of one rule, as the feed shows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertGroup {
+    pub rule: String,
+    pub severity: Severity,
+    pub count: usize,
+    pub newest: DateTime<Utc>,
+    pub newest_principal: String,
+    pub newest_event_id: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AlertsState {
+    /// False until a detection engine has delivered alerts.
+    pub loaded: bool,
+    pub groups: Vec<AlertGroup>,
+    pub cursor: Cursor,
+}
+
+impl AlertsState {
+    /// Replaces the feed: alerts grouped by rule, most severe first, then newest first.
+    pub fn set_alerts(&mut self, alerts: &[Alert]) {
+        let mut groups: HashMap<(&str, Severity), AlertGroup> = HashMap::new();
+        for alert in alerts {
+            let group = groups
+                .entry((alert.rule.as_str(), alert.severity))
+                .or_insert_with(|| AlertGroup {
+                    rule: alert.rule.clone(),
+                    severity: alert.severity,
+                    count: 0,
+                    newest: alert.time,
+                    newest_principal: alert.principal.clone(),
+                    newest_event_id: alert.event_id.clone(),
+                });
+            group.count += 1;
+            if alert.time > group.newest {
+                group.newest = alert.time;
+                group.newest_principal = alert.principal.clone();
+                group.newest_event_id = alert.event_id.clone();
+            }
+        }
+        let mut groups: Vec<AlertGroup> = groups.into_values().collect();
+        groups.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(b.newest.cmp(&a.newest))
+                .then(a.rule.cmp(&b.rule))
+        });
+        self.groups = groups;
+        self.loaded = true;
+        let len = self.groups.len();
+        self.cursor.move_by(0, len);
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StatusState {
+    pub index_events: Option<u64>,
+    pub index_bytes: Option<u64>,
+    pub span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// The last thing worth saying (copied, no principal on this event, ...).
+    pub message: Option<String>,
+    pub last_error: Option<String>,
+    /// Broken keymap or theme files, reported until the app closes.
+    pub config_errors: Vec<String>,
+}
+
+/// One line of the help: a section title, or keys and what they do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HelpLine {
+    Section(&'static str),
+    Binding {
+        keys: String,
+        description: &'static str,
+    },
+}
+
+/// The worker jobs the UI waits on; a reply with an older id than the newest request of its kind
+/// is stale and dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestKind {
+    Search,
+    Page,
+    Timeline,
+    Stats,
+}
+
+impl RequestKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            RequestKind::Search => "searching",
+            RequestKind::Page => "loading",
+            RequestKind::Timeline => "timeline",
+            RequestKind::Stats => "reading index",
+        }
+    }
+}
+
+/// How an accepted search moves the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryMove {
+    Push,
+    Jump(usize),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingSearch {
+    pub id: u64,
+    pub view: View,
+    pub history: HistoryMove,
+    /// The query line to reopen with the error when the query is rejected.
+    pub typed: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Requests {
+    pub last_id: u64,
+    pub newest: HashMap<RequestKind, u64>,
+    pub answered: HashMap<RequestKind, u64>,
+    pub search: Option<PendingSearch>,
+    /// The page in flight: (generation, offset, limit).
+    pub page: Option<(u64, usize, usize)>,
+}
+
+impl Requests {
+    pub fn next(&mut self, kind: RequestKind) -> u64 {
+        self.last_id += 1;
+        self.newest.insert(kind, self.last_id);
+        self.last_id
+    }
+
+    /// Records a reply; true when it answers the newest request of its kind.
+    pub fn answer(&mut self, kind: RequestKind, id: u64) -> bool {
+        let answered = self.answered.entry(kind).or_default();
+        *answered = (*answered).max(id);
+        self.newest.get(&kind).copied() == Some(id)
+    }
+
+    pub fn busy(&self) -> Vec<RequestKind> {
+        let mut busy: Vec<RequestKind> = self
+            .newest
+            .iter()
+            .filter(|(kind, id)| self.answered.get(kind).copied().unwrap_or(0) < **id)
+            .map(|(kind, _)| *kind)
+            .collect();
+        busy.sort_by_key(|kind| *kind as u8);
+        busy
+    }
+}
+
+/// The whole UI state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub size: (u16, u16),
+    pub focus: PaneId,
+    pub zoomed: bool,
+    pub mode: Mode,
+    pub prompt: Option<PromptState>,
+    /// The query's error, shown on the query line until the query is edited or applied.
+    pub query_error: Option<String>,
+    pub help: Vec<HelpLine>,
+    pub help_cursor: Cursor,
+    pub history: History,
+    pub query_history: Vec<String>,
+    pub alerts: AlertsState,
+    pub events: EventsState,
+    pub detail: DetailState,
+    pub timeline: TimelineState,
+    pub status: StatusState,
+    pub requests: Requests,
+    pub should_quit: bool,
+}
+
+impl AppState {
+    pub fn new(size: (u16, u16), help: Vec<HelpLine>) -> AppState {
+        AppState {
+            size,
+            focus: PaneId::Events,
+            zoomed: false,
+            mode: Mode::Normal,
+            prompt: None,
+            query_error: None,
+            help,
+            help_cursor: Cursor::default(),
+            history: History::default(),
+            query_history: Vec::new(),
+            alerts: AlertsState::default(),
+            events: EventsState::default(),
+            detail: DetailState::default(),
+            timeline: TimelineState::default(),
+            status: StatusState::default(),
+            requests: Requests::default(),
+            should_quit: false,
+        }
+    }
+
+    /// The view the events pane shows (or is about to show for the first time).
+    pub fn current_view(&self) -> View {
+        self.events.view.clone().unwrap_or_else(View::everything)
+    }
+
+    pub fn is_busy(&self) -> bool {
+        !self.requests.busy().is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn editor_has_readline_keys_and_history() {
+        let mut editor = LineEditor::with_text("user:alice");
+        editor.home();
+        editor.insert('(');
+        editor.end();
+        editor.insert(')');
+        assert_eq!(editor.text, "(user:alice)");
+        editor.delete_word();
+        assert_eq!(editor.text, "");
+        editor.insert('x');
+        let history = vec!["a".to_owned(), "b".to_owned()];
+        editor.history_prev(&history);
+        assert_eq!(editor.text, "b");
+        editor.history_prev(&history);
+        assert_eq!(editor.text, "a");
+        editor.history_next(&history);
+        editor.history_next(&history);
+        assert_eq!(editor.text, "x");
+        editor.clear();
+        assert_eq!((editor.text.as_str(), editor.cursor), ("", 0));
+    }
+
+    #[test]
+    fn alerts_group_by_rule_most_severe_then_newest_first() {
+        let at = |minute: u32| {
+            DateTime::parse_from_rfc3339(&format!("2026-11-01T08:{minute:02}:00Z"))
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let alert = |rule: &str, severity, minute| Alert {
+            rule: rule.into(),
+            severity,
+            time: at(minute),
+            principal: "p".into(),
+            event_id: format!("{rule}{minute}"),
+        };
+        let mut state = AlertsState::default();
+        state.set_alerts(&[
+            alert("low one", Severity::Low, 50),
+            alert("crit old", Severity::Critical, 1),
+            alert("high", Severity::High, 10),
+            alert("crit new", Severity::Critical, 30),
+            alert("high", Severity::High, 20),
+        ]);
+        let order: Vec<(&str, usize)> = state
+            .groups
+            .iter()
+            .map(|g| (g.rule.as_str(), g.count))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("crit new", 1),
+                ("crit old", 1),
+                ("high", 2),
+                ("low one", 1)
+            ]
+        );
+        assert_eq!(state.groups[2].newest_event_id, "high20");
+    }
+
+    #[test]
+    fn cursor_keeps_the_selection_visible() {
+        let mut cursor = Cursor {
+            height: 5,
+            ..Cursor::default()
+        };
+        cursor.move_by(7, 100);
+        assert_eq!((cursor.selected, cursor.scroll), (7, 3));
+        cursor.move_by(-10, 100);
+        assert_eq!((cursor.selected, cursor.scroll), (0, 0));
+        cursor.move_to(99, 100);
+        assert_eq!((cursor.selected, cursor.scroll), (99, 95));
+    }
+}

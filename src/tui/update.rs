@@ -1,0 +1,751 @@
+//! Messages in, state changes and effects out. Nothing here draws, blocks or touches the index:
+//! reads go to the worker as [`Effect::Send`] and come back as [`Msg::Reply`].
+use chrono::Duration;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::layout::Rect;
+
+use super::action::{Action, PivotField, PivotMode};
+use super::format::clip;
+use super::json_view;
+use super::keymap::{KeyChord, Keymap, Section};
+use super::layout::{self, EVENTS_CHROME_ROWS};
+use super::panes::timeline::line_count as timeline_line_count;
+use super::state::{
+    AppState, HistoryMove, LineEditor, Mode, PaneId, PendingSearch, PromptKind, PromptState,
+    RequestKind, TimeWindow, View, AROUND_MINUTES, WINDOW_PRESETS,
+};
+use super::worker::{quote, Reply, Request};
+use crate::index::SortOrder;
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Action(Action),
+    Resize(u16, u16),
+    /// Boxed: a reply is large and keys are many.
+    Reply(Box<Reply>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Queue a read on the worker.
+    Send(Request),
+    /// Put text on the clipboard (the terminal loop writes it as OSC 52).
+    Copy(String),
+}
+
+/// Rows fetched beyond the visible ones, each side, at least.
+const PAGE_MARGIN_MIN: usize = 30;
+const LABEL_WIDTH: usize = 40;
+
+/// The effects of opening the app: read the index's stats and show every event.
+pub fn start(state: &mut AppState, initial_query: Option<&str>) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    relayout(state);
+    let id = state.requests.next(RequestKind::Stats);
+    effects.push(Effect::Send(Request::Stats { id }));
+    let mut view = View::everything();
+    if let Some(query) = initial_query.filter(|q| !q.trim().is_empty()) {
+        view.query = query.to_owned();
+        view.label = clip(query, LABEL_WIDTH);
+    }
+    search(state, view, HistoryMove::Push, None, &mut effects);
+    effects
+}
+
+pub fn update(state: &mut AppState, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    match msg {
+        Msg::Key(key) => {
+            if let Some(action) = action_for_key(state, keymap, &key) {
+                apply(state, action, &mut effects);
+            }
+        }
+        Msg::Action(action) => apply(state, action, &mut effects),
+        Msg::Resize(width, height) => {
+            state.size = (width, height);
+            relayout(state);
+            ensure_rows(state, &mut effects);
+        }
+        Msg::Reply(reply) => on_reply(state, *reply, &mut effects),
+    }
+    effects
+}
+
+/// The action a key means in the current mode: the focused pane's binding, else the global one;
+/// on the query line, unbound printable keys type themselves.
+pub fn action_for_key(state: &AppState, keymap: &Keymap, key: &KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let chord = KeyChord::from_event(key);
+    match state.mode {
+        Mode::Normal => keymap.lookup(&[state.focus.section(), Section::Global], chord),
+        Mode::Help => keymap.lookup(&[Section::Help], chord),
+        Mode::Prompt(_) => keymap.lookup(&[Section::Prompt], chord).or(match key.code {
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                Some(Action::Insert(c))
+            }
+            _ => None,
+        }),
+    }
+}
+
+fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
+    if let Some((field, mode)) = action.pivot() {
+        return pivot(state, field, mode, effects);
+    }
+    if let Some(mode) = action.field_pivot() {
+        return field_pivot(state, mode, effects);
+    }
+    match action {
+        Action::Quit => state.should_quit = true,
+        Action::FocusNext => set_focus(state, state.focus.next(), effects),
+        Action::FocusPrev => set_focus(state, state.focus.prev(), effects),
+        Action::OpenDetail => set_focus(state, PaneId::Detail, effects),
+        Action::Zoom => {
+            state.zoomed = !state.zoomed;
+            relayout(state);
+            ensure_rows(state, effects);
+        }
+        Action::Help => {
+            state.mode = Mode::Help;
+            state.help_cursor.scroll = 0;
+        }
+        Action::CloseHelp => state.mode = Mode::Normal,
+        Action::EditQuery => {
+            let query = state.current_view().query;
+            open_prompt(state, PromptKind::Query, &query);
+        }
+        Action::Find => {
+            let text = state.detail.find.clone().unwrap_or_default();
+            open_prompt(state, PromptKind::Find, &text);
+        }
+        Action::Apply => apply_prompt(state, effects),
+        Action::Cancel => {
+            if state
+                .prompt
+                .as_ref()
+                .is_some_and(|p| p.kind == PromptKind::Query)
+            {
+                state.query_error = None;
+            }
+            state.prompt = None;
+            state.mode = Mode::Normal;
+        }
+        Action::ClearLine
+        | Action::CursorHome
+        | Action::CursorEnd
+        | Action::CursorLeft
+        | Action::CursorRight
+        | Action::DeleteBack
+        | Action::DeleteForward
+        | Action::DeleteWord
+        | Action::HistoryPrev
+        | Action::HistoryNext
+        | Action::Insert(_) => edit_prompt(state, action),
+        Action::Back => {
+            let position = history_position(state);
+            if position > 0 {
+                jump(state, position - 1, effects);
+            } else {
+                state.status.message = Some("nothing to go back to".into());
+            }
+        }
+        Action::Forward => {
+            let position = history_position(state);
+            if position + 1 < state.history.entries.len() {
+                jump(state, position + 1, effects);
+            } else {
+                state.status.message = Some("nothing to go forward to".into());
+            }
+        }
+        Action::ToggleSort => {
+            let mut view = state.current_view();
+            view.order = match view.order {
+                SortOrder::NewestFirst => SortOrder::OldestFirst,
+                SortOrder::OldestFirst => SortOrder::NewestFirst,
+            };
+            view.label = match view.order {
+                SortOrder::NewestFirst => "newest first".into(),
+                SortOrder::OldestFirst => "oldest first".into(),
+            };
+            search(state, view, HistoryMove::Push, None, effects);
+        }
+        Action::TimeWindowCycle => {
+            let next = match state.current_view().window {
+                TimeWindow::Last(span) => WINDOW_PRESETS
+                    .iter()
+                    .map(|hours| Duration::hours(*hours))
+                    .find(|preset| *preset > span)
+                    .map_or(TimeWindow::All, TimeWindow::Last),
+                _ => TimeWindow::Last(Duration::hours(WINDOW_PRESETS[0])),
+            };
+            set_window(state, next, effects);
+        }
+        Action::TimeWindowAround => {
+            match state.events.selected_row().and_then(|r| r.summary.time) {
+                Some(at) => set_window(
+                    state,
+                    TimeWindow::Around(at, Duration::minutes(AROUND_MINUTES)),
+                    effects,
+                ),
+                None => state.status.message = Some("select an event with a time first".into()),
+            }
+        }
+        Action::TimeWindowAll => set_window(state, TimeWindow::All, effects),
+        Action::MoveDown => move_focused(state, 1, effects),
+        Action::MoveUp => move_focused(state, -1, effects),
+        Action::PageDown => {
+            let page = focused_page(state);
+            move_focused(state, page, effects);
+        }
+        Action::PageUp => {
+            let page = focused_page(state);
+            move_focused(state, -page, effects);
+        }
+        Action::MoveTop => move_focused(state, isize::MIN / 2, effects),
+        Action::MoveBottom => move_focused(state, isize::MAX / 2, effects),
+        Action::CopyValue => {
+            let value = cursor_line(state).and_then(|line| line.value.clone());
+            copy(state, value, "value", effects);
+        }
+        Action::CopyPath => {
+            let path = cursor_line(state)
+                .map(|line| line.path.clone())
+                .filter(|p| !p.is_empty());
+            copy(state, path, "path", effects);
+        }
+        Action::CopyEvent => {
+            let event =
+                (!state.detail.lines.is_empty()).then(|| json_view::pretty(&state.detail.lines));
+            copy(state, event, "event", effects);
+        }
+        Action::FindNext => find_step(state, true),
+        Action::FindPrev => find_step(state, false),
+        // Handled above through `pivot()` and `field_pivot()`.
+        _ => {}
+    }
+}
+
+/// Recomputes each pane's visible rows from the terminal size, focus and zoom.
+pub fn relayout(state: &mut AppState) {
+    let (width, height) = state.size;
+    let area = Rect::new(0, 0, width, height);
+    let areas = layout::areas(area, state.focus, state.zoomed);
+    state.alerts.cursor.height = areas.inner_height(PaneId::Alerts);
+    state.events.cursor.height = areas
+        .inner_height(PaneId::Events)
+        .saturating_sub(EVENTS_CHROME_ROWS);
+    state.detail.cursor.height = areas.inner_height(PaneId::Detail);
+    state.timeline.cursor.height = areas.inner_height(PaneId::Timeline);
+    state.help_cursor.height = layout::help_area(area).height.saturating_sub(2) as usize;
+    state.events.cursor.follow();
+    state.detail.cursor.follow();
+    state.alerts.cursor.follow();
+    state.timeline.cursor.follow();
+}
+
+fn set_focus(state: &mut AppState, pane: PaneId, effects: &mut Vec<Effect>) {
+    state.focus = pane;
+    relayout(state);
+    ensure_rows(state, effects);
+}
+
+fn focused_page(state: &AppState) -> isize {
+    match state.mode {
+        Mode::Help => state.help_cursor.page(),
+        _ => match state.focus {
+            PaneId::Alerts => state.alerts.cursor.page(),
+            PaneId::Events => state.events.cursor.page(),
+            PaneId::Detail => state.detail.cursor.page(),
+            PaneId::Timeline => state.timeline.cursor.page(),
+        },
+    }
+}
+
+fn move_focused(state: &mut AppState, delta: isize, effects: &mut Vec<Effect>) {
+    if state.mode == Mode::Help {
+        let height = state.help_cursor.height.max(1);
+        let max_scroll = state.help.len().saturating_sub(height) as isize;
+        state.help_cursor.scroll = (state.help_cursor.scroll as isize)
+            .saturating_add(delta)
+            .clamp(0, max_scroll) as usize;
+        return;
+    }
+    match state.focus {
+        PaneId::Alerts => {
+            let len = state.alerts.groups.len();
+            state.alerts.cursor.move_by(delta, len);
+        }
+        PaneId::Events => {
+            let len = state.events.len();
+            state.events.cursor.move_by(delta, len);
+            ensure_rows(state, effects);
+            sync_selection(state, effects);
+        }
+        PaneId::Detail => {
+            let len = state.detail.lines.len();
+            state.detail.cursor.move_by(delta, len);
+        }
+        PaneId::Timeline => {
+            // The timeline scrolls: its "selection" is the top line.
+            let len = state
+                .timeline
+                .timeline
+                .as_ref()
+                .map_or(0, timeline_line_count);
+            let max_top = len.saturating_sub(state.timeline.cursor.height.max(1)) as isize;
+            let top = (state.timeline.cursor.scroll as isize)
+                .saturating_add(delta)
+                .clamp(0, max_top) as usize;
+            state.timeline.cursor.selected = top;
+            state.timeline.cursor.scroll = top;
+        }
+    }
+}
+
+fn open_prompt(state: &mut AppState, kind: PromptKind, text: &str) {
+    state.prompt = Some(PromptState {
+        kind,
+        editor: LineEditor::with_text(text),
+    });
+    state.mode = Mode::Prompt(kind);
+}
+
+fn edit_prompt(state: &mut AppState, action: Action) {
+    let Some(prompt) = state.prompt.as_mut() else {
+        return;
+    };
+    let history: &[String] = match prompt.kind {
+        PromptKind::Query => &state.query_history,
+        PromptKind::Find => &[],
+    };
+    let editor = &mut prompt.editor;
+    match action {
+        Action::ClearLine => editor.clear(),
+        Action::CursorHome => editor.home(),
+        Action::CursorEnd => editor.end(),
+        Action::CursorLeft => editor.left(),
+        Action::CursorRight => editor.right(),
+        Action::DeleteBack => editor.delete_back(),
+        Action::DeleteForward => editor.delete_forward(),
+        Action::DeleteWord => editor.delete_word(),
+        Action::HistoryPrev => editor.history_prev(history),
+        Action::HistoryNext => editor.history_next(history),
+        Action::Insert(c) => editor.insert(c),
+        _ => {}
+    }
+}
+
+fn apply_prompt(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let Some(prompt) = state.prompt.take() else {
+        return;
+    };
+    state.mode = Mode::Normal;
+    let text = prompt.editor.text;
+    match prompt.kind {
+        PromptKind::Query => {
+            if state.query_history.last() != Some(&text) && !text.trim().is_empty() {
+                state.query_history.push(text.clone());
+            }
+            let mut view = state.current_view();
+            view.query = text.clone();
+            view.label = if text.trim().is_empty() {
+                "all events".into()
+            } else {
+                clip(&text, LABEL_WIDTH)
+            };
+            search(state, view, HistoryMove::Push, Some(text), effects);
+        }
+        PromptKind::Find => {
+            state.detail.find = (!text.is_empty()).then_some(text);
+            find_matches(state);
+            find_step(state, true);
+        }
+    }
+}
+
+/// Sends a search for `view`; the results replace the list only when it answers (a bad query
+/// keeps the old results).
+fn search(
+    state: &mut AppState,
+    view: View,
+    history: HistoryMove,
+    typed: Option<String>,
+    effects: &mut Vec<Effect>,
+) {
+    let id = state.requests.next(RequestKind::Search);
+    let limit = (state.events.cursor.height * 3).max(PAGE_MARGIN_MIN * 2);
+    state.requests.search = Some(PendingSearch {
+        id,
+        view: view.clone(),
+        history,
+        typed,
+    });
+    effects.push(Effect::Send(Request::Search { id, view, limit }));
+}
+
+/// Where back and forward count from: the step on its way when one is, else the current one.
+fn history_position(state: &AppState) -> usize {
+    match state
+        .requests
+        .search
+        .as_ref()
+        .map(|pending| pending.history)
+    {
+        Some(HistoryMove::Jump(index)) => index,
+        _ => state.history.current,
+    }
+}
+
+fn jump(state: &mut AppState, index: usize, effects: &mut Vec<Effect>) {
+    if let Some(view) = state.history.entries.get(index).cloned() {
+        search(state, view, HistoryMove::Jump(index), None, effects);
+    }
+}
+
+fn set_window(state: &mut AppState, window: TimeWindow, effects: &mut Vec<Effect>) {
+    let mut view = state.current_view();
+    view.window = window;
+    view.time = window.bounds(state.status.span.map(|(_, newest)| newest));
+    view.label = window.label();
+    search(state, view, HistoryMove::Push, None, effects);
+}
+
+/// `current` combined with `filter`: replaced, narrowed (AND) or excluding (AND NOT).
+pub fn combine(current: &str, filter: &str, mode: PivotMode) -> String {
+    let current = current.trim();
+    let everything = current.is_empty() || current == "*";
+    match mode {
+        PivotMode::Replace => filter.to_owned(),
+        PivotMode::Narrow if everything => filter.to_owned(),
+        PivotMode::Narrow => format!("({current}) AND {filter}"),
+        PivotMode::Exclude if everything => format!("* AND NOT {filter}"),
+        PivotMode::Exclude => format!("({current}) AND NOT {filter}"),
+    }
+}
+
+fn pivot_label(name: &str, value: &str, mode: PivotMode) -> String {
+    let sign = match mode {
+        PivotMode::Replace => "",
+        PivotMode::Narrow => "+",
+        PivotMode::Exclude => "-",
+    };
+    clip(&format!("{sign}{name}={value}"), LABEL_WIDTH)
+}
+
+fn pivot(state: &mut AppState, field: PivotField, mode: PivotMode, effects: &mut Vec<Effect>) {
+    let Some(row) = state.events.selected_row() else {
+        state.status.message = Some("select an event to pivot on".into());
+        return;
+    };
+    let summary = &row.summary;
+    let (alias, value, short) = match field {
+        PivotField::User => (
+            "user",
+            summary.principal.id.clone(),
+            summary.principal.short_name().to_owned(),
+        ),
+        PivotField::Ip => ("ip", summary.source_ip.clone(), summary.source_ip.clone()),
+        PivotField::Region => ("region", summary.region.clone(), summary.region.clone()),
+        PivotField::AccessKey => ("key", row.access_key.clone(), row.access_key.clone()),
+        PivotField::Event => (
+            "event",
+            summary.event_name.clone(),
+            summary.event_name.clone(),
+        ),
+        PivotField::Session => {
+            let session = summary.principal.session.clone().unwrap_or_default();
+            ("session", session.clone(), session)
+        }
+    };
+    if value.is_empty() {
+        state.status.message = Some(format!("the selected event has no {alias} to pivot on"));
+        return;
+    }
+    let mut view = state.current_view();
+    view.query = combine(&view.query, &format!("{alias}:{}", quote(&value)), mode);
+    view.label = pivot_label(alias, &short, mode);
+    search(state, view, HistoryMove::Push, None, effects);
+}
+
+fn field_pivot(state: &mut AppState, mode: PivotMode, effects: &mut Vec<Effect>) {
+    let Some((path, value)) = cursor_line(state).and_then(|line| {
+        let value = line.value.clone()?;
+        (!line.path.is_empty()).then(|| (line.path.clone(), value))
+    }) else {
+        state.status.message = Some("move the detail cursor onto a field with a value".into());
+        return;
+    };
+    let mut view = state.current_view();
+    view.query = combine(&view.query, &format!("{path}:{}", quote(&value)), mode);
+    let name = path.rsplit('.').next().unwrap_or(&path).to_owned();
+    view.label = pivot_label(&name, &value, mode);
+    search(state, view, HistoryMove::Push, None, effects);
+}
+
+fn cursor_line(state: &AppState) -> Option<&json_view::JsonLine> {
+    state.detail.lines.get(state.detail.cursor.selected)
+}
+
+fn copy(state: &mut AppState, text: Option<String>, what: &str, effects: &mut Vec<Effect>) {
+    match text {
+        Some(text) => {
+            state.status.message = Some(format!(
+                "copied the {what} ({} bytes) to the clipboard",
+                text.len()
+            ));
+            effects.push(Effect::Copy(text));
+        }
+        None => state.status.message = Some(format!("no {what} to copy here")),
+    }
+}
+
+fn find_matches(state: &mut AppState) {
+    let detail = &mut state.detail;
+    detail.matches = match &detail.find {
+        Some(find) => {
+            let needle = find.to_lowercase();
+            detail
+                .lines
+                .iter()
+                .enumerate()
+                .filter(|(_, line)| line.plain().to_lowercase().contains(&needle))
+                .map(|(i, _)| i)
+                .collect()
+        }
+        None => Vec::new(),
+    };
+}
+
+/// Moves the detail cursor to the next (or previous) line matching the find text, wrapping.
+fn find_step(state: &mut AppState, forward: bool) {
+    let detail = &mut state.detail;
+    let Some(find) = detail.find.clone() else {
+        return;
+    };
+    let current = detail.cursor.selected;
+    let target = if forward {
+        detail
+            .matches
+            .iter()
+            .find(|i| **i > current)
+            .or(detail.matches.first())
+    } else {
+        detail
+            .matches
+            .iter()
+            .rev()
+            .find(|i| **i < current)
+            .or(detail.matches.last())
+    };
+    match target.copied() {
+        Some(line) => {
+            let len = detail.lines.len();
+            detail.cursor.move_to(line, len);
+            state.status.message = Some(format!(
+                "{} lines match “{}”",
+                detail.matches.len(),
+                clip(&find, LABEL_WIDTH)
+            ));
+        }
+        None => {
+            state.status.message = Some(format!("no line matches “{}”", clip(&find, LABEL_WIDTH)))
+        }
+    }
+}
+
+/// Asks for the rows around the visible ones when they are not loaded or on their way.
+fn ensure_rows(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let events = &state.events;
+    let Some(view) = &events.view else {
+        return;
+    };
+    let len = events.len();
+    if len == 0 {
+        return;
+    }
+    let height = events.cursor.height.max(1);
+    let need_start = events
+        .cursor
+        .scroll
+        .min(events.cursor.selected)
+        .min(len - 1);
+    let need_end = (events.cursor.scroll + height)
+        .max(events.cursor.selected + 1)
+        .min(len);
+    let loaded_end = (events.window_offset + events.rows.len()).min(len);
+    if events.window_offset <= need_start && need_end <= loaded_end {
+        return;
+    }
+    if let Some((generation, offset, limit)) = state.requests.page {
+        if generation == events.generation && offset <= need_start && need_end <= offset + limit {
+            return;
+        }
+    }
+    let margin = height.max(PAGE_MARGIN_MIN);
+    let offset = need_start.saturating_sub(margin);
+    let limit = need_end - offset + margin;
+    let generation = events.generation;
+    let view = view.clone();
+    let id = state.requests.next(RequestKind::Page);
+    state.requests.page = Some((generation, offset, limit));
+    effects.push(Effect::Send(Request::Page {
+        id,
+        generation,
+        view,
+        offset,
+        limit,
+    }));
+}
+
+/// Points the detail and the timeline at the selected event, once it is loaded.
+fn sync_selection(state: &mut AppState, effects: &mut Vec<Effect>) {
+    if state.events.is_empty() {
+        state.detail = Default::default();
+        relayout(state);
+        return;
+    }
+    let Some(row) = state.events.selected_row() else {
+        return;
+    };
+    let event_id = row.summary.event_id.clone();
+    let principal = row.summary.principal.id.clone();
+    if state.detail.event_id.as_deref() != Some(event_id.as_str()) {
+        state.detail.lines = json_view::lines_of(&row.raw);
+        state.detail.event_id = Some(event_id);
+        state.detail.cursor.move_to(0, state.detail.lines.len());
+        find_matches(state);
+    }
+    if !principal.is_empty() && state.timeline.principal.as_deref() != Some(principal.as_str()) {
+        state.timeline.principal = Some(principal.clone());
+        state.timeline.timeline = None;
+        state.timeline.cursor.selected = 0;
+        state.timeline.cursor.scroll = 0;
+        let id = state.requests.next(RequestKind::Timeline);
+        effects.push(Effect::Send(Request::Timeline { id, principal }));
+    }
+}
+
+fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
+    let (kind, id) = reply.kind_and_id();
+    if !state.requests.answer(kind, id) {
+        return;
+    }
+    match reply {
+        Reply::Searched { result, .. } => {
+            let Some(pending) = state.requests.search.take().filter(|p| p.id == id) else {
+                return;
+            };
+            match result {
+                Ok(found) => {
+                    let events = &mut state.events;
+                    events.generation = id;
+                    events.view = Some(pending.view.clone());
+                    events.matched = Some(found.matched);
+                    events.total = found.total;
+                    events.window_offset = 0;
+                    events.rows = found.rows;
+                    events.histogram = found.histogram;
+                    events.warnings = found.warnings;
+                    events.cursor.selected = 0;
+                    events.cursor.scroll = 0;
+                    state.requests.page = None;
+                    state.query_error = None;
+                    match pending.history {
+                        HistoryMove::Push => {
+                            let same = state
+                                .history
+                                .entries
+                                .get(state.history.current)
+                                .is_some_and(|current| current.same_results(&pending.view));
+                            if !same {
+                                state.history.push(pending.view);
+                            }
+                        }
+                        HistoryMove::Jump(index) if index < state.history.entries.len() => {
+                            state.history.current = index;
+                        }
+                        HistoryMove::Jump(_) => {}
+                    }
+                    sync_selection(state, effects);
+                    ensure_rows(state, effects);
+                }
+                Err(error) => {
+                    state.status.last_error = Some(error.clone());
+                    state.query_error = Some(error);
+                    if let Some(text) = pending.typed {
+                        open_prompt(state, PromptKind::Query, &text);
+                    }
+                }
+            }
+        }
+        Reply::Page {
+            generation,
+            offset,
+            result,
+            ..
+        } => {
+            if generation != state.events.generation {
+                return;
+            }
+            state.requests.page = None;
+            match result {
+                Ok(rows) => {
+                    state.events.window_offset = offset;
+                    state.events.rows = rows;
+                    sync_selection(state, effects);
+                }
+                Err(error) => state.status.last_error = Some(error),
+            }
+        }
+        Reply::Timeline {
+            principal, result, ..
+        } => {
+            if state.timeline.principal.as_deref() != Some(principal.as_str()) {
+                return;
+            }
+            match result {
+                Ok(timeline) => state.timeline.timeline = Some(timeline),
+                Err(error) => state.status.last_error = Some(error),
+            }
+        }
+        Reply::Stats { result, .. } => match result {
+            Ok(stats) => {
+                state.status.index_events = Some(stats.events);
+                state.status.index_bytes = Some(stats.bytes);
+                state.status.span = stats.span;
+            }
+            Err(error) => state.status.last_error = Some(error),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pivots_replace_narrow_and_exclude() {
+        let filter = "ip:\"203.0.113.5\"";
+        assert_eq!(combine("user:alice", filter, PivotMode::Replace), filter);
+        assert_eq!(
+            combine("user:alice", filter, PivotMode::Narrow),
+            "(user:alice) AND ip:\"203.0.113.5\""
+        );
+        assert_eq!(combine("", filter, PivotMode::Narrow), filter);
+        assert_eq!(
+            combine("user:alice", filter, PivotMode::Exclude),
+            "(user:alice) AND NOT ip:\"203.0.113.5\""
+        );
+        assert_eq!(
+            combine("*", filter, PivotMode::Exclude),
+            "* AND NOT ip:\"203.0.113.5\""
+        );
+    }
+}

@@ -1,0 +1,344 @@
+//! One snapshot per pane (ratatui's TestBackend + insta), drawn from a state built by feeding
+//! worker replies through `update`, with no index; and hostile event text that must stay inert.
+use chrono::{DateTime, Utc};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Color;
+use ratatui::{Frame, Terminal};
+
+use trailhound::index::TopValue;
+use trailhound::tui::action::Action;
+use trailhound::tui::keymap::Keymap;
+use trailhound::tui::panes::{self, help::help_lines};
+use trailhound::tui::state::{Alert, AppState, Histogram, Mode, Severity, Timeline};
+use trailhound::tui::theme::{Slot, Theme, ThemeEnv};
+use trailhound::tui::update::{self, Effect, Msg};
+use trailhound::tui::worker::{row_of, IndexStats, Reply, Request, SearchResult};
+
+const RECORDS: &[&str] = &[
+    r#"{"eventVersion":"1.10","eventTime":"2026-11-02T02:27:27Z","eventSource":"cloudtrail.amazonaws.com","eventName":"DeleteTrail","awsRegion":"us-east-1","sourceIPAddress":"193.142.146.35","userAgent":"aws-cli/2.15.0","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/aws-support-ops","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE000000001","userName":"aws-support-ops"},"requestParameters":{"name":"org-trail"},"eventID":"e-0001","recipientAccountId":"111122223333"}"#,
+    r#"{"eventVersion":"1.10","eventTime":"2026-11-02T02:25:57Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","sourceIPAddress":"193.142.146.35","userAgent":"aws-cli/2.15.0","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/aws-support-ops","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE000000001","userName":"aws-support-ops"},"eventID":"e-0002","recipientAccountId":"111122223333"}"#,
+    r#"{"eventVersion":"1.10","eventTime":"2026-11-02T01:10:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"eu-west-1","sourceIPAddress":"10.0.0.8","errorCode":"AccessDenied","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/app/i-1","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/app"}}},"eventID":"e-0003","recipientAccountId":"111122223333"}"#,
+    // Attacker-controlled text: a window-title OSC, a clear-screen CSI, an OSC 52 clipboard write,
+    // a C1 CSI and a right-to-left override, in fields the panes show.
+    "{\"eventTime\":\"2026-11-02T00:00:01Z\",\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"Evil\\u001b]0;pwned\\u0007\",\"awsRegion\":\"us-east-1\\u001b[2J\",\"sourceIPAddress\":\"198.51.100.7\",\"userAgent\":\"\\u001b]52;c;ZXZpbA==\\u0007\\u009b31m\\u202etxt\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/mal\\u001b[2Jlory\"},\"eventID\":\"e-0004\"}",
+];
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .expect("time")
+        .with_timezone(&Utc)
+}
+
+fn top(values: &[(&str, u64)]) -> Vec<TopValue> {
+    values
+        .iter()
+        .map(|(value, count)| TopValue {
+            value: (*value).into(),
+            count: *count,
+        })
+        .collect()
+}
+
+/// A state as the app has it after the worker answered: stats, the first search, the timeline.
+fn fed_state(size: (u16, u16), actions: &[Action]) -> AppState {
+    let keymap = Keymap::builtin_default();
+    let mut state = AppState::new(size, help_lines(&keymap));
+    let mut effects = update::start(&mut state, None);
+    let answer = |state: &mut AppState, effects: Vec<Effect>| {
+        let mut next = Vec::new();
+        for effect in effects {
+            let Effect::Send(request) = effect else {
+                continue;
+            };
+            let reply = match request {
+                Request::Stats { id } => Reply::Stats {
+                    id,
+                    result: Ok(IndexStats {
+                        events: 3000,
+                        bytes: 1_600_000,
+                        span: Some((at("2026-11-01T00:45:01Z"), at("2026-11-02T23:49:56Z"))),
+                    }),
+                },
+                Request::Search { id, .. } => Reply::Searched {
+                    id,
+                    result: Ok(SearchResult {
+                        matched: RECORDS.len() as u64,
+                        total: 3000,
+                        histogram: Some(Histogram {
+                            start: at("2026-11-01T00:00:00Z"),
+                            end: at("2026-11-03T00:00:00Z"),
+                            counts: vec![0, 1, 3, 8, 2, 0, 0, 5, 1, 0, 0, 12],
+                        }),
+                        rows: RECORDS
+                            .iter()
+                            .map(|raw| row_of((*raw).to_owned()))
+                            .collect(),
+                        warnings: Vec::new(),
+                    }),
+                },
+                Request::Timeline { id, principal } => Reply::Timeline {
+                    id,
+                    result: Ok(Timeline {
+                        principal: principal.clone(),
+                        events: 42,
+                        errors: 3,
+                        first_seen: Some(at("2026-11-01T04:35:26Z")),
+                        last_seen: Some(at("2026-11-02T02:27:27Z")),
+                        activity: Some(Histogram {
+                            start: at("2026-11-01T00:00:00Z"),
+                            end: at("2026-11-03T00:00:00Z"),
+                            counts: vec![1, 0, 0, 4, 9, 2, 0, 7],
+                        }),
+                        source_ips: top(&[("193.142.146.35", 33), ("10.0.0.8", 9)]),
+                        regions: top(&[("us-east-1", 40), ("eu-west-1", 2)]),
+                        services: top(&[
+                            ("cloudtrail.amazonaws.com", 2),
+                            ("secretsmanager.amazonaws.com", 22),
+                        ]),
+                        user_agents: top(&[
+                            ("aws-cli/2.15.0", 30),
+                            ("Mozilla/5.0 \u{1b}]0;x\u{7}", 12),
+                        ]),
+                        access_keys: top(&[("AKIAEXAMPLE000000001", 42)]),
+                    }),
+                    principal,
+                },
+                Request::Page { .. } => continue,
+            };
+            next.extend(update::update(state, &keymap, Msg::Reply(Box::new(reply))));
+        }
+        next
+    };
+    for _ in 0..3 {
+        effects = answer(&mut state, effects);
+    }
+    for action in actions {
+        effects = update::update(&mut state, &keymap, Msg::Action(*action));
+        for _ in 0..3 {
+            effects = answer(&mut state, effects);
+        }
+    }
+    assert!(!state.is_busy(), "every request was answered");
+    state
+}
+
+fn theme() -> Theme {
+    Theme::builtin_default(ThemeEnv::TRUE_COLOR)
+}
+
+fn draw(size: (u16, u16), render: impl FnOnce(&mut Frame, Rect)) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).expect("terminal");
+    terminal
+        .draw(|frame| render(frame, frame.area()))
+        .expect("draw");
+    terminal.backend().buffer().clone()
+}
+
+fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let line: String = (0..area.width).map(|x| buffer[(x, y)].symbol()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn alerts_pane_before_detections_are_loaded() {
+    let state = fed_state((80, 24), &[]);
+    let buffer = draw((80, 5), |f, a| {
+        panes::alerts::render(&state, &theme(), f, a, false)
+    });
+    insta::assert_snapshot!(text(&buffer));
+}
+
+#[test]
+fn alerts_pane_grouped_by_severity_and_coloured() {
+    let mut state = fed_state((80, 24), &[]);
+    let alert = |rule: &str, severity, time: &str| Alert {
+        rule: rule.into(),
+        severity,
+        time: at(time),
+        principal: "aws-support-ops".into(),
+        event_id: "e".into(),
+    };
+    state.alerts.set_alerts(&[
+        alert(
+            "Console login without MFA",
+            Severity::Medium,
+            "2026-11-02T03:00:00Z",
+        ),
+        alert(
+            "CloudTrail logging stopped",
+            Severity::Critical,
+            "2026-11-02T02:25:57Z",
+        ),
+        alert(
+            "CloudTrail trail deleted",
+            Severity::Critical,
+            "2026-11-02T02:27:27Z",
+        ),
+        alert(
+            "Console login without MFA",
+            Severity::Medium,
+            "2026-11-02T01:00:00Z",
+        ),
+    ]);
+    let theme = theme();
+    let buffer = draw((90, 6), |f, a| {
+        panes::alerts::render(&state, &theme, f, a, false)
+    });
+    insta::assert_snapshot!(text(&buffer));
+    let critical_fg = theme.style(Slot::SeverityCritical).fg;
+    assert!(critical_fg.is_some());
+    assert_eq!(
+        buffer[(1, 1)].fg,
+        critical_fg.expect("colour"),
+        "the critical tag is coloured"
+    );
+    assert_ne!(
+        buffer[(1, 3)].fg,
+        buffer[(1, 1)].fg,
+        "medium is not coloured as critical"
+    );
+}
+
+#[test]
+fn events_pane_with_title_count_histogram_and_rows() {
+    let state = fed_state((120, 40), &[Action::MoveDown]);
+    let buffer = draw((110, 9), |f, a| {
+        panes::events::render(&state, &theme(), f, a, false)
+    });
+    insta::assert_snapshot!(text(&buffer));
+}
+
+#[test]
+fn detail_pane_pretty_and_coloured() {
+    let state = fed_state((120, 40), &[]);
+    let theme = theme();
+    let buffer = draw((70, 16), |f, a| {
+        panes::detail::render(&state, &theme, f, a, false)
+    });
+    insta::assert_snapshot!(text(&buffer));
+    let key = theme.style(Slot::JsonKey).fg.expect("colour");
+    let string = theme.style(Slot::JsonString).fg.expect("colour");
+    let line = (0..16)
+        .find(|y| {
+            text(&buffer)
+                .lines()
+                .nth(*y as usize)
+                .is_some_and(|l| l.contains("\"eventName\""))
+        })
+        .expect("eventName line");
+    let row: Vec<_> = (0..70).map(|x| &buffer[(x, line)]).collect();
+    assert!(row.iter().any(|cell| cell.fg == key), "keys use json.key");
+    assert!(
+        row.iter().any(|cell| cell.fg == string),
+        "strings use json.string"
+    );
+}
+
+#[test]
+fn timeline_pane_of_the_selected_principal() {
+    let state = fed_state((120, 40), &[]);
+    let buffer = draw((90, 13), |f, a| {
+        panes::timeline::render(&state, &theme(), f, a, false)
+    });
+    insta::assert_snapshot!(text(&buffer));
+}
+
+#[test]
+fn status_line_with_a_broken_config_file() {
+    let mut state = fed_state((120, 40), &[]);
+    state.status.config_errors.push("theme /home/a/.config/trailhound/themes/dark.toml:4: key `json.kye`: unknown slot (using the default theme)".into());
+    let buffer = draw((180, 1), |f, a| {
+        panes::status::render(&state, &theme(), f, a)
+    });
+    insta::assert_snapshot!(text(&buffer));
+}
+
+#[test]
+fn query_line_and_breadcrumb_with_an_inline_error() {
+    let mut state = fed_state((120, 40), &[Action::PivotUser, Action::NarrowRegion]);
+    state.query_error = Some("expected ')' to close the group opened at column 11".into());
+    let buffer = draw((110, 2), |f, a| {
+        let [crumbs, query] =
+            ratatui::layout::Layout::vertical([ratatui::layout::Constraint::Length(1); 2]).areas(a);
+        panes::query::render_breadcrumb(&state, &theme(), f, crumbs);
+        panes::query::render(&state, &theme(), f, query);
+    });
+    insta::assert_snapshot!(text(&buffer));
+}
+
+#[test]
+fn help_overlay_lists_keys_with_descriptions() {
+    let mut state = fed_state((100, 30), &[]);
+    state.mode = Mode::Help;
+    let buffer = draw((100, 30), |f, a| {
+        panes::help::render(&state, &theme(), f, a)
+    });
+    insta::assert_snapshot!(text(&buffer));
+}
+
+#[test]
+fn whole_screen_at_80_by_24() {
+    let state = fed_state((80, 24), &[]);
+    let buffer = draw((80, 24), |f, _| panes::draw(&state, &theme(), f));
+    insta::assert_snapshot!(text(&buffer));
+}
+
+#[test]
+fn whole_screen_at_140_by_40() {
+    let state = fed_state((140, 40), &[Action::MoveDown]);
+    let buffer = draw((140, 40), |f, _| panes::draw(&state, &theme(), f));
+    insta::assert_snapshot!(text(&buffer));
+}
+
+#[test]
+fn hostile_event_text_is_shown_escaped_never_sent_to_the_terminal() {
+    let hostile = RECORDS.len() - 1;
+    let state = fed_state((160, 48), &[Action::MoveDown; 3]);
+    assert_eq!(state.events.cursor.selected, hostile);
+    let buffer = draw((160, 48), |f, _| panes::draw(&state, &theme(), f));
+    for cell in buffer.content() {
+        assert!(
+            !cell.symbol().chars().any(|c| c.is_control()
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')),
+            "a dangerous character reached the screen: {:?}",
+            cell.symbol()
+        );
+    }
+    let screen = text(&buffer);
+    assert!(
+        screen.contains("Evil\\u{1b}]0;pwned\\u{7}"),
+        "the list shows the escape visibly:\n{screen}"
+    );
+    assert!(
+        screen.contains("\\u001b]52;c;ZXZpbA=="),
+        "the detail shows the JSON escape:\n{screen}"
+    );
+    assert!(
+        screen.contains("mal\\u{1b}[2Jlory"),
+        "the principal is escaped:\n{screen}"
+    );
+}
+
+#[test]
+fn no_color_draws_without_colours() {
+    let state = fed_state((120, 40), &[]);
+    let theme = Theme::builtin_default(ThemeEnv {
+        no_color: true,
+        depth: trailhound::tui::theme::ColorDepth::None,
+    });
+    let buffer = draw((120, 40), |f, _| panes::draw(&state, &theme, f));
+    for cell in buffer.content() {
+        assert!(
+            matches!(cell.fg, Color::Reset) && matches!(cell.bg, Color::Reset),
+            "{cell:?}"
+        );
+    }
+}

@@ -1,0 +1,233 @@
+//! The real thing in a pseudo-terminal, read back through a vt100 screen: `trailhound demo` opens
+//! the UI, a pivot and a step back work, `q` quits with status 0 and the terminal is given back;
+//! hostile event text can neither retitle the window nor write the clipboard.
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use portable_pty::{native_pty_system, Child, CommandBuilder, PtySize};
+
+use trailhound::index::TrailIndex;
+use trailhound::ingest::{ingest_paths, IngestObserver};
+
+const ROWS: u16 = 40;
+const COLS: u16 = 140;
+const WAIT: Duration = Duration::from_secs(60);
+
+/// What the program asked the terminal to do besides drawing.
+#[derive(Default)]
+struct Watch {
+    titles: Vec<Vec<u8>>,
+    clipboard: Vec<Vec<u8>>,
+}
+
+impl vt100::Callbacks for Watch {
+    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
+        self.titles.push(title.to_vec());
+    }
+    fn set_window_icon_name(&mut self, _: &mut vt100::Screen, name: &[u8]) {
+        self.titles.push(name.to_vec());
+    }
+    fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, _: &[u8], data: &[u8]) {
+        self.clipboard.push(data.to_vec());
+    }
+}
+
+struct Session {
+    child: Box<dyn Child + Send + Sync>,
+    keys: Box<dyn Write + Send>,
+    parser: vt100::Parser<Watch>,
+    output: mpsc::Receiver<Vec<u8>>,
+}
+
+impl Session {
+    fn start(args: &[&str], home: &Path) -> Session {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pseudo-terminal");
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_trailhound"));
+        command.args(args);
+        command.cwd(home);
+        command.env("TERM", "xterm-256color");
+        command.env("HOME", home);
+        command.env("XDG_CONFIG_HOME", home.join(".config"));
+        for name in [
+            "NO_COLOR",
+            "TRAILHOUND_THEME",
+            "TRAILHOUND_KEYMAP",
+            "TRAILHOUND_INDEX",
+        ] {
+            command.env_remove(name);
+        }
+        let child = pty.slave.spawn_command(command).expect("spawn");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("reader");
+        let keys = pty.master.take_writer().expect("writer");
+        let (tx, output) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buffer) {
+                if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Session {
+            child,
+            keys,
+            parser: vt100::Parser::new_with_callbacks(ROWS, COLS, 0, Watch::default()),
+            output,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    /// Reads output until `done` holds; panics with the screen on timeout.
+    fn wait_until(&mut self, what: &str, done: impl Fn(&vt100::Parser<Watch>) -> bool) {
+        let deadline = Instant::now() + WAIT;
+        while !done(&self.parser) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.output.recv_timeout(left) {
+                Ok(bytes) => self.parser.process(&bytes),
+                Err(_) => panic!(
+                    "timed out waiting for {what}; the screen:\n{}",
+                    self.screen()
+                ),
+            }
+        }
+    }
+
+    fn wait_for(&mut self, text: &str) {
+        self.wait_until(&format!("`{text}`"), |parser| {
+            parser.screen().contents().contains(text)
+        });
+    }
+
+    fn press(&mut self, keys: &[u8]) {
+        self.keys.write_all(keys).expect("type");
+        self.keys.flush().expect("flush");
+    }
+
+    /// Quits with `q` and returns once the program has exited and its last output is read.
+    fn quit(&mut self) -> portable_pty::ExitStatus {
+        self.press(b"q");
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "trailhound did not quit on q:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        while let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(300)) {
+            self.parser.process(&bytes);
+        }
+        status
+    }
+}
+
+#[test]
+fn demo_opens_pivots_goes_back_and_quits_cleanly() {
+    let home = tempfile::tempdir().expect("dir");
+    let mut session = Session::start(&["demo"], home.path());
+    session.wait_for("Events 3,000 of 3,000");
+    session.wait_for("first seen");
+    assert!(
+        session.parser.screen().alternate_screen(),
+        "the UI draws on the alternate screen"
+    );
+    let text = session.screen();
+    for word in ["Alerts", "Detail", "Timeline", "3,000 events"] {
+        assert!(text.contains(word), "`{word}` missing:\n{text}");
+    }
+
+    session.press(b"u");
+    session.wait_for(" › user=");
+    assert!(!session.screen().contains("Events 3,000 of 3,000"));
+    session.press(b"b");
+    session.wait_for("(1 ahead)");
+    session.wait_for("Events 3,000 of 3,000");
+
+    let status = session.quit();
+    assert!(status.success(), "exit status {}", status.exit_code());
+    let restored = session.parser.screen();
+    assert!(!restored.alternate_screen(), "back on the main screen");
+    assert!(!restored.hide_cursor(), "the cursor is shown again");
+}
+
+struct Quiet;
+impl IngestObserver for Quiet {}
+
+#[test]
+fn hostile_event_text_cannot_retitle_clear_or_write_the_clipboard() {
+    let home = tempfile::tempdir().expect("dir");
+    let records = home.path().join("hostile.jsonl");
+    let title = "\\u001b]0;pwned\\u0007\\u001b]2;pwned\\u001b\\\\";
+    let clipboard = "\\u001b]52;c;ZXZpbA==\\u0007";
+    std::fs::write(
+        &records,
+        format!(
+            "{{\"eventTime\":\"2026-11-02T00:00:01Z\",\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"Evil{title}\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"198.51.100.7\",\"userAgent\":\"x{clipboard}\\u001b[2J\\u009b2J\",\"userIdentity\":{{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/mal{title}\"}},\"eventID\":\"h-1\"}}\n\
+             {{\"eventTime\":\"2026-11-01T00:00:01Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"ListBuckets\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"198.51.100.8\",\"userIdentity\":{{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/bob\"}},\"eventID\":\"h-2\"}}\n"
+        ),
+    )
+    .expect("write");
+    let index_dir = home.path().join("index");
+    let index = TrailIndex::open_or_create(&index_dir).expect("index");
+    ingest_paths(&index, &[records], None, &mut Quiet).expect("ingest");
+    drop(index);
+
+    // `trailhound` alone opens the UI on the index.
+    let index_arg = index_dir.display().to_string();
+    let mut session = Session::start(&["--index", &index_arg], home.path());
+    session.wait_for("Events 2 of 2");
+    session.wait_for("\"userAgent\"");
+    let text = session.screen();
+    assert!(
+        text.contains("Evil\\u{1b}]0;pwned"),
+        "the list shows the sequence as text:\n{text}"
+    );
+    assert!(
+        text.contains("\\u001b]52;c;ZXZpbA=="),
+        "the detail shows it as a JSON escape:\n{text}"
+    );
+    assert!(
+        session.parser.callbacks().titles.is_empty(),
+        "an event set the window title"
+    );
+    assert!(
+        session.parser.callbacks().clipboard.is_empty(),
+        "an event wrote the clipboard"
+    );
+
+    // Copying is the user's act: `y` on the detail's `eventName` line puts exactly that value there.
+    session.press(b"\t\x06eventName\r");
+    session.wait_for("lines match");
+    session.press(b"y");
+    session.wait_until("the copy", |parser| {
+        !parser.callbacks().clipboard.is_empty()
+    });
+    let copied = session.parser.callbacks().clipboard.clone();
+    assert_eq!(copied.len(), 1);
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(&copied[0])
+        .expect("base64");
+    assert!(String::from_utf8_lossy(&decoded).starts_with("Evil\u{1b}]0;pwned"));
+    assert!(session.parser.callbacks().titles.is_empty());
+
+    let status = session.quit();
+    assert!(status.success(), "exit status {}", status.exit_code());
+}
