@@ -9,7 +9,7 @@ Generates a deterministic corpus with `trailhound gen` (cached in --dir), then m
 the contenders run by run so that machine drift hits them alike:
   zcat     decompressing every log file to /dev/null (one zcat over all files, via xargs)
   duckdb   DuckDB's persisted load: read_json over the files, Records unnested, into a .duckdb file
-  ingest   `trailhound ingest` into a fresh index
+  ingest   `trailhound ingest` into a fresh index, with the full rule pack and with --no-rules
 then, on the warm index, whole-command latencies: process start (`--version`), a selective search
 (one principal), `--count` of a broad query, `top sourceIPAddress`, and `show`. Figures are medians,
 with ratios against the baselines of the same run. Peak RSS comes from GNU time (%M).
@@ -101,13 +101,15 @@ def main():
         "con.execute(\"CREATE TABLE events AS SELECT unnest(Records) AS record FROM read_json(?, columns={'Records': 'JSON[]'}, maximum_object_size=268435456)\", [files]); "
         "print(con.execute('SELECT count(*) FROM events').fetchone()[0])"
     )
-    results = {"zcat": [], "duckdb": [], "ingest": []}
+    results = {"zcat": [], "duckdb": [], "ingest": [], "ingest_no_rules": []}
     for run in range(0 if args.queries_only else args.runs):
         results["zcat"].append(timed(f"xargs -0 zcat < {list_file} > /dev/null", shell=True))
         if have_duckdb:
             if os.path.exists(duck_file):
                 os.remove(duck_file)
             results["duckdb"].append(timed([sys.executable, "-c", duck_script, duck_file, list_file]))
+        shutil.rmtree(index, ignore_errors=True)
+        results["ingest_no_rules"].append(timed([BINARY, "--index", index, "--quiet", "ingest", "--no-rules", os.path.join(corpus, "AWSLogs")]))
         shutil.rmtree(index, ignore_errors=True)
         results["ingest"].append(timed([BINARY, "--index", index, "--quiet", "ingest", os.path.join(corpus, "AWSLogs")]))
         print(f"run {run + 1}: " + ", ".join(f"{k} {v[-1][0]:.1f}s" for k, v in results.items() if v), flush=True)
@@ -128,7 +130,9 @@ def report_ingest(args, results, median, index, gz_bytes):
     if results["duckdb"]:
         duck_s = median("duckdb")
         print(f"| DuckDB persisted load | {duck_s:.2f} s (peak {median('duckdb', 1):.0f} MB) | DuckDB / ingest = {duck_s / ingest_s:.2f} |")
-    print(f"| trailhound ingest | {ingest_s:.2f} s (peak {median('ingest', 1):.0f} MB) | {args.events / ingest_s:,.0f} events/s |")
+    print(f"| trailhound ingest (full rule pack) | {ingest_s:.2f} s (peak {median('ingest', 1):.0f} MB) | {args.events / ingest_s:,.0f} events/s |")
+    bare_s = median("ingest_no_rules")
+    print(f"| trailhound ingest --no-rules | {bare_s:.2f} s | detection adds {100 * (ingest_s / bare_s - 1):+.0f}% |")
     index_bytes = du(index)
     print(f"| index size | {index_bytes / 1e6:.0f} MB | index / gzipped archive = {index_bytes / gz_bytes:.2f} |")
 
