@@ -20,7 +20,7 @@ pub struct TrailIndex {
 fn settings() -> IndexSettings {
     IndexSettings {
         docstore_compression: Compressor::Zstd(ZstdCompressor {
-            compression_level: Some(3),
+            compression_level: Some(6),
         }),
         docstore_blocksize: 256 * 1024,
         ..IndexSettings::default()
