@@ -16,3 +16,4 @@ pub mod ingest;
 pub mod query;
 pub mod source;
 pub mod tui;
+pub mod units;

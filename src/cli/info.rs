@@ -7,33 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use super::exit;
 use crate::event::terminal_safe;
 use crate::index::{Coverage, TrailIndex};
-
-pub fn group_digits(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
+use crate::units::{bytes, thousands};
 
 fn time(t: Option<DateTime<Utc>>) -> String {
     t.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
@@ -48,7 +22,7 @@ fn counts(map: &BTreeMap<String, u64>) -> String {
     let mut text = entries
         .iter()
         .take(SHOWN)
-        .map(|(k, v)| format!("{} ({})", terminal_safe(k), group_digits(**v)))
+        .map(|(k, v)| format!("{} ({})", terminal_safe(k), thousands(**v)))
         .collect::<Vec<_>>()
         .join(", ");
     if entries.len() > SHOWN {
@@ -64,8 +38,8 @@ pub fn render(index: &TrailIndex, coverage: &Coverage) -> String {
     text += &format!(
         "index     {} ({})\nevents    {}\nspan      {} .. {}\n",
         terminal_safe(&index.dir().display().to_string()),
-        human_bytes(index.size_on_disk()),
-        group_digits(coverage.total_events()),
+        bytes(index.size_on_disk()),
+        thousands(coverage.total_events()),
         time(span.map(|s| s.0)),
         time(span.map(|s| s.1)),
     );
@@ -73,7 +47,7 @@ pub fn render(index: &TrailIndex, coverage: &Coverage) -> String {
         text += &format!(
             "\nsource    {}\n  events    {}\n  span      {} .. {}\n  accounts  {}\n  regions   {}\n  ingests   {} (last {}), digest files skipped {}\n",
             terminal_safe(name),
-            group_digits(source.events),
+            thousands(source.events),
             time(source.first_event),
             time(source.last_event),
             counts(&source.accounts),
@@ -91,14 +65,4 @@ pub fn run(index_dir: &Path) -> anyhow::Result<i32> {
     let coverage = index.coverage()?;
     write!(io::stdout().lock(), "{}", render(&index, &coverage))?;
     Ok(exit::OK)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn numbers_read_well() {
-        assert_eq!(super::group_digits(1_234_567), "1,234,567");
-        assert_eq!(super::group_digits(999), "999");
-        assert_eq!(super::human_bytes(1_500_000), "1.5 MB");
-    }
 }

@@ -1,40 +1,13 @@
 //! Small text formats the panes share.
 use chrono::{DateTime, Utc};
 
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::units::{bytes, thousands};
 
 /// `2026-11-01 08:00:00`, or blanks of the same width.
 pub fn time(t: Option<DateTime<Utc>>) -> String {
     match t {
         Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
         None => " ".repeat(19),
-    }
-}
-
-/// `1.2 MB`-style sizes.
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
     }
 }
 
