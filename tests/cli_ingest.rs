@@ -2,27 +2,9 @@
 //! crash safety, checked through the real binary and the real on-disk index.
 mod support;
 
-use std::path::Path;
-
 use predicates::prelude::*;
 use serde_json::json;
-use support::{gzip, record, stdout_lines, trail_file, trailhound, write};
-
-fn count(index: &Path, query: &str) -> u64 {
-    let output = trailhound(index)
-        .args(["search", "--count", query])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .trim()
-        .parse()
-        .unwrap()
-}
+use support::{count, gzip, record, stdout_lines, trail_file, trailhound, write};
 
 fn summary_field(stdout: &str, field: &str) -> u64 {
     stdout

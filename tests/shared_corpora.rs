@@ -2,18 +2,7 @@
 //! and what investigators look for is there. Skips cleanly when the corpora are absent.
 mod support;
 
-use support::{shared_data, trailhound};
-
-fn count(index: &std::path::Path, query: &str) -> u64 {
-    let output = trailhound(index)
-        .args(["search", "--count", query])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&output.stdout)
-        .trim()
-        .parse()
-        .unwrap()
-}
+use support::{count, shared_data, trailhound};
 
 #[test]
 fn invictus_trail_files_ingest_completely() {

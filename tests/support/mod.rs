@@ -98,6 +98,23 @@ pub fn shared_data(name: &str) -> Option<PathBuf> {
     }
 }
 
+/// `trailhound search --count QUERY` on `index`.
+pub fn count(index: &Path, query: &str) -> u64 {
+    let output = trailhound(index)
+        .args(["search", "--count", query])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .unwrap()
+}
+
 pub fn stdout_lines(output: &std::process::Output) -> Vec<String> {
     String::from_utf8_lossy(&output.stdout)
         .lines()
