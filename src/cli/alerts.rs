@@ -7,7 +7,7 @@ use tantivy::TantivyDocument;
 
 use super::exit;
 use crate::detect::pack::Severity;
-use crate::detect::{Alert, AlertSet, Correlator};
+use crate::detect::{Alert, AlertSet, Findings};
 use crate::event::{terminal_safe, EventSummary};
 use crate::index::{EventWriter, TrailIndex};
 
@@ -30,8 +30,7 @@ fn recompute(index: &TrailIndex, rules: &[PathBuf]) -> anyhow::Result<AlertSet> 
     // Holding the writer lock keeps an ingest from writing alerts at the same time.
     let _writer = EventWriter::open(index)?;
     let searcher = index.searcher()?;
-    let mut alerts = AlertSet::empty(index.dir());
-    let mut correlator = Correlator::empty(index.dir());
+    let mut findings = Findings::empty(index.dir());
     for segment in searcher.segment_readers() {
         let store = segment.get_store_reader(64)?;
         for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
@@ -42,26 +41,11 @@ fn recompute(index: &TrailIndex, rules: &[PathBuf]) -> anyhow::Result<AlertSet> 
             let raw = String::from_utf8_lossy(raw);
             let record: serde_json::Value = serde_json::from_str(&raw).unwrap_or_default();
             let summary = EventSummary::from_raw(&raw);
-            let matches = detector.evaluate(&record, &summary);
-            alerts.add(&detector, &summary, &matches.alerts);
-            let time = summary.time.map_or(0, |t| t.timestamp());
-            let specs = detector.correlations();
-            for fired in correlator.observe(
-                specs,
-                &matches.feeds,
-                &summary.event_id,
-                time,
-                &summary.principal.id,
-            ) {
-                if specs[fired.spec].alerts {
-                    alerts.add_fired(&detector, &fired);
-                }
-            }
+            findings.observe(&detector, &summary, &detector.evaluate(&record, &summary));
         }
     }
-    correlator.save()?;
-    alerts.save()?;
-    Ok(alerts)
+    findings.save()?;
+    Ok(findings.alerts)
 }
 
 pub fn run(index_dir: &Path, args: &AlertsArgs) -> anyhow::Result<i32> {

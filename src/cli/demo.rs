@@ -4,7 +4,7 @@ use std::path::Path;
 use include_dir::{include_dir, Dir};
 
 use super::exit;
-use super::output::{summary_of, table_row, TABLE_HEADER};
+use super::output::{table_row, TABLE_HEADER};
 use crate::event::{terminal_safe, EventSummary};
 use crate::index::{SearchRequest, TrailIndex};
 use crate::ingest::{ingest_with, IngestObserver, IngestOptions};
@@ -41,7 +41,10 @@ fn show_search(
         "\n## {title}: {total} events\n$ trailhound search '{}'\n{TABLE_HEADER}",
         terminal_safe(query)
     )?;
-    let summaries: Vec<EventSummary> = hits.iter().map(|hit| summary_of(&hit.raw)).collect();
+    let summaries: Vec<EventSummary> = hits
+        .iter()
+        .map(|hit| EventSummary::from_raw(&hit.raw))
+        .collect();
     for summary in &summaries {
         writeln!(std::io::stdout(), "{}", table_row(summary))?;
     }

@@ -14,10 +14,6 @@ pub enum Format {
     Csv,
 }
 
-pub fn summary_of(raw: &str) -> EventSummary {
-    EventSummary::from_raw(raw)
-}
-
 fn time_text(summary: &EventSummary) -> String {
     summary
         .time

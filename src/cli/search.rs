@@ -2,8 +2,8 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::exit;
-use super::output::{jsonl_line, summary_of, table_row, CsvOut, Format, TABLE_HEADER};
-use crate::event::terminal_safe;
+use super::output::{jsonl_line, table_row, CsvOut, Format, TABLE_HEADER};
+use crate::event::{terminal_safe, EventSummary};
 use crate::index::{SearchRequest, SortOrder, TimeBounds, TrailIndex};
 
 pub struct SearchArgs {
@@ -48,13 +48,13 @@ pub fn run(index_dir: &Path, args: &SearchArgs) -> anyhow::Result<i32> {
         Format::Table => {
             writeln!(out, "{TABLE_HEADER}")?;
             for hit in &hits {
-                writeln!(out, "{}", table_row(&summary_of(&hit.raw)))?;
+                writeln!(out, "{}", table_row(&EventSummary::from_raw(&hit.raw)))?;
             }
         }
         Format::Csv => {
             let mut csv = CsvOut::new(&mut out)?;
             for hit in &hits {
-                csv.row(&summary_of(&hit.raw))?;
+                csv.row(&EventSummary::from_raw(&hit.raw))?;
             }
             csv.flush()?;
         }

@@ -70,10 +70,6 @@ impl EventWriter {
         self.commit_every_docs = docs.max(1);
     }
 
-    pub fn committed_events(&self) -> usize {
-        self.seen.len() - self.uncommitted
-    }
-
     /// Records that an ingest of `source` started, and how many digest files it skipped.
     pub fn note_source(&mut self, source: &str, digest_files_skipped: u64) {
         let entry = self.coverage.source_mut(source);

@@ -7,8 +7,7 @@ use crossbeam_channel::bounded;
 use rayon::prelude::*;
 
 use super::summary::IngestSummary;
-use crate::detect::{AlertSet, Correlator, Detector, Matches};
-use crate::event::EventSummary;
+use crate::detect::{Detector, Findings, Matches};
 use crate::index::document::{prepare, PreparedEvent, Provenance};
 use crate::index::schema::Fields;
 use crate::index::{Added, EventWriter, IndexError, TrailIndex};
@@ -68,11 +67,10 @@ pub fn ingest_with(
         source,
     };
     let mut detection = match &options.detector {
-        Some(detector) => Some(Detection {
-            detector: detector.clone(),
-            alerts: AlertSet::load(index.dir()).map_err(alerts_error)?,
-            correlator: Correlator::load(index.dir()).map_err(alerts_error)?,
-        }),
+        Some(detector) => Some((
+            detector.clone(),
+            Findings::load(index.dir()).map_err(alerts_error)?,
+        )),
         None => None,
     };
     let mut summary = IngestSummary::default();
@@ -126,15 +124,16 @@ pub fn ingest_with(
                     Added::New => {
                         summary.new += 1;
                         if let (Some(detection), Some(event)) = (&mut detection, &alert_summary) {
-                            detection.observe(event, &matches);
+                            let (detector, findings) = detection;
+                            findings.observe(detector, event, &matches);
                         }
                     }
                     Added::Duplicate => summary.duplicates += 1,
                 }
             }
             if writer.commit_due() {
-                if let Some(detection) = &detection {
-                    detection.save().map_err(alerts_error)?;
+                if let Some((_, findings)) = &detection {
+                    findings.save().map_err(alerts_error)?;
                 }
                 writer.commit()?;
             }
@@ -148,47 +147,12 @@ pub fn ingest_with(
     drop(receiver);
     let _ = producer.join();
     outcome?;
-    if let Some(detection) = &detection {
-        detection.save().map_err(alerts_error)?;
-        summary.alerts = detection.alerts.len() as u64;
+    if let Some((_, findings)) = &detection {
+        findings.save().map_err(alerts_error)?;
+        summary.alerts = findings.alerts.len() as u64;
     }
     writer.finish()?;
     Ok(summary)
-}
-
-/// The detector and what it has found so far in this index.
-struct Detection {
-    detector: Arc<Detector>,
-    alerts: AlertSet,
-    correlator: Correlator,
-}
-
-impl Detection {
-    fn observe(&mut self, event: &EventSummary, matches: &Matches) {
-        self.alerts.add(&self.detector, event, &matches.alerts);
-        if matches.feeds.is_empty() {
-            return;
-        }
-        let time = event.time.map_or(0, |t| t.timestamp());
-        let specs = self.detector.correlations();
-        for fired in self.correlator.observe(
-            specs,
-            &matches.feeds,
-            &event.event_id,
-            time,
-            &event.principal.id,
-        ) {
-            if specs[fired.spec].alerts {
-                self.alerts.add_fired(&self.detector, &fired);
-            }
-        }
-    }
-
-    /// Written before the index commits the events they cite (see `AlertSet::save`).
-    fn save(&self) -> std::io::Result<()> {
-        self.correlator.save()?;
-        self.alerts.save()
-    }
 }
 
 fn read_bytes(file: &InputFile) -> std::io::Result<Vec<u8>> {
