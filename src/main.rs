@@ -114,26 +114,7 @@ enum Command {
     },
     /// Write a synthetic CloudTrail archive (for tests and benchmarks)
     #[command(hide = true)]
-    Gen {
-        #[arg(long)]
-        out: PathBuf,
-        #[arg(long, default_value_t = 10_000)]
-        events: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        #[arg(long, value_parser = parse_time_arg)]
-        start: Option<DateTime<Utc>>,
-        #[arg(long, default_value_t = 7)]
-        days: u32,
-        #[arg(long, default_value_t = 2)]
-        accounts: usize,
-        #[arg(long, default_value_t = 30)]
-        events_per_file: usize,
-        #[arg(long)]
-        no_attacks: bool,
-        #[arg(long)]
-        org_id: Option<String>,
-    },
+    Gen(cli::gen::GenArgs),
 }
 
 #[derive(Subcommand)]
@@ -212,29 +193,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         let terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
         return cli::demo::run(print || !terminal);
     }
-    if let Command::Gen {
-        out,
-        events,
-        seed,
-        start,
-        days,
-        accounts,
-        events_per_file,
-        no_attacks,
-        org_id,
-    } = command
-    {
-        return cli::gen::run(cli::gen::GenArgs {
-            out,
-            events,
-            seed,
-            start,
-            days,
-            accounts,
-            events_per_file,
-            no_attacks,
-            org_id,
-        });
+    if let Command::Gen(args) = command {
+        return cli::gen::run(args);
     }
     let index_dir = trailhound::config::index_dir(cli.index)?;
     match command {
@@ -300,7 +260,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             options.keymap = keymap.unwrap_or(options.keymap);
             trailhound::tui::run(index, options)
         }
-        Command::Demo { .. } | Command::Gen { .. } => unreachable!("dispatched above"),
+        Command::Demo { .. } | Command::Gen(_) => unreachable!("dispatched above"),
     }
 }
 

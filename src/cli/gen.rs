@@ -5,16 +5,31 @@ use chrono::{DateTime, Utc};
 use super::exit;
 use crate::gen::{generate, GenOptions};
 
+#[derive(clap::Args)]
 pub struct GenArgs {
+    #[arg(long)]
     pub out: PathBuf,
+    #[arg(long, default_value_t = 10_000)]
     pub events: usize,
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// First event time, e.g. 2026-11-01T00:00:00Z
+    #[arg(long, value_parser = parse_start)]
     pub start: Option<DateTime<Utc>>,
+    #[arg(long, default_value_t = 7)]
     pub days: u32,
+    #[arg(long, default_value_t = 2)]
     pub accounts: usize,
+    #[arg(long, default_value_t = 30)]
     pub events_per_file: usize,
+    #[arg(long)]
     pub no_attacks: bool,
+    #[arg(long)]
     pub org_id: Option<String>,
+}
+
+fn parse_start(text: &str) -> Result<DateTime<Utc>, String> {
+    crate::index::parse_time(text, Utc::now()).ok_or_else(|| format!("`{text}` is not a time"))
 }
 
 pub fn run(args: GenArgs) -> anyhow::Result<i32> {
