@@ -1,4 +1,5 @@
 //! The on-disk tantivy index: schema, writing with dedupe, and every read the product makes.
+pub mod activity;
 mod compile;
 pub mod coverage;
 pub mod document;
