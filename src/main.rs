@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
-use trailhound::cli::{self, exit, output::Format};
+use trailhound::cli::{self, exit, output::Format, parse_time_arg};
 use trailhound::index::TimeBounds;
 
 #[derive(Parser)]
@@ -105,6 +105,9 @@ enum Command {
         #[arg(long, env = trailhound::tui::app::KEYMAP_ENV)]
         keymap: Option<String>,
     },
+    /// Pull the 90-day event history from the CloudTrail LookupEvents API (resumable; later
+    /// pulls fetch only what is new)
+    Pull(cli::pull::PullArgs),
     /// Ingest the bundled demo archive into a temporary index and open the terminal UI on it
     /// (or, when stdout is not a terminal, print a walk through its incident)
     Demo {
@@ -158,17 +161,6 @@ impl From<TimeArgs> for TimeBounds {
             until: args.until,
         }
     }
-}
-
-fn parse_time_arg(text: &str) -> Result<DateTime<Utc>, String> {
-    let now = Utc::now();
-    if let Ok(ago) = humantime::parse_duration(text) {
-        let ago = chrono::Duration::from_std(ago).map_err(|e| e.to_string())?;
-        return Ok(now - ago);
-    }
-    trailhound::index::parse_time(text, now).ok_or_else(|| {
-        format!("`{text}` is not a duration (24h, 7d) or a time (2026-11-01T08:00:00Z, 2026-11-01)")
-    })
 }
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
@@ -232,6 +224,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             limit,
         } => cli::top::run(&index_dir, &field, query.as_deref(), time.into(), limit),
         Command::Info => cli::info::run(&index_dir),
+        Command::Pull(args) => cli::pull::run(&index_dir, &args, &cli.rule_dirs, cli.quiet),
         Command::Alerts {
             min_severity,
             since,

@@ -57,6 +57,33 @@ pub fn render(index: &TrailIndex, coverage: &Coverage) -> String {
             source.digest_files_skipped,
         );
     }
+    if !coverage.pulls.is_empty() {
+        text += "\nLookupEvents pulls (what each account, region and category has loaded)\n";
+    }
+    for pull in coverage.pulls.values() {
+        text += &format!(
+            "  {}  {} events, {} pages, last pull {}\n",
+            terminal_safe(&pull.key.label()),
+            thousands(pull.events),
+            thousands(pull.pages),
+            time(pull.last_pull),
+        );
+        for span in &pull.complete {
+            text += &format!(
+                "    loaded      {} .. {}\n",
+                time(Some(span.start)),
+                time(Some(span.end))
+            );
+        }
+        for partial in &pull.partial {
+            text += &format!(
+                "    interrupted {} .. {}, loaded back to {} (the next pull resumes it)\n",
+                time(Some(partial.span.start)),
+                time(Some(partial.span.end)),
+                time(partial.oldest_loaded),
+            );
+        }
+    }
     text
 }
 

@@ -5,6 +5,7 @@ pub mod gen;
 pub mod info;
 pub mod ingest;
 pub mod output;
+pub mod pull;
 pub mod rules;
 pub mod search;
 pub mod show;
@@ -16,4 +17,16 @@ pub mod exit {
     pub const FAILURE: i32 = 1;
     pub const USAGE: i32 = 2;
     pub const PARTIAL: i32 = 3;
+}
+
+/// A time argument: a duration back from now (24h, 7d) or a time (2026-11-01T08:00:00Z, 2026-11-01).
+pub fn parse_time_arg(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let now = chrono::Utc::now();
+    if let Ok(ago) = humantime::parse_duration(text) {
+        let ago = chrono::Duration::from_std(ago).map_err(|e| e.to_string())?;
+        return Ok(now - ago);
+    }
+    crate::index::parse_time(text, now).ok_or_else(|| {
+        format!("`{text}` is not a duration (24h, 7d) or a time (2026-11-01T08:00:00Z, 2026-11-01)")
+    })
 }

@@ -11,6 +11,60 @@ use crate::event::EventSummary;
 pub struct Coverage {
     pub schema_version: u32,
     pub sources: BTreeMap<String, SourceCoverage>,
+    /// LookupEvents pulls, keyed by `PullKey::label`: what is loaded, and checkpoints to resume.
+    #[serde(default)]
+    pub pulls: BTreeMap<String, PullCoverage>,
+}
+
+/// Which slice of the event history a pull covers.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PullKey {
+    pub account: String,
+    pub region: String,
+    /// "management" or "insight".
+    pub category: String,
+    /// A lookup attribute (`Username=alice`) when the pull was narrowed to one.
+    pub attribute: Option<String>,
+}
+
+impl PullKey {
+    pub fn label(&self) -> String {
+        let mut label = format!("{}/{}/{}", self.account, self.region, self.category);
+        if let Some(attribute) = &self.attribute {
+            label.push('/');
+            label.push_str(attribute);
+        }
+        label
+    }
+}
+
+/// An inclusive time span, to the second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// A time slice whose paging was interrupted: its frozen parameters, the token for the next page
+/// and the oldest event already stored (everything from there to the span's end is loaded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartialSlice {
+    pub span: Span,
+    /// The request window the token belongs to (narrower than `span` after a stale token).
+    pub request: Span,
+    pub next_token: String,
+    pub oldest_loaded: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullCoverage {
+    pub key: PullKey,
+    /// Fully paged spans, merged and sorted.
+    pub complete: Vec<Span>,
+    pub partial: Vec<PartialSlice>,
+    pub events: u64,
+    pub pages: u64,
+    pub last_pull: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -30,8 +30,10 @@ pub struct EventWriter {
     seen: HashSet<u128>,
     coverage: Coverage,
     uncommitted: usize,
+    coverage_changed: bool,
     last_commit: Instant,
     commit_every_docs: usize,
+    commit_interval: Duration,
 }
 
 impl EventWriter {
@@ -60,14 +62,28 @@ impl EventWriter {
             seen,
             coverage,
             uncommitted: 0,
+            coverage_changed: false,
             last_commit: Instant::now(),
             commit_every_docs: DEFAULT_COMMIT_EVERY_DOCS,
+            commit_interval: COMMIT_EVERY,
         })
     }
 
     /// Commits after every `docs` new events (and at least every 30 seconds).
     pub fn set_commit_every(&mut self, docs: usize) {
         self.commit_every_docs = docs.max(1);
+    }
+
+    /// Commits at least this often while anything is uncommitted (default 30 seconds).
+    pub fn set_commit_interval(&mut self, interval: Duration) {
+        self.commit_interval = interval;
+    }
+
+    /// The coverage the next commit will store, to record progress that adds no documents
+    /// (a pull's checkpoints).
+    pub fn coverage_mut(&mut self) -> &mut Coverage {
+        self.coverage_changed = true;
+        &mut self.coverage
     }
 
     /// Records that an ingest of `source` started, and how many digest files it skipped.
@@ -99,7 +115,8 @@ impl EventWriter {
     /// Whether enough has been added, or enough time has passed, that the caller should commit.
     pub fn commit_due(&self) -> bool {
         self.uncommitted >= self.commit_every_docs
-            || (self.uncommitted > 0 && self.last_commit.elapsed() >= COMMIT_EVERY)
+            || ((self.uncommitted > 0 || self.coverage_changed)
+                && self.last_commit.elapsed() >= self.commit_interval)
     }
 
     /// Makes everything added so far durable and visible to readers, atomically with its coverage.
@@ -112,6 +129,7 @@ impl EventWriter {
         prepared.set_payload(&payload);
         prepared.commit().map_err(|e| self.index.tantivy_error(e))?;
         self.uncommitted = 0;
+        self.coverage_changed = false;
         self.last_commit = Instant::now();
         Ok(())
     }

@@ -1,0 +1,277 @@
+//! `trailhound pull`: the 90-day event history from LookupEvents into the index.
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+use super::exit;
+use crate::event::terminal_safe;
+use crate::index::coverage::Span;
+use crate::index::TrailIndex;
+use crate::pull::{
+    run_pull, status_line, AwsOptions, FetchOptions, PullObserver, PullOutcome, PullRequest,
+    RegionSnapshot, Window,
+};
+use crate::units::thousands;
+
+const ATTRIBUTE_KEYS: [&str; 8] = [
+    "EventId",
+    "EventName",
+    "ReadOnly",
+    "Username",
+    "ResourceType",
+    "ResourceName",
+    "EventSource",
+    "AccessKeyId",
+];
+
+#[derive(clap::Args, Debug)]
+pub struct PullArgs {
+    /// AWS profile (named, SSO, or role) [default: AWS_PROFILE, then "default"]
+    #[arg(long)]
+    profile: Option<String>,
+    /// Region to pull (repeatable) [default: AWS_REGION, then the profile's region]
+    #[arg(long = "region", value_name = "REGION")]
+    regions: Vec<String>,
+    /// Pull every commercial region; regions the account has not enabled are reported and skipped
+    #[arg(long, conflicts_with = "regions")]
+    all_regions: bool,
+    /// How far back: a duration (24h, 7d, 90d) [default: 7d]
+    #[arg(long, conflicts_with_all = ["start", "end"], value_parser = parse_age)]
+    since: Option<chrono::Duration>,
+    /// Window start: a time (2026-11-01T08:00:00Z, 2026-11-01) or a duration back from now
+    #[arg(long, value_parser = super::parse_time_arg)]
+    start: Option<DateTime<Utc>>,
+    /// Window end [default: now]
+    #[arg(long, value_parser = super::parse_time_arg)]
+    end: Option<DateTime<Utc>>,
+    /// Only events with this lookup attribute: Username, AccessKeyId, EventName, EventSource,
+    /// EventId, ReadOnly, ResourceType or ResourceName, as KEY=VALUE
+    #[arg(long, value_parser = parse_attribute)]
+    attribute: Option<String>,
+    /// Management events only; skip Insights events
+    #[arg(long)]
+    no_insights: bool,
+    /// Index only; evaluate no detection rules
+    #[arg(long)]
+    no_rules: bool,
+    /// Requests per second per region (the service allows 2)
+    #[arg(long, hide = true, default_value_t = 2.0)]
+    requests_per_second: f64,
+    /// Seconds before one request is abandoned and retried
+    #[arg(long, hide = true, default_value_t = 60.0)]
+    request_timeout: f64,
+    /// First retry delay in milliseconds (doubles per attempt)
+    #[arg(long, hide = true, default_value_t = 1000)]
+    backoff_ms: u64,
+    /// Concurrent time slices per region (they share the region's rate)
+    #[arg(long, hide = true, default_value_t = 3)]
+    chains: usize,
+    /// Length of one checkpointed slice of management events
+    #[arg(long, hide = true, default_value = "1d", value_parser = parse_age)]
+    slice: chrono::Duration,
+}
+
+fn parse_age(text: &str) -> Result<chrono::Duration, String> {
+    let age = humantime::parse_duration(text)
+        .map_err(|_| format!("`{text}` is not a duration (24h, 7d, 90d)"))?;
+    chrono::Duration::from_std(age).map_err(|e| e.to_string())
+}
+
+fn parse_attribute(text: &str) -> Result<String, String> {
+    let (key, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not KEY=VALUE, e.g. Username=alice"))?;
+    let canonical = ATTRIBUTE_KEYS
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(key))
+        .ok_or_else(|| {
+            format!(
+                "`{key}` is not a lookup attribute: {}",
+                ATTRIBUTE_KEYS.join(", ")
+            )
+        })?;
+    if value.is_empty() {
+        return Err(format!("{canonical}= needs a value"));
+    }
+    Ok(format!("{canonical}={value}"))
+}
+
+impl PullArgs {
+    fn request(&self) -> PullRequest {
+        let window = match (self.start, self.end, self.since) {
+            (Some(start), end, _) => Window::Between(start, end.unwrap_or_else(Utc::now)),
+            (None, Some(end), _) => Window::Between(end - chrono::Duration::days(7), end),
+            (None, None, since) => Window::Since(since.unwrap_or(chrono::Duration::days(7))),
+        };
+        PullRequest {
+            aws: AwsOptions {
+                profile: self.profile.clone(),
+                request_timeout: Duration::from_secs_f64(self.request_timeout.max(0.1)),
+            },
+            regions: self.regions.clone(),
+            all_regions: self.all_regions,
+            window,
+            attribute: self.attribute.clone(),
+            insights: !self.no_insights,
+            requests_per_second: self.requests_per_second,
+            fetch: FetchOptions {
+                chains: self.chains,
+                backoff: Duration::from_millis(self.backoff_ms),
+                profile: self.profile.clone(),
+            },
+            slice_length: self.slice,
+        }
+    }
+}
+
+/// Progress on stderr: a line per region that updates in place on a terminal, every ten seconds
+/// otherwise.
+struct CliProgress {
+    quiet: bool,
+    bars: Option<(MultiProgress, Vec<ProgressBar>)>,
+    last_line: std::time::Instant,
+}
+
+impl CliProgress {
+    fn print(&self, line: &str) {
+        match &self.bars {
+            Some((multi, _)) => {
+                let _ = multi.println(line);
+            }
+            None => eprintln!("{line}"),
+        }
+    }
+}
+
+impl PullObserver for CliProgress {
+    fn started(&mut self, account: &str, window: Span, regions: &[String]) {
+        if self.quiet {
+            return;
+        }
+        eprintln!(
+            "pulling account {account}, {} region{}, {} .. {}",
+            regions.len(),
+            if regions.len() == 1 { "" } else { "s" },
+            window.start.format("%Y-%m-%d %H:%M:%SZ"),
+            window.end.format("%Y-%m-%d %H:%M:%SZ")
+        );
+        if std::io::stderr().is_terminal() {
+            let multi = MultiProgress::new();
+            let style = ProgressStyle::with_template("{spinner} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            let bars = regions
+                .iter()
+                .map(|_| {
+                    let bar = multi.add(ProgressBar::new_spinner());
+                    bar.set_style(style.clone());
+                    bar.enable_steady_tick(Duration::from_millis(120));
+                    bar
+                })
+                .collect();
+            self.bars = Some((multi, bars));
+        }
+    }
+
+    fn tick(&mut self, regions: &[RegionSnapshot]) {
+        if self.quiet {
+            return;
+        }
+        match &self.bars {
+            Some((_, bars)) => {
+                for (bar, region) in bars.iter().zip(regions) {
+                    bar.set_message(region.line());
+                }
+            }
+            None if self.last_line.elapsed() >= Duration::from_secs(10) => {
+                self.last_line = std::time::Instant::now();
+                eprintln!("  {}", status_line(regions));
+            }
+            None => {}
+        }
+    }
+
+    fn problem(&mut self, line: &str) {
+        self.print(&format!("warning: {}", terminal_safe(line)));
+    }
+}
+
+pub fn run(
+    index_dir: &Path,
+    args: &PullArgs,
+    rule_dirs: &[PathBuf],
+    quiet: bool,
+) -> anyhow::Result<i32> {
+    let index = TrailIndex::open_or_create(index_dir)?;
+    let detector = if args.no_rules {
+        None
+    } else {
+        Some(std::sync::Arc::new(super::rules::configured_detector(
+            rule_dirs,
+        )?))
+    };
+    let mut progress = CliProgress {
+        quiet,
+        bars: None,
+        last_line: std::time::Instant::now(),
+    };
+    let outcome = run_pull(&index, &args.request(), detector, &mut progress);
+    if let Some((_, bars)) = &progress.bars {
+        for bar in bars {
+            bar.finish_and_clear();
+        }
+    }
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            eprintln!("trailhound: pull: {}", terminal_safe(&error.to_string()));
+            return Ok(exit::FAILURE);
+        }
+    };
+    print_outcome(&outcome, quiet);
+    let regions = outcome.regions.len();
+    let failed = outcome.failed_regions().count();
+    Ok(if failed == 0 {
+        exit::OK
+    } else if failed < regions {
+        exit::PARTIAL
+    } else {
+        exit::FAILURE
+    })
+}
+
+fn print_outcome(outcome: &PullOutcome, quiet: bool) {
+    for (region, reason) in outcome.failed_regions() {
+        eprintln!("trailhound: pull: {region}: {}", terminal_safe(reason));
+    }
+    if !quiet {
+        for region in &outcome.regions {
+            eprintln!("  {}", region.line());
+        }
+    }
+    let received: u64 = outcome.regions.iter().map(|r| r.received).sum();
+    let pages: u64 = outcome.regions.iter().map(|r| r.pages).sum();
+    let throttles: u64 = outcome.regions.iter().map(|r| r.throttles).sum();
+    let ok = outcome.regions.len() - outcome.failed_regions().count();
+    let mut line = format!(
+        "pulled {} events ({} new, {} duplicates, {} rebuilt) in {} pages from {ok} of {} regions in {:.1} s, {} throttled",
+        thousands(received),
+        thousands(outcome.sink.new),
+        thousands(outcome.sink.duplicates),
+        thousands(outcome.sink.problems.len() as u64),
+        thousands(pages),
+        outcome.regions.len(),
+        outcome.elapsed.as_secs_f64(),
+        thousands(throttles),
+    );
+    if let Some(first) = outcome.sink.first_event_indexed {
+        line.push_str(&format!(
+            "; first event searchable after {:.2} s",
+            first.as_secs_f64()
+        ));
+    }
+    line.push_str(&format!("; alerts {}", thousands(outcome.sink.alerts)));
+    println!("{line}");
+}

@@ -1,0 +1,211 @@
+//! Pages LookupEvents for one region: its slices run as a few concurrent chains (to hide slow
+//! responses) behind one pacer, each page retried until it arrives, then handed to the sink.
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_cloudtrail::primitives::DateTime as AwsDateTime;
+use aws_sdk_cloudtrail::types::{EventCategory, LookupAttribute, LookupAttributeKey};
+use chrono::{DateTime, Utc};
+use crossbeam_channel::Sender;
+use rand::Rng;
+
+use super::aws::{classify, CallFailure};
+use super::pacer::Pacer;
+use super::plan::Slice;
+use super::progress::RegionProgress;
+use super::record::LookupEvent;
+use super::sink::Page;
+use crate::index::coverage::Span;
+
+/// Give up on one page after this many failed attempts in a row (its slice stays resumable).
+const MAX_ATTEMPTS: u32 = 12;
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+const PAGE_SIZE: i32 = 50;
+
+/// How one region is paged.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Concurrent chains (slices) per region; they share the region's pacer.
+    pub chains: usize,
+    /// First retry delay; doubles per attempt, with jitter.
+    pub backoff: Duration,
+    pub profile: Option<String>,
+}
+
+/// A region's work and its shared state.
+pub struct RegionJob {
+    pub region: String,
+    pub client: aws_sdk_cloudtrail::Client,
+    pub slices: Vec<Slice>,
+    pub pacer: Arc<Pacer>,
+    pub progress: Arc<RegionProgress>,
+}
+
+/// How a region's pull ended: `None` when every slice finished, else why it stopped.
+pub async fn run_region(
+    job: RegionJob,
+    options: FetchOptions,
+    pages: Sender<Page>,
+) -> Option<String> {
+    let stopped = Arc::new(AtomicBool::new(false));
+    let permits = Arc::new(tokio::sync::Semaphore::new(options.chains.max(1)));
+    let mut chains = tokio::task::JoinSet::new();
+    let job = Arc::new(job);
+    for slice in job.slices.clone() {
+        let permit = permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("semaphore open");
+        if stopped.load(Ordering::Relaxed) {
+            break;
+        }
+        let (job, options, pages, stopped) =
+            (job.clone(), options.clone(), pages.clone(), stopped.clone());
+        chains.spawn(async move {
+            let outcome = run_slice(&job, &options, slice, &pages, &stopped).await;
+            drop(permit);
+            if outcome.is_err() {
+                stopped.store(true, Ordering::Relaxed);
+            }
+            outcome
+        });
+    }
+    let mut failure = None;
+    while let Some(done) = chains.join_next().await {
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(reason)) => {
+                failure.get_or_insert(reason);
+            }
+            Err(panic) => {
+                failure.get_or_insert(format!("internal error: {panic}"));
+            }
+        }
+    }
+    failure
+}
+
+fn aws_time(time: DateTime<Utc>) -> AwsDateTime {
+    AwsDateTime::from_secs(time.timestamp())
+}
+
+fn backoff(options: &FetchOptions, attempt: u32) -> Duration {
+    let ceiling = options
+        .backoff
+        .saturating_mul(1 << attempt.min(10))
+        .min(MAX_BACKOFF);
+    let low = ceiling / 2;
+    low + ceiling.mul_f64(rand::rng().random::<f64>() / 2.0)
+}
+
+async fn run_slice(
+    job: &RegionJob,
+    options: &FetchOptions,
+    slice: Slice,
+    pages: &Sender<Page>,
+    stopped: &AtomicBool,
+) -> Result<(), String> {
+    let Slice {
+        key,
+        span,
+        mut request,
+        resume_token,
+        mut oldest_loaded,
+    } = slice;
+    let mut token = resume_token;
+    let attribute = key.attribute.as_deref().and_then(|a| a.split_once('='));
+    let mut attempt = 0;
+    job.progress.slice_started(span, oldest_loaded);
+    loop {
+        if stopped.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        job.pacer.wait().await;
+        let mut call = job
+            .client
+            .lookup_events()
+            .start_time(aws_time(request.start))
+            .end_time(aws_time(request.end))
+            .max_results(PAGE_SIZE)
+            .set_next_token(token.clone());
+        if key.category == "insight" {
+            call = call.event_category(EventCategory::Insight);
+        }
+        if let Some((name, value)) = attribute {
+            call = call.lookup_attributes(
+                LookupAttribute::builder()
+                    .attribute_key(LookupAttributeKey::from(name))
+                    .attribute_value(value)
+                    .build()
+                    .map_err(|e| e.to_string())?,
+            );
+        }
+        job.progress.request_sent();
+        match call.send().await {
+            Ok(output) => {
+                attempt = 0;
+                let events: Vec<LookupEvent> =
+                    output.events().iter().map(LookupEvent::from_sdk).collect();
+                if let Some(oldest) = events.iter().filter_map(|e| e.time).min() {
+                    oldest_loaded = Some(oldest_loaded.map_or(oldest, |o| o.min(oldest)));
+                }
+                token = output
+                    .next_token()
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned);
+                job.progress
+                    .page_received(events.len(), span, oldest_loaded, token.is_none());
+                let page = Page {
+                    key: key.clone(),
+                    span,
+                    request,
+                    next_token: token.clone(),
+                    oldest_loaded,
+                    events,
+                };
+                if pages.send(page).is_err() {
+                    return Err("the index writer stopped".into());
+                }
+                if token.is_none() {
+                    return Ok(());
+                }
+            }
+            Err(error) => {
+                let failure = classify(&error, &job.region, options.profile.as_deref());
+                attempt += 1;
+                match failure {
+                    CallFailure::Throttled => {
+                        job.progress.throttled();
+                        job.pacer.hold_off(backoff(options, attempt));
+                    }
+                    CallFailure::Transient(reason) => {
+                        job.progress.retried(&reason);
+                        tokio::time::sleep(backoff(options, attempt)).await;
+                    }
+                    CallFailure::StaleToken => {
+                        // The rest of the slice, re-asked with a fresh window; its boundary
+                        // page comes again and dedupes.
+                        request = Span {
+                            start: span.start,
+                            end: oldest_loaded.unwrap_or(span.end),
+                        };
+                        token = None;
+                        job.progress
+                            .retried("stale NextToken; resuming with a fresh window");
+                    }
+                    CallFailure::Region(reason) => return Err(reason),
+                    CallFailure::Invalid(reason) => {
+                        return Err(format!("{reason} (slice {} .. {})", span.start, span.end))
+                    }
+                }
+                if attempt >= MAX_ATTEMPTS {
+                    return Err(format!(
+                        "gave up after {MAX_ATTEMPTS} failed attempts on one page; pull again to resume"
+                    ));
+                }
+            }
+        }
+    }
+}

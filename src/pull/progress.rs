@@ -1,0 +1,203 @@
+//! Live counts for one region's pull, updated by its chains and the sink, read by the display.
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use crate::index::coverage::Span;
+use crate::units::thousands;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegionState {
+    Running,
+    Done,
+    Failed(String),
+}
+
+pub struct RegionProgress {
+    pub region: String,
+    started: Instant,
+    requests: AtomicU64,
+    pages: AtomicU64,
+    received: AtomicU64,
+    new_events: AtomicU64,
+    throttles: AtomicU64,
+    retries: AtomicU64,
+    window: Mutex<WindowProgress>,
+    state: Mutex<RegionState>,
+}
+
+/// How much of the region's time window is loaded, in seconds, per slice.
+#[derive(Default)]
+struct WindowProgress {
+    total: f64,
+    loaded: HashMap<i64, f64>,
+    loaded_at_start: f64,
+    last_retry: Option<String>,
+}
+
+/// A snapshot of one region's progress.
+#[derive(Debug, Clone)]
+pub struct RegionSnapshot {
+    pub region: String,
+    pub elapsed: Duration,
+    pub requests: u64,
+    pub pages: u64,
+    pub received: u64,
+    pub new_events: u64,
+    pub throttles: u64,
+    pub retries: u64,
+    /// Share of the window loaded, 0..=1.
+    pub fraction: f64,
+    pub eta: Option<Duration>,
+    pub last_retry: Option<String>,
+    pub state: RegionState,
+}
+
+fn seconds(span: Span) -> f64 {
+    (span.end - span.start).num_seconds().max(0) as f64 + 1.0
+}
+
+fn loaded_seconds(span: Span, oldest_loaded: Option<DateTime<Utc>>, finished: bool) -> f64 {
+    match (finished, oldest_loaded) {
+        (true, _) => seconds(span),
+        (false, Some(oldest)) => (span.end - oldest.max(span.start)).num_seconds().max(0) as f64,
+        (false, None) => 0.0,
+    }
+}
+
+impl RegionProgress {
+    /// Progress over `slices` (span, already loaded from) of one region.
+    pub fn new(region: &str, slices: &[(Span, Option<DateTime<Utc>>)]) -> RegionProgress {
+        let mut window = WindowProgress::default();
+        for (span, oldest) in slices {
+            window.total += seconds(*span);
+            let loaded = loaded_seconds(*span, *oldest, false);
+            window.loaded.insert(span.start.timestamp(), loaded);
+            window.loaded_at_start += loaded;
+        }
+        RegionProgress {
+            region: region.to_owned(),
+            started: Instant::now(),
+            requests: AtomicU64::new(0),
+            pages: AtomicU64::new(0),
+            received: AtomicU64::new(0),
+            new_events: AtomicU64::new(0),
+            throttles: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+            window: Mutex::new(window),
+            state: Mutex::new(RegionState::Running),
+        }
+    }
+
+    pub fn slice_started(&self, span: Span, oldest_loaded: Option<DateTime<Utc>>) {
+        let loaded = loaded_seconds(span, oldest_loaded, false);
+        let mut window = self.window.lock().unwrap();
+        let entry = window.loaded.entry(span.start.timestamp()).or_default();
+        *entry = entry.max(loaded);
+    }
+
+    pub fn request_sent(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn page_received(
+        &self,
+        events: usize,
+        span: Span,
+        oldest_loaded: Option<DateTime<Utc>>,
+        finished: bool,
+    ) {
+        self.pages.fetch_add(1, Ordering::Relaxed);
+        self.received.fetch_add(events as u64, Ordering::Relaxed);
+        let loaded = loaded_seconds(span, oldest_loaded, finished);
+        let mut window = self.window.lock().unwrap();
+        let entry = window.loaded.entry(span.start.timestamp()).or_default();
+        *entry = entry.max(loaded);
+    }
+
+    pub fn throttled(&self) {
+        self.throttles.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn retried(&self, reason: &str) {
+        self.retries.fetch_add(1, Ordering::Relaxed);
+        self.window.lock().unwrap().last_retry = Some(reason.to_owned());
+    }
+
+    pub fn indexed(&self, new_events: u64) {
+        self.new_events.fetch_add(new_events, Ordering::Relaxed);
+    }
+
+    pub fn finish(&self, state: RegionState) {
+        *self.state.lock().unwrap() = state;
+    }
+
+    pub fn snapshot(&self) -> RegionSnapshot {
+        let elapsed = self.started.elapsed();
+        let window = self.window.lock().unwrap();
+        let loaded: f64 = window.loaded.values().sum();
+        let fraction = if window.total > 0.0 {
+            (loaded / window.total).min(1.0)
+        } else {
+            1.0
+        };
+        let gained = loaded - window.loaded_at_start;
+        let eta = (gained > 0.0 && fraction < 1.0).then(|| {
+            let rate = gained / elapsed.as_secs_f64().max(0.001);
+            Duration::from_secs_f64(((window.total - loaded) / rate).min(1e7))
+        });
+        RegionSnapshot {
+            region: self.region.clone(),
+            elapsed,
+            requests: self.requests.load(Ordering::Relaxed),
+            pages: self.pages.load(Ordering::Relaxed),
+            received: self.received.load(Ordering::Relaxed),
+            new_events: self.new_events.load(Ordering::Relaxed),
+            throttles: self.throttles.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            fraction,
+            eta,
+            last_retry: window.last_retry.clone(),
+            state: self.state.lock().unwrap().clone(),
+        }
+    }
+}
+
+impl RegionSnapshot {
+    pub fn events_per_second(&self) -> f64 {
+        self.received as f64 / self.elapsed.as_secs_f64().max(0.001)
+    }
+
+    /// One line: `us-east-1  4,950 events (4,900 new), 99 pages, 98.0 ev/s, 37%, ETA 1m 40s, 2 throttled`.
+    pub fn line(&self) -> String {
+        let mut line = format!(
+            "{}  {} events ({} new), {} pages, {:.1} ev/s",
+            self.region,
+            thousands(self.received),
+            thousands(self.new_events),
+            thousands(self.pages),
+            self.events_per_second(),
+        );
+        match &self.state {
+            RegionState::Running => {
+                line.push_str(&format!(", {:.0}%", self.fraction * 100.0));
+                if let Some(eta) = self.eta {
+                    let eta = Duration::from_secs(eta.as_secs());
+                    line.push_str(&format!(", ETA {}", humantime::format_duration(eta)));
+                }
+            }
+            RegionState::Done => line.push_str(", done"),
+            RegionState::Failed(reason) => line.push_str(&format!(", stopped: {reason}")),
+        }
+        if self.throttles > 0 {
+            line.push_str(&format!(", {} throttled", thousands(self.throttles)));
+        }
+        if self.retries > 0 {
+            line.push_str(&format!(", {} retried", thousands(self.retries)));
+        }
+        line
+    }
+}

@@ -1,0 +1,596 @@
+//! `trailhound pull` end to end: the real binary and the real AWS SDK over real HTTP against the
+//! fake LookupEvents service in tests/support.
+#[path = "support/fake_cloudtrail.rs"]
+mod fake_cloudtrail;
+mod support;
+
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use fake_cloudtrail::{FakeCloudTrail, Fault, ACCESS_KEY, SECRET_KEY};
+use serde_json::{json, Value};
+use support::record;
+
+/// `count` events in `region`, evenly spread over the `hours` before now (newest a minute ago).
+fn history(region: &str, count: usize, hours: i64, tag: &str) -> Vec<Value> {
+    let now = Utc::now();
+    let step = (hours * 3600).max(1) as f64 / count.max(1) as f64;
+    (0..count)
+        .map(|i| {
+            let time: DateTime<Utc> =
+                now - chrono::Duration::seconds(60 + (i as f64 * step) as i64);
+            record(
+                &format!("{tag}-{region}-{i:06}"),
+                if i % 7 == 0 {
+                    "RunInstances"
+                } else {
+                    "DescribeInstances"
+                },
+                "ec2.amazonaws.com",
+                json!({
+                    "eventTime": time.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                    "awsRegion": region,
+                    "userIdentity": {"userName": if i % 3 == 0 { "bob" } else { "alice" }},
+                }),
+            )
+        })
+        .collect()
+}
+
+/// The binary, signing with the fake's test key, seeing no real AWS configuration at all.
+fn pull_process(index: &Path, fake: &FakeCloudTrail, home: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("trailhound"));
+    for variable in [
+        "TRAILHOUND_INDEX",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL_CLOUDTRAIL",
+        "AWS_ENDPOINT_URL_STS",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+    ] {
+        command.env_remove(variable);
+    }
+    command
+        .env("HOME", home)
+        .env("AWS_CONFIG_FILE", home.join("aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", &fake.endpoint)
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+        .arg("--index")
+        .arg(index)
+        .args(["pull", "--no-rules"]);
+    command
+}
+
+fn pull(index: &Path, fake: &FakeCloudTrail, home: &Path) -> assert_cmd::Command {
+    assert_cmd::Command::from_std(pull_process(index, fake, home))
+}
+
+fn event_ids(index: &Path) -> Vec<String> {
+    let output = support::trailhound(index)
+        .args(["search", "--format", "jsonl", "--limit", "1000000"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let hit: Value = serde_json::from_str(line).unwrap();
+            hit["eventID"].as_str().unwrap_or_default().to_owned()
+        })
+        .collect()
+}
+
+fn assert_exactly_once(index: &Path, expected: &[Value]) {
+    let ids = event_ids(index);
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "an event was indexed twice");
+    let wanted: HashSet<String> = expected
+        .iter()
+        .map(|r| r["eventID"].as_str().unwrap().to_owned())
+        .collect();
+    let got: HashSet<String> = ids.into_iter().collect();
+    let missing: Vec<_> = wanted.difference(&got).take(5).collect();
+    assert!(missing.is_empty(), "events lost, e.g. {missing:?}");
+    assert_eq!(got.len(), wanted.len());
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn never_shows_the_secret(output: &std::process::Output) {
+    for stream in [&output.stdout, &output.stderr] {
+        assert!(
+            !text(stream).contains(SECRET_KEY),
+            "the secret key was printed"
+        );
+    }
+}
+
+#[test]
+fn every_event_arrives_exactly_once_even_when_throttled() {
+    let fake = FakeCloudTrail::start();
+    fake.set_requests_per_second(4.0);
+    let events = history("us-east-1", 700, 60, "throttle");
+    fake.add_events("us-east-1", &events);
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let output = pull(&index, &fake, dir.path())
+        .args(["--region", "us-east-1", "--since", "3d"])
+        .args(["--requests-per-second", "20", "--backoff-ms", "20"])
+        .output()
+        .unwrap();
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    never_shows_the_secret(&output);
+    assert!(
+        fake.throttled() > 0,
+        "the test should have provoked throttling"
+    );
+    assert!(stdout.contains("700 new"), "{stdout}");
+    assert_exactly_once(&index, &events);
+}
+
+#[test]
+fn our_pacing_keeps_each_region_under_the_real_quota_while_regions_run_concurrently() {
+    let fake = FakeCloudTrail::start();
+    let regions = ["us-east-1", "eu-west-1", "ap-southeast-2"];
+    let mut all = Vec::new();
+    for region in regions {
+        let events = history(region, 160, 20, "pace");
+        fake.add_events(region, &events);
+        all.extend(events);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let output = pull(&index, &fake, dir.path())
+        .args(["--since", "1d"])
+        .args(regions.iter().flat_map(|r| ["--region", r]))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        fake.throttled(),
+        0,
+        "our pacer let a region exceed 2 requests/s"
+    );
+    assert_exactly_once(&index, &all);
+    let served = fake.served();
+    let span_of = |region: &str| {
+        let times: Vec<Instant> = served
+            .iter()
+            .filter(|s| s.region == region)
+            .map(|s| s.at)
+            .collect();
+        (*times.iter().min().unwrap(), *times.iter().max().unwrap())
+    };
+    for a in regions {
+        for b in regions {
+            let ((a_first, _), (_, b_last)) = (span_of(a), span_of(b));
+            assert!(a_first < b_last, "{a} started only after {b} finished");
+        }
+    }
+}
+
+#[test]
+fn a_killed_pull_resumes_where_it_stopped() {
+    let fake = FakeCloudTrail::start();
+    fake.set_requests_per_second(10.0);
+    let events = history("us-east-1", 2000, 40, "resume");
+    fake.add_events("us-east-1", &events);
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+
+    let mut child = pull_process(&index, &fake, dir.path())
+        .args(["--region", "us-east-1", "--since", "2d", "--no-insights"])
+        .args(["--requests-per-second", "10", "--chains", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while fake.pages("us-east-1") < 20 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let pages_before = fake.pages("us-east-1");
+    assert!(
+        (20..40).contains(&pages_before),
+        "killed too late: {pages_before} pages"
+    );
+
+    let output = pull(&index, &fake, dir.path())
+        .args(["--region", "us-east-1", "--since", "2d", "--no-insights"])
+        .args(["--requests-per-second", "10"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_exactly_once(&index, &events);
+    let all_pages = 2000usize.div_ceil(50);
+    let pages_after = fake.pages("us-east-1") - pages_before;
+    assert!(
+        pages_after < all_pages - 5,
+        "the second pull started over: {pages_after} of {all_pages} pages fetched again"
+    );
+}
+
+#[test]
+fn a_later_pull_fetches_only_what_is_new() {
+    let fake = FakeCloudTrail::start();
+    fake.set_requests_per_second(20.0);
+    let old = history("us-east-1", 400, 30, "old");
+    fake.add_events("us-east-1", &old);
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let run = |fake: &FakeCloudTrail| {
+        let output = pull(&index, fake, dir.path())
+            .args(["--region", "us-east-1", "--since", "2d"])
+            .args(["--requests-per-second", "20"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        output
+    };
+    run(&fake);
+    let requests_first = fake.served().len();
+    let newer: Vec<Value> = (0..60)
+        .map(|i| {
+            record(
+                &format!("new-{i}"),
+                "CreateUser",
+                "iam.amazonaws.com",
+                json!({"eventTime": Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()}),
+            )
+        })
+        .collect();
+    fake.add_events("us-east-1", &newer);
+    let output = run(&fake);
+    let requests_second = fake.served().len() - requests_first;
+    assert!(
+        requests_second <= 4,
+        "the second pull asked {requests_second} times (first: {requests_first})"
+    );
+    assert!(text(&output.stdout).contains("60 new"), "{output:?}");
+    let mut all = old;
+    all.extend(newer);
+    assert_exactly_once(&index, &all);
+
+    let info = support::trailhound(&index).arg("info").output().unwrap();
+    let info = text(&info.stdout);
+    assert!(info.contains("111122223333/us-east-1/management"), "{info}");
+    assert!(info.contains("loaded"), "{info}");
+}
+
+#[test]
+fn server_errors_garbled_pages_and_slow_answers_are_retried_without_loss() {
+    let fake = FakeCloudTrail::start();
+    fake.set_requests_per_second(50.0);
+    let events = history("us-east-1", 500, 20, "faults");
+    fake.add_events("us-east-1", &events);
+    fake.inject(None, Fault::Status(500), 2);
+    fake.inject(None, Fault::Status(503), 1);
+    fake.inject(None, Fault::TruncatedBody, 2);
+    fake.inject(None, Fault::Slow(Duration::from_secs(4)), 1);
+    fake.inject(None, Fault::Throttle, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let output = pull(&index, &fake, dir.path())
+        .args(["--region", "us-east-1", "--since", "1d"])
+        .args(["--requests-per-second", "50", "--backoff-ms", "10"])
+        .args(["--request-timeout", "1.5"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_exactly_once(&index, &events);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("retried"), "{stderr}");
+}
+
+#[test]
+fn an_event_whose_cloudtrail_event_is_not_json_is_kept_and_named() {
+    let fake = FakeCloudTrail::start();
+    fake.set_requests_per_second(50.0);
+    let events = history("us-east-1", 120, 5, "notjson");
+    fake.add_events("us-east-1", &events);
+    fake.inject(None, Fault::CloudTrailEventNotJson, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let output = pull(&index, &fake, dir.path())
+        .args(["--region", "us-east-1", "--since", "1d", "--no-insights"])
+        .args(["--requests-per-second", "50"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = text(&output.stderr);
+    let newest = events[0]["eventID"].as_str().unwrap();
+    assert!(
+        stderr.contains(&format!("event {newest}: CloudTrailEvent is not JSON")),
+        "{stderr}"
+    );
+    assert_exactly_once(&index, &events);
+    let shown = support::trailhound(&index)
+        .args(["show", newest])
+        .output()
+        .unwrap();
+    assert!(text(&shown.stdout).contains("trailhoundUnparsedCloudTrailEvent"));
+}
+
+#[test]
+fn a_narrowed_pull_fetches_one_users_history_and_insights_come_along() {
+    let fake = FakeCloudTrail::start();
+    fake.set_requests_per_second(50.0);
+    let events = history("us-east-1", 90, 10, "narrow");
+    fake.add_events("us-east-1", &events);
+    let insight = record(
+        "insight-1",
+        "RunInstances",
+        "ec2.amazonaws.com",
+        json!({
+            "eventCategory": "Insight",
+            "eventType": "AwsCloudTrailInsight",
+            "eventTime": (Utc::now() - chrono::Duration::hours(2)).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        }),
+    );
+    fake.add_events("us-east-1", std::slice::from_ref(&insight));
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let output = pull(&index, &fake, dir.path())
+        .args([
+            "--region",
+            "us-east-1",
+            "--since",
+            "1d",
+            "--attribute",
+            "username=bob",
+        ])
+        .args(["--requests-per-second", "50"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let ids = event_ids(&index);
+    let bobs = events
+        .iter()
+        .filter(|e| e["userIdentity"]["userName"] == "bob")
+        .count();
+    assert_eq!(ids.len(), bobs);
+    assert!(!ids.contains(&"insight-1".to_owned()));
+
+    let output = pull(&index, &fake, dir.path())
+        .args(["--region", "us-east-1", "--since", "1d"])
+        .args(["--requests-per-second", "50"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let mut all = events.clone();
+    all.push(insight);
+    assert_exactly_once(&index, &all);
+}
+
+#[test]
+fn a_denied_or_disabled_region_is_one_clear_line_and_the_others_carry_on() {
+    let fake = FakeCloudTrail::start();
+    fake.set_requests_per_second(50.0);
+    let events = history("us-east-1", 60, 5, "carry");
+    fake.add_events("us-east-1", &events);
+    fake.deny_region("eu-west-1");
+    fake.disable_region("ap-east-1");
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let output = pull(&index, &fake, dir.path())
+        .args(["--since", "1d", "--requests-per-second", "50"])
+        .args([
+            "--region",
+            "us-east-1",
+            "--region",
+            "eu-west-1",
+            "--region",
+            "ap-east-1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{output:?}");
+    never_shows_the_secret(&output);
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("eu-west-1: access denied to cloudtrail:LookupEvents in eu-west-1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("ap-east-1: ap-east-1 does not accept these credentials: if it is an opt-in region, it is not enabled"),
+        "{stderr}"
+    );
+    assert_exactly_once(&index, &events);
+}
+
+#[test]
+fn without_a_region_it_says_how_to_give_one() {
+    let fake = FakeCloudTrail::start();
+    let dir = tempfile::tempdir().unwrap();
+    let output = pull(&dir.path().join("index"), &fake, dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("no AWS region configured: pass --region R"),
+        "{stderr}"
+    );
+    assert!(fake.served().is_empty());
+}
+
+#[test]
+fn without_credentials_it_says_so_in_one_line() {
+    let fake = FakeCloudTrail::start();
+    let dir = tempfile::tempdir().unwrap();
+    let output = pull(&dir.path().join("index"), &fake, dir.path())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["--region", "us-east-1"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("no AWS credentials found"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn rejected_credentials_say_so() {
+    let fake = FakeCloudTrail::start();
+    let dir = tempfile::tempdir().unwrap();
+    let output = pull(&dir.path().join("index"), &fake, dir.path())
+        .env("AWS_ACCESS_KEY_ID", "AKIDUNKNOWN")
+        .args(["--region", "us-east-1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    never_shows_the_secret(&output);
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("the AWS credentials were rejected (InvalidClientTokenId)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_expired_sso_session_prints_the_exact_login_command() {
+    let fake = FakeCloudTrail::start();
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    std::fs::write(
+        home.join("aws-config"),
+        "[profile night-shift]\nsso_session = corp\nsso_account_id = 111122223333\n\
+         sso_role_name = Responder\nregion = us-east-1\n\n[sso-session corp]\n\
+         sso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+    )
+    .unwrap();
+    let cache = home.join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let name = sha1_smol::Sha1::from("corp").digest().to_string();
+    std::fs::write(
+        cache.join(format!("{name}.json")),
+        json!({
+            "accessToken": "expired-token",
+            "expiresAt": "2020-01-01T00:00:00Z",
+            "region": "us-east-1",
+            "startUrl": "https://corp.awsapps.com/start"
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let output = pull(&home.join("index"), &fake, home)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["--profile", "night-shift"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("aws sso login --profile night-shift --use-device-code --no-browser"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("expired-token"));
+}
+
+/// One raw HTTP/1.1 POST to the fake, returning (status, body).
+fn raw_post(fake: &FakeCloudTrail, target: &str, body: &Value) -> (u16, Value) {
+    let address = fake.endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let body = body.to_string();
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-amz-json-1.1\r\n\
+         X-Amz-Target: {target}\r\nAuthorization: AWS4-HMAC-SHA256 \
+         Credential={ACCESS_KEY}/20261122/us-east-1/cloudtrail/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let json = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    (status, serde_json::from_str(json).unwrap_or(Value::Null))
+}
+
+#[test]
+fn the_fake_behaves_like_the_service_it_stands_in_for() {
+    let fake = FakeCloudTrail::start();
+    fake.set_requests_per_second(1000.0);
+    fake.add_events("us-east-1", &history("us-east-1", 5, 1, "fake"));
+    let cli_target = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents";
+    let (status, page) = raw_post(&fake, cli_target, &json!({"MaxResults": 2}));
+    assert_eq!(status, 200);
+    assert_eq!(page["Events"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        page["Events"][0]["EventId"], "fake-us-east-1-000000",
+        "newest first"
+    );
+    let token = page["NextToken"].as_str().unwrap().to_owned();
+
+    let (status, next) = raw_post(
+        &fake,
+        "CloudTrail_20131101.LookupEvents",
+        &json!({"MaxResults": 2, "NextToken": token}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(next["Events"][0]["EventId"], "fake-us-east-1-000002");
+
+    let (status, error) = raw_post(
+        &fake,
+        cli_target,
+        &json!({"MaxResults": 3, "NextToken": token}),
+    );
+    assert_eq!(
+        (status, error["__type"].as_str()),
+        (400, Some("InvalidNextTokenException"))
+    );
+    let two = json!([
+        {"AttributeKey": "Username", "AttributeValue": "bob"},
+        {"AttributeKey": "EventName", "AttributeValue": "RunInstances"}
+    ]);
+    let (status, error) = raw_post(&fake, cli_target, &json!({"LookupAttributes": two}));
+    assert_eq!(
+        (status, error["__type"].as_str()),
+        (400, Some("InvalidLookupAttributesException"))
+    );
+    let (_, error) = raw_post(&fake, cli_target, &json!({"MaxResults": 51}));
+    assert_eq!(error["__type"], "InvalidMaxResultsException");
+    let (_, error) = raw_post(
+        &fake,
+        cli_target,
+        &json!({"StartTime": 2.0e9, "EndTime": 1.0e9}),
+    );
+    assert_eq!(error["__type"], "InvalidTimeRangeException");
+    let (_, error) = raw_post(&fake, cli_target, &json!({"EventCategory": "data"}));
+    assert_eq!(error["__type"], "InvalidEventCategoryException");
+
+    fake.set_requests_per_second(2.0);
+    let statuses: Vec<String> = (0..5)
+        .map(|_| {
+            let (_, body) = raw_post(&fake, cli_target, &json!({}));
+            body["__type"].as_str().unwrap_or("ok").to_owned()
+        })
+        .collect();
+    assert!(
+        statuses.contains(&"ThrottlingException".to_owned()),
+        "{statuses:?}"
+    );
+}
