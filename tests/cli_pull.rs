@@ -41,7 +41,7 @@ fn history(region: &str, count: usize, hours: i64, tag: &str) -> Vec<Value> {
 }
 
 /// The binary, signing with the fake's test key, seeing no real AWS configuration at all.
-fn pull_process(index: &Path, fake: &FakeCloudTrail, home: &Path) -> std::process::Command {
+fn binary(index: &Path, fake: &FakeCloudTrail, home: &Path) -> std::process::Command {
     let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("trailhound"));
     for variable in [
         "TRAILHOUND_INDEX",
@@ -68,8 +68,14 @@ fn pull_process(index: &Path, fake: &FakeCloudTrail, home: &Path) -> std::proces
         .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
         .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
         .arg("--index")
-        .arg(index)
-        .args(["pull", "--no-rules"]);
+        .arg(index);
+    command
+}
+
+/// `pull`, without detection rules (they have tests of their own, below and elsewhere).
+fn pull_process(index: &Path, fake: &FakeCloudTrail, home: &Path) -> std::process::Command {
+    let mut command = binary(index, fake, home);
+    command.args(["pull", "--no-rules"]);
     command
 }
 
@@ -593,4 +599,80 @@ fn the_fake_behaves_like_the_service_it_stands_in_for() {
         statuses.contains(&"ThrottlingException".to_owned()),
         "{statuses:?}"
     );
+}
+
+#[test]
+fn pulled_events_raise_alerts_as_they_arrive() {
+    let fake = FakeCloudTrail::start();
+    fake.set_requests_per_second(50.0);
+    let mut events = history("us-east-1", 40, 5, "alerting");
+    events.push(record(
+        "stop-logging-1",
+        "StopLogging",
+        "cloudtrail.amazonaws.com",
+        json!({
+            "eventTime": (Utc::now() - chrono::Duration::minutes(30)).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            "requestParameters": {"name": "arn:aws:cloudtrail:us-east-1:111122223333:trail/main"},
+        }),
+    ));
+    fake.add_events("us-east-1", &events);
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let output = binary(&index, &fake, dir.path())
+        .args(["pull", "--region", "us-east-1", "--since", "1d"])
+        .args(["--requests-per-second", "50"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let alerts = support::trailhound(&index)
+        .args(["alerts", "--format", "jsonl"])
+        .output()
+        .unwrap();
+    let alerts = text(&alerts.stdout);
+    assert!(
+        alerts
+            .lines()
+            .any(|line| line.contains("\"LOG-01\"") && line.contains("stop-logging-1")),
+        "{alerts}"
+    );
+}
+
+#[test]
+fn slow_answers_are_shared_between_chains_and_a_kill_mid_split_still_resumes_exactly() {
+    let fake = FakeCloudTrail::start();
+    fake.set_requests_per_second(10.0);
+    fake.set_latency(Duration::from_millis(300));
+    let events = history("us-east-1", 1500, 20, "split");
+    fake.add_events("us-east-1", &events);
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let mut child = pull_process(&index, &fake, dir.path())
+        .args(["--region", "us-east-1", "--since", "1d", "--no-insights"])
+        .args(["--requests-per-second", "10"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while fake.pages("us-east-1") < 15 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let served = fake.served();
+    let overlapping = served
+        .windows(2)
+        .any(|pair| pair[1].at.duration_since(pair[0].at) < Duration::from_millis(250));
+    assert!(
+        overlapping,
+        "answers taking 300 ms never overlapped: one chain only"
+    );
+
+    let output = pull(&index, &fake, dir.path())
+        .args(["--region", "us-east-1", "--since", "1d", "--no-insights"])
+        .args(["--requests-per-second", "10"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_exactly_once(&index, &events);
 }

@@ -1,8 +1,8 @@
-//! Pages LookupEvents for one region: its slices run as a few concurrent chains (to hide slow
-//! responses) behind one pacer, each page retried until it arrives, then handed to the sink.
+//! Pages LookupEvents for one region: its chains share the region's slices (see `work`) behind
+//! one pacer; each page is retried until it arrives, then handed to the sink.
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_sdk_cloudtrail::primitives::DateTime as AwsDateTime;
 use aws_sdk_cloudtrail::types::{EventCategory, LookupAttribute, LookupAttributeKey};
@@ -16,12 +16,14 @@ use super::plan::Slice;
 use super::progress::RegionProgress;
 use super::record::LookupEvent;
 use super::sink::Page;
+use super::work::{Job, RegionWork};
 use crate::index::coverage::Span;
 
 /// Give up on one page after this many failed attempts in a row (its slice stays resumable).
 const MAX_ATTEMPTS: u32 = 12;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const PAGE_SIZE: i32 = 50;
+const IDLE_CHAIN_WAIT: Duration = Duration::from_millis(200);
 
 /// How one region is paged.
 #[derive(Debug, Clone)]
@@ -37,7 +39,7 @@ pub struct FetchOptions {
 pub struct RegionJob {
     pub region: String,
     pub client: aws_sdk_cloudtrail::Client,
-    pub slices: Vec<Slice>,
+    pub work: RegionWork,
     pub pacer: Arc<Pacer>,
     pub progress: Arc<RegionProgress>,
 }
@@ -49,27 +51,28 @@ pub async fn run_region(
     pages: Sender<Page>,
 ) -> Option<String> {
     let stopped = Arc::new(AtomicBool::new(false));
-    let permits = Arc::new(tokio::sync::Semaphore::new(options.chains.max(1)));
-    let mut chains = tokio::task::JoinSet::new();
     let job = Arc::new(job);
-    for slice in job.slices.clone() {
-        let permit = permits
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("semaphore open");
-        if stopped.load(Ordering::Relaxed) {
-            break;
-        }
+    let mut chains = tokio::task::JoinSet::new();
+    for _ in 0..options.chains.max(1) {
         let (job, options, pages, stopped) =
             (job.clone(), options.clone(), pages.clone(), stopped.clone());
         chains.spawn(async move {
-            let outcome = run_slice(&job, &options, slice, &pages, &stopped).await;
-            drop(permit);
-            if outcome.is_err() {
-                stopped.store(true, Ordering::Relaxed);
+            while !stopped.load(Ordering::Relaxed) {
+                let Some(next) = job.work.next_job() else {
+                    if job.work.finished() {
+                        break;
+                    }
+                    tokio::time::sleep(IDLE_CHAIN_WAIT).await;
+                    continue;
+                };
+                let outcome = run_slice(&job, &options, &next, &pages, &stopped).await;
+                job.work.job_done(&next);
+                if outcome.is_err() {
+                    stopped.store(true, Ordering::Relaxed);
+                    return outcome;
+                }
             }
-            outcome
+            Ok(())
         });
     }
     let mut failure = None;
@@ -103,21 +106,22 @@ fn backoff(options: &FetchOptions, attempt: u32) -> Duration {
 async fn run_slice(
     job: &RegionJob,
     options: &FetchOptions,
-    slice: Slice,
+    next: &Job,
     pages: &Sender<Page>,
     stopped: &AtomicBool,
 ) -> Result<(), String> {
     let Slice {
         key,
-        span,
         mut request,
         resume_token,
         mut oldest_loaded,
-    } = slice;
+        ..
+    } = next.slice.clone();
     let mut token = resume_token;
     let attribute = key.attribute.as_deref().and_then(|a| a.split_once('='));
     let mut attempt = 0;
-    job.progress.slice_started(span, oldest_loaded);
+    job.progress
+        .slice_started(next.active.span(), oldest_loaded);
     loop {
         if stopped.load(Ordering::Relaxed) {
             return Ok(());
@@ -143,17 +147,23 @@ async fn run_slice(
             );
         }
         job.progress.request_sent();
+        let sent = Instant::now();
         match call.send().await {
             Ok(output) => {
                 attempt = 0;
+                job.work.record_latency(sent.elapsed().as_secs_f64());
                 let events: Vec<LookupEvent> =
                     output.events().iter().map(LookupEvent::from_sdk).collect();
                 if let Some(oldest) = events.iter().filter_map(|e| e.time).min() {
                     oldest_loaded = Some(oldest_loaded.map_or(oldest, |o| o.min(oldest)));
+                    next.active.loaded_back_to(oldest);
                 }
+                // Another chain may have taken the older part of this slice meanwhile.
+                let span = next.active.span();
+                let crossed = oldest_loaded.is_some_and(|oldest| oldest < span.start);
                 token = output
                     .next_token()
-                    .filter(|t| !t.is_empty())
+                    .filter(|t| !t.is_empty() && !crossed)
                     .map(str::to_owned);
                 job.progress
                     .page_received(events.len(), span, oldest_loaded, token.is_none());
@@ -187,6 +197,7 @@ async fn run_slice(
                     CallFailure::StaleToken => {
                         // The rest of the slice, re-asked with a fresh window; its boundary
                         // page comes again and dedupes.
+                        let span = next.active.span();
                         request = Span {
                             start: span.start,
                             end: oldest_loaded.unwrap_or(span.end),
@@ -197,7 +208,8 @@ async fn run_slice(
                     }
                     CallFailure::Region(reason) => return Err(reason),
                     CallFailure::Invalid(reason) => {
-                        return Err(format!("{reason} (slice {} .. {})", span.start, span.end))
+                        let span = next.active.span();
+                        return Err(format!("{reason} (slice {} .. {})", span.start, span.end));
                     }
                 }
                 if attempt >= MAX_ATTEMPTS {

@@ -12,6 +12,7 @@ mod plan;
 mod progress;
 mod record;
 mod sink;
+mod work;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -59,7 +60,7 @@ pub struct PullRequest {
     /// Per (account, region); the service allows 2.
     pub requests_per_second: f64,
     pub fetch: FetchOptions,
-    /// Management events are paged in slices this long (each a checkpoint).
+    /// Management events are paged in slices at most this long (each a checkpoint).
     pub slice_length: chrono::Duration,
 }
 
@@ -210,7 +211,7 @@ pub fn run_pull(
         jobs.push(fetch::RegionJob {
             region: region.clone(),
             client: aws::cloudtrail_client(&sdk_config, region),
-            slices,
+            work: work::RegionWork::new(slices, request.requests_per_second, request.fetch.chains),
             pacer: Arc::new(pacer::Pacer::new(request.requests_per_second)),
             progress: region_progress,
         });
@@ -222,9 +223,17 @@ pub fn run_pull(
         let index = index.clone();
         let progress = progress.clone();
         std::thread::spawn(move || {
-            sink::run_sink(&index, writer, detector, received, &progress, |line| {
-                let _ = problems_out.send(line.to_owned());
-            })
+            sink::run_sink(
+                &index,
+                writer,
+                detector,
+                received,
+                &progress,
+                started,
+                |line| {
+                    let _ = problems_out.send(line.to_owned());
+                },
+            )
         })
     };
     let mut regions_running = Vec::new();

@@ -29,7 +29,7 @@ pub struct RegionProgress {
     state: Mutex<RegionState>,
 }
 
-/// How much of the region's time window is loaded, in seconds, per slice.
+/// How much of the region's time window is loaded, in seconds, per slice (known by its end).
 #[derive(Default)]
 struct WindowProgress {
     total: f64,
@@ -75,7 +75,7 @@ impl RegionProgress {
         for (span, oldest) in slices {
             window.total += seconds(*span);
             let loaded = loaded_seconds(*span, *oldest, false);
-            window.loaded.insert(span.start.timestamp(), loaded);
+            window.loaded.insert(span.end.timestamp(), loaded);
             window.loaded_at_start += loaded;
         }
         RegionProgress {
@@ -95,7 +95,7 @@ impl RegionProgress {
     pub fn slice_started(&self, span: Span, oldest_loaded: Option<DateTime<Utc>>) {
         let loaded = loaded_seconds(span, oldest_loaded, false);
         let mut window = self.window.lock().unwrap();
-        let entry = window.loaded.entry(span.start.timestamp()).or_default();
+        let entry = window.loaded.entry(span.end.timestamp()).or_default();
         *entry = entry.max(loaded);
     }
 
@@ -114,8 +114,7 @@ impl RegionProgress {
         self.received.fetch_add(events as u64, Ordering::Relaxed);
         let loaded = loaded_seconds(span, oldest_loaded, finished);
         let mut window = self.window.lock().unwrap();
-        let entry = window.loaded.entry(span.start.timestamp()).or_default();
-        *entry = entry.max(loaded);
+        window.loaded.insert(span.end.timestamp(), loaded);
     }
 
     pub fn throttled(&self) {

@@ -38,7 +38,7 @@ pub struct SinkReport {
     /// Events whose CloudTrailEvent could not be used, one message each.
     pub problems: Vec<String>,
     pub alerts: u64,
-    /// From the sink's start to the first commit that held an event.
+    /// From the start of the pull to the first commit that held an event.
     pub first_event_indexed: Option<Duration>,
 }
 
@@ -53,9 +53,9 @@ pub fn run_sink(
     detector: Option<Arc<Detector>>,
     pages: Receiver<Page>,
     progress: &HashMap<String, Arc<RegionProgress>>,
+    started: Instant,
     mut on_problem: impl FnMut(&str),
 ) -> Result<SinkReport, IndexError> {
-    let started = Instant::now();
     writer.set_commit_interval(COMMIT_INTERVAL);
     let findings_error = |source| IndexError::Io {
         path: index.dir().to_owned(),
@@ -160,7 +160,8 @@ fn checkpoint(coverage: &mut PullCoverage, page: &Page, new_events: u64) {
     coverage.events += new_events;
     coverage.pages += 1;
     coverage.last_pull = Some(now);
-    coverage.partial.retain(|p| p.span != page.span);
+    // A slice is known by its end: its start rises when another chain takes its older part.
+    coverage.partial.retain(|p| p.span.end != page.span.end);
     match &page.next_token {
         Some(token) => coverage.partial.push(PartialSlice {
             span: page.span,

@@ -86,6 +86,7 @@ struct State {
     faults: VecDeque<(Option<String>, Fault)>,
     disabled_regions: HashSet<String>,
     denied_regions: HashSet<String>,
+    latency: Duration,
     served: Vec<Served>,
 }
 
@@ -110,6 +111,7 @@ impl FakeCloudTrail {
             faults: VecDeque::new(),
             disabled_regions: HashSet::new(),
             denied_regions: HashSet::new(),
+            latency: Duration::ZERO,
             served: Vec::new(),
         }));
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -149,6 +151,11 @@ impl FakeCloudTrail {
     /// Requests per second allowed per (account, region), with a burst of two.
     pub fn set_requests_per_second(&self, rate: f64) {
         self.state.lock().unwrap().requests_per_second = rate;
+    }
+
+    /// Every LookupEvents answer takes this long (a busy account's calls take seconds).
+    pub fn set_latency(&self, latency: Duration) {
+        self.state.lock().unwrap().latency = latency;
     }
 
     /// Serves `records` (full CloudTrail records) as `region`'s history in `ACCOUNT`.
@@ -450,7 +457,7 @@ fn allow_request(state: &mut State, account: &str, region: &str) -> bool {
 }
 
 async fn lookup_events(state: &Mutex<State>, account: &str, region: &str, body: &[u8]) -> Outcome {
-    let (fault, page) = {
+    let (fault, page, latency) = {
         let mut state = state.lock().unwrap();
         if state.disabled_regions.contains(region) {
             return invalid(
@@ -476,8 +483,11 @@ async fn lookup_events(state: &Mutex<State>, account: &str, region: &str, body: 
             return invalid("ThrottlingException", "Rate exceeded");
         }
         let page = page_of(&state, account, region, body);
-        (fault, page)
+        (fault, page, state.latency)
     };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let (mut response, events) = match page {
         Ok(page) => page,
         Err(outcome) => return outcome,

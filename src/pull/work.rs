@@ -1,0 +1,212 @@
+//! The slices of one region and how its chains share them.
+//!
+//! One chain paging one slice is bounded by the call latency (a busy account's calls take
+//! seconds), so a region keeps as many chains busy as it takes to fill its 2 requests/s: about
+//! latency x rate, plus one. Planned slices are taken first; after that an idle chain splits the
+//! running slice with the most history left: it takes the older half of what is not loaded yet,
+//! and the owner stops once its pages cross into that half. A split keeps the owner's frozen
+//! request (and token) unchanged, so checkpoints stay valid.
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::plan::Slice;
+use crate::index::coverage::{PullKey, Span};
+
+/// Ranges shorter than this are not worth a second chain.
+const MIN_SPLIT: Duration = Duration::minutes(10);
+
+/// A slice some chain is paging. Its end identifies it; its start rises when it is split.
+pub struct ActiveSlice {
+    pub key: PullKey,
+    pub end: DateTime<Utc>,
+    start: Mutex<DateTime<Utc>>,
+    oldest_loaded: Mutex<Option<DateTime<Utc>>>,
+}
+
+impl ActiveSlice {
+    pub fn span(&self) -> Span {
+        Span {
+            start: *self.start.lock().unwrap(),
+            end: self.end,
+        }
+    }
+
+    pub fn loaded_back_to(&self, oldest: DateTime<Utc>) {
+        let mut slot = self.oldest_loaded.lock().unwrap();
+        *slot = Some(slot.map_or(oldest, |o| o.min(oldest)));
+    }
+
+    /// What is not loaded yet: from the start up to the oldest event paged so far.
+    fn unloaded(&self) -> Duration {
+        let start = *self.start.lock().unwrap();
+        self.unloaded_given(start)
+    }
+
+    fn unloaded_given(&self, start: DateTime<Utc>) -> Duration {
+        let top = self.oldest_loaded.lock().unwrap().unwrap_or(self.end);
+        top - start
+    }
+}
+
+pub struct RegionWork {
+    pending: Mutex<VecDeque<Slice>>,
+    active: Mutex<Vec<Arc<ActiveSlice>>>,
+    busy_chains: AtomicUsize,
+    /// Smoothed seconds per successful call.
+    latency: Mutex<f64>,
+    requests_per_second: f64,
+    max_chains: usize,
+}
+
+/// A chain's next job: a slice and the shared record of how far it got.
+pub struct Job {
+    pub slice: Slice,
+    pub active: Arc<ActiveSlice>,
+}
+
+impl RegionWork {
+    pub fn new(slices: Vec<Slice>, requests_per_second: f64, max_chains: usize) -> RegionWork {
+        RegionWork {
+            pending: Mutex::new(slices.into()),
+            active: Mutex::new(Vec::new()),
+            busy_chains: AtomicUsize::new(0),
+            latency: Mutex::new(0.0),
+            requests_per_second,
+            max_chains: max_chains.max(1),
+        }
+    }
+
+    pub fn record_latency(&self, seconds: f64) {
+        let mut latency = self.latency.lock().unwrap();
+        *latency = if *latency == 0.0 {
+            seconds
+        } else {
+            0.7 * *latency + 0.3 * seconds
+        };
+    }
+
+    /// Chains needed to keep the region at its rate with calls this slow.
+    fn chains_needed(&self) -> usize {
+        let latency = *self.latency.lock().unwrap();
+        ((latency * self.requests_per_second).ceil() as usize + 1).min(self.max_chains)
+    }
+
+    /// The next job for an idle chain: a planned slice, else half of a running one when the
+    /// region needs another chain; `None` to wait (or stop, when `finished`).
+    pub fn next_job(&self) -> Option<Job> {
+        let mut active = self.active.lock().unwrap();
+        let slice = match self.pending.lock().unwrap().pop_front() {
+            Some(slice) => slice,
+            None => {
+                if self.busy_chains.load(Ordering::SeqCst) >= self.chains_needed() {
+                    return None;
+                }
+                let widest = active
+                    .iter()
+                    .max_by_key(|a| a.unloaded())
+                    .filter(|a| a.unloaded() >= MIN_SPLIT * 2)?
+                    .clone();
+                let mut start = widest.start.lock().unwrap();
+                let middle = *start + widest.unloaded_given(*start) / 2;
+                let middle = DateTime::from_timestamp(middle.timestamp(), 0).unwrap_or(middle);
+                let taken = Span {
+                    start: *start,
+                    end: middle - Duration::seconds(1),
+                };
+                *start = middle;
+                Slice {
+                    key: widest.key.clone(),
+                    span: taken,
+                    request: taken,
+                    resume_token: None,
+                    oldest_loaded: None,
+                }
+            }
+        };
+        let running = Arc::new(ActiveSlice {
+            key: slice.key.clone(),
+            end: slice.span.end,
+            start: Mutex::new(slice.span.start),
+            oldest_loaded: Mutex::new(slice.oldest_loaded),
+        });
+        active.push(running.clone());
+        self.busy_chains.fetch_add(1, Ordering::SeqCst);
+        Some(Job {
+            slice,
+            active: running,
+        })
+    }
+
+    /// The chain that ran `job` is idle again.
+    pub fn job_done(&self, job: &Job) {
+        self.active
+            .lock()
+            .unwrap()
+            .retain(|a| !Arc::ptr_eq(a, &job.active));
+        self.busy_chains.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// No slice is planned or running.
+    pub fn finished(&self) -> bool {
+        self.pending.lock().unwrap().is_empty() && self.active.lock().unwrap().is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(minute: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000 + minute * 60, 0).unwrap()
+    }
+
+    fn slice(from: i64, to: i64) -> Slice {
+        let span = Span {
+            start: at(from),
+            end: at(to),
+        };
+        Slice {
+            key: PullKey {
+                account: "1".into(),
+                region: "us-east-1".into(),
+                category: "management".into(),
+                attribute: None,
+            },
+            span,
+            request: span,
+            resume_token: None,
+            oldest_loaded: None,
+        }
+    }
+
+    #[test]
+    fn planned_slices_come_first_then_slow_calls_split_the_widest_running_one() {
+        let work = RegionWork::new(vec![slice(0, 600)], 2.0, 8);
+        let first = work.next_job().unwrap();
+        assert_eq!(first.slice.span.end, at(600));
+        assert!(work.next_job().is_none(), "fast calls: one chain is enough");
+
+        work.record_latency(3.0);
+        first.active.loaded_back_to(at(400));
+        let second = work.next_job().unwrap();
+        assert_eq!(second.slice.span.start, at(0));
+        assert_eq!(second.slice.span.end, at(200) - Duration::seconds(1));
+        assert_eq!(first.active.span().start, at(200));
+        assert_eq!(second.slice.request, second.slice.span);
+
+        work.job_done(&first);
+        work.job_done(&second);
+        assert!(work.finished());
+    }
+
+    #[test]
+    fn short_ranges_are_not_split() {
+        let work = RegionWork::new(vec![slice(0, 15)], 2.0, 8);
+        work.record_latency(3.0);
+        let _only = work.next_job().unwrap();
+        assert!(work.next_job().is_none());
+    }
+}
