@@ -67,7 +67,7 @@ pub struct PullArgs {
     #[arg(long, hide = true, default_value_t = 1000)]
     backoff_ms: u64,
     /// Concurrent time slices per region (they share the region's rate)
-    #[arg(long, hide = true, default_value_t = 8)]
+    #[arg(long, hide = true, default_value_t = 12)]
     chains: usize,
     /// Length of one checkpointed slice of management events
     #[arg(long, hide = true, default_value = "1d", value_parser = parse_age)]

@@ -148,10 +148,12 @@ async fn run_slice(
         }
         job.progress.request_sent();
         let sent = Instant::now();
-        match call.send().await {
+        job.work.call_sent(sent);
+        let answer = call.send().await;
+        job.work.call_done(sent, answer.is_ok());
+        match answer {
             Ok(output) => {
                 attempt = 0;
-                job.work.record_latency(sent.elapsed().as_secs_f64());
                 let events: Vec<LookupEvent> =
                     output.events().iter().map(LookupEvent::from_sdk).collect();
                 if let Some(oldest) = events.iter().filter_map(|e| e.time).min() {

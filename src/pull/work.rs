@@ -9,6 +9,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -57,6 +58,9 @@ pub struct RegionWork {
     busy_chains: AtomicUsize,
     /// Smoothed seconds per successful call.
     latency: Mutex<f64>,
+    /// When each call now waiting for its answer was sent: a slow first answer shows before it
+    /// arrives.
+    in_flight: Mutex<Vec<Instant>>,
     requests_per_second: f64,
     max_chains: usize,
 }
@@ -74,12 +78,30 @@ impl RegionWork {
             active: Mutex::new(Vec::new()),
             busy_chains: AtomicUsize::new(0),
             latency: Mutex::new(0.0),
+            in_flight: Mutex::new(Vec::new()),
             requests_per_second,
             max_chains: max_chains.max(1),
         }
     }
 
-    pub fn record_latency(&self, seconds: f64) {
+    /// A call was sent at `sent`; `call_done` must follow.
+    pub fn call_sent(&self, sent: Instant) {
+        self.in_flight.lock().unwrap().push(sent);
+    }
+
+    /// The call sent at `sent` ended; `answered` when it brought a page.
+    pub fn call_done(&self, sent: Instant, answered: bool) {
+        let mut in_flight = self.in_flight.lock().unwrap();
+        if let Some(position) = in_flight.iter().position(|s| *s == sent) {
+            in_flight.swap_remove(position);
+        }
+        drop(in_flight);
+        if answered {
+            self.record_latency(sent.elapsed().as_secs_f64());
+        }
+    }
+
+    fn record_latency(&self, seconds: f64) {
         let mut latency = self.latency.lock().unwrap();
         *latency = if *latency == 0.0 {
             seconds
@@ -90,7 +112,14 @@ impl RegionWork {
 
     /// Chains needed to keep the region at its rate with calls this slow.
     fn chains_needed(&self) -> usize {
-        let latency = *self.latency.lock().unwrap();
+        let waiting = self
+            .in_flight
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|sent| sent.elapsed().as_secs_f64())
+            .fold(0.0, f64::max);
+        let latency = self.latency.lock().unwrap().max(waiting);
         ((latency * self.requests_per_second).ceil() as usize + 1).min(self.max_chains)
     }
 
@@ -189,7 +218,9 @@ mod tests {
         assert_eq!(first.slice.span.end, at(600));
         assert!(work.next_job().is_none(), "fast calls: one chain is enough");
 
-        work.record_latency(3.0);
+        let sent = Instant::now() - std::time::Duration::from_secs(3);
+        work.call_sent(sent);
+        work.call_done(sent, true);
         first.active.loaded_back_to(at(400));
         let second = work.next_job().unwrap();
         assert_eq!(second.slice.span.start, at(0));
@@ -203,10 +234,18 @@ mod tests {
     }
 
     #[test]
+    fn a_call_still_waiting_for_its_answer_already_asks_for_more_chains() {
+        let work = RegionWork::new(vec![slice(0, 600)], 2.0, 8);
+        let _first = work.next_job().unwrap();
+        work.call_sent(Instant::now() - std::time::Duration::from_secs(2));
+        assert!(work.next_job().is_some());
+    }
+
+    #[test]
     fn short_ranges_are_not_split() {
         let work = RegionWork::new(vec![slice(0, 15)], 2.0, 8);
-        work.record_latency(3.0);
         let _only = work.next_job().unwrap();
+        work.call_sent(Instant::now() - std::time::Duration::from_secs(3));
         assert!(work.next_job().is_none());
     }
 }
