@@ -145,3 +145,107 @@ fn rules_list_check_and_test() {
             .success();
     }
 }
+
+/// `days` days of alice's read calls in us-east-1 (four a day from 2026-10-01), then `extra`.
+fn history(days: i64, extra: &[(&str, &str)]) -> Vec<Value> {
+    let start = chrono::DateTime::parse_from_rfc3339("2026-10-01T08:00:00Z").unwrap();
+    let mut records = Vec::new();
+    for n in 0..days * 4 {
+        let time = start + chrono::Duration::hours(6 * n);
+        records.push(support::record(
+            &format!("base-{n}"),
+            "DescribeInstances",
+            "ec2.amazonaws.com",
+            serde_json::json!({"eventTime": time.to_rfc3339(), "readOnly": true}),
+        ));
+    }
+    for (n, (time, region)) in extra.iter().enumerate() {
+        records.push(support::record(
+            &format!("new-{n}"),
+            "DescribeInstances",
+            "ec2.amazonaws.com",
+            serde_json::json!({"eventTime": time, "readOnly": true, "awsRegion": region}),
+        ));
+    }
+    records
+}
+
+fn first_seen_alerts(alerts: &[Value]) -> Vec<&Value> {
+    alerts.iter().filter(|a| a["rule_id"] == "API-03").collect()
+}
+
+#[test]
+fn first_seen_regions_fire_against_a_baseline_and_say_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let first = write(
+        &dir.path().join("a/first.json"),
+        &support::trail_file(&history(20, &[("2026-10-21T09:00:00Z", "sa-east-1")])),
+    );
+    trailhound(&index)
+        .arg("ingest")
+        .arg(&first)
+        .assert()
+        .success();
+    let alerts = alerts_jsonl(&index, &[]);
+    let found = first_seen_alerts(&alerts);
+    assert_eq!(found.len(), 1, "{alerts:#?}");
+    let baseline = found[0]["baseline"].as_str().unwrap();
+    assert!(
+        baseline.contains("sa-east-1")
+            && baseline.contains("14 d")
+            && baseline.contains("2026-10-07"),
+        "{baseline}"
+    );
+    assert_eq!(found[0]["event_ids"][0], "new-0");
+
+    // A later ingest continues from the stored baseline: us-east-1 is old, ap-south-1 is new.
+    let second = write(
+        &dir.path().join("b/second.json"),
+        &support::trail_file(&history(
+            0,
+            &[
+                ("2026-10-22T09:00:00Z", "us-east-1"),
+                ("2026-10-22T10:00:00Z", "ap-south-1"),
+                ("2026-10-22T11:00:00Z", "sa-east-1"),
+            ],
+        )),
+    );
+    trailhound(&index)
+        .arg("ingest")
+        .arg(&second)
+        .assert()
+        .success();
+    let alerts = alerts_jsonl(&index, &[]);
+    let mut regions: Vec<&str> = first_seen_alerts(&alerts)
+        .iter()
+        .map(|a| a["group"].as_str().unwrap().rsplit('|').next().unwrap())
+        .collect();
+    regions.sort();
+    assert_eq!(regions, ["ap-south-1", "sa-east-1"]);
+    let recomputed = alerts_jsonl(&index, &["--recompute"]);
+    assert_eq!(first_seen_alerts(&recomputed).len(), 2);
+}
+
+#[test]
+fn a_young_index_does_not_flood_with_first_sightings() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    // Five days of history, busy enough for the per-principal minimum, shorter than the baseline.
+    let archive = write(
+        &dir.path().join("a/young.json"),
+        &support::trail_file(&history(
+            5,
+            &[
+                ("2026-10-06T09:00:00Z", "sa-east-1"),
+                ("2026-10-06T09:10:00Z", "eu-west-3"),
+            ],
+        )),
+    );
+    trailhound(&index)
+        .arg("ingest")
+        .arg(&archive)
+        .assert()
+        .success();
+    assert!(first_seen_alerts(&alerts_jsonl(&index, &[])).is_empty());
+}

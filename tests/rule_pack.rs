@@ -234,44 +234,51 @@ fn event_samples_match_as_labelled() {
     assert!(checked > 100, "only {checked} samples checked");
 }
 
-/// Until the correlation evaluator exists: every base detection of a threshold or sequence
-/// rule, and every first-seen detection, matches at least one record of its match_sequence.
+/// Every sample of every shipped rule, run the way ingest evaluates events: single events through
+/// the Sigma matcher; threshold and sequence samples through the real `Detector` and
+/// `Correlator`; first-seen samples through the baselines (where a look-alike is a sequence that
+/// shows the value in the baseline first). Each document's `overrides` are applied first.
 #[test]
-fn base_detections_match_their_sequences() {
+fn every_sample_fires_as_labelled_through_the_real_evaluators() {
     let mut failures = Vec::new();
-    for rule in pack() {
-        for (index, (sigma, document)) in rule.documents().enumerate() {
-            if !document.alerts {
-                continue;
-            }
-            let sequence = &document.samples.match_sequence;
-            let bases: Vec<usize> = match (&sigma.kind, document.kind) {
-                (RuleKind::Correlation(_), _) => rule
-                    .correlation_inputs(index)
-                    .into_iter()
-                    .filter(|input| is_detection(&rule.sigma[*input]))
-                    .collect(),
-                (RuleKind::Detection(_), PackKind::FirstSeen) => vec![index],
-                _ => continue,
-            };
-            if bases.is_empty() {
-                failures.push(format!(
-                    "{}: a correlation without detections",
-                    where_(&rule, sigma)
-                ));
-            }
-            for base in bases {
-                let detection = &rule.sigma[base];
-                if !sequence.iter().any(|record| detection.matches(record)) {
-                    failures.push(format!(
-                        "{}: base document {} matches nothing in the match_sequence of document {}",
-                        rule.rule_id, detection.document, sigma.document
-                    ));
-                }
+    let mut checked = 0;
+    let mut sequences = BTreeMap::<&str, usize>::new();
+    let rules = pack();
+    for rule in &rules {
+        let report = trailhound::detect::samples::run_samples(rule);
+        checked += report.checked;
+        failures.extend(report.failures.iter().map(ToString::to_string));
+        for document in rule.documents.iter().filter(|document| document.alerts) {
+            if !document.samples.match_sequence.is_empty() {
+                *sequences.entry(document.kind.as_str()).or_default() += 1;
             }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked > 200, "only {checked} samples checked");
+    eprintln!("documents with sequence samples, by kind: {sequences:?}");
+    assert!(sequences.get("threshold").copied().unwrap_or(0) >= 8);
+    assert!(sequences.get("sequence").copied().unwrap_or(0) >= 2);
+    assert!(sequences.get("first_seen").copied().unwrap_or(0) >= 5);
+}
+
+/// A sample runner that cannot tell its labels apart proves nothing: swapping a correlation's
+/// match and look-alike sequences must fail, through the correlator as through the baselines.
+#[test]
+fn swapped_sequence_labels_fail() {
+    for id in ["AUTH-04", "AUTH-05", "API-03"] {
+        let rule = pack()
+            .into_iter()
+            .find(|rule| rule.rule_id == id)
+            .expect("rule in the pack");
+        let mut swapped = rule.clone();
+        for document in &mut swapped.documents {
+            let samples = &mut document.samples;
+            std::mem::swap(&mut samples.match_sequence, &mut samples.no_match_sequence);
+        }
+        let report = trailhound::detect::samples::run_samples(&swapped);
+        assert!(!report.failures.is_empty(), "{id}: swapped labels pass");
+    }
 }
 
 /// Sequence samples are records in time order, as the evaluators will read them.

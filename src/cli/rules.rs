@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use include_dir::{include_dir, Dir};
 
 use super::exit;
-use crate::detect::pack::{load_pack_dir, PackError, PackKind, PackRule};
+use crate::detect::pack::{load_pack_dir, PackError, PackRule};
+use crate::detect::samples::run_samples;
 use crate::detect::Detector;
 use crate::event::terminal_safe;
 
@@ -100,45 +101,26 @@ pub fn check(paths: &[PathBuf]) -> anyhow::Result<i32> {
     })
 }
 
-/// Runs each rule's single-event samples: `match` must fire, `no_match` must not.
+/// Runs every rule's samples (see `detect::samples`): single events through the matcher, sequences
+/// through the correlator and the first-seen baselines.
 pub fn test(extra_dirs: &[PathBuf]) -> anyhow::Result<i32> {
     let (rules, errors) = load_rules(extra_dirs)?;
     let mut checked = 0;
     let mut failures = 0;
     for rule in &rules {
-        for (sigma, document) in rule.documents() {
-            if document.kind != PackKind::Event {
-                continue;
-            }
-            for (sample, expected) in document
-                .samples
-                .must_match
-                .iter()
-                .map(|s| (s, true))
-                .chain(document.samples.must_not_match.iter().map(|s| (s, false)))
-            {
-                checked += 1;
-                if sigma.matches(sample) != expected {
-                    failures += 1;
-                    let verb = if expected {
-                        "did not fire on"
-                    } else {
-                        "fired on"
-                    };
-                    println!(
-                        "FAIL {} ({}): {verb} sample {}",
-                        terminal_safe(&rule.rule_id),
-                        origin(&rule.origin),
-                        terminal_safe(
-                            sample
-                                .get("eventName")
-                                .and_then(|v| v.as_str())
-                                .unwrap_or("?")
-                        )
-                    );
-                }
-            }
+        let report = run_samples(rule);
+        checked += report.checked;
+        failures += report.failures.len();
+        for failure in &report.failures {
+            println!(
+                "FAIL {} ({})",
+                terminal_safe(&failure.to_string()),
+                origin(&rule.origin)
+            );
         }
+    }
+    for error in &errors {
+        eprintln!("error: {}", terminal_safe(&error.to_string()));
     }
     println!("{} passed, {failures} failed", checked - failures);
     Ok(if failures == 0 && errors.is_empty() {
