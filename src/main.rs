@@ -25,6 +25,9 @@ struct Cli {
     /// Also evaluate the Sigma rules in this folder (repeatable)
     #[arg(long = "rules", global = true, value_name = "DIR")]
     rule_dirs: Vec<PathBuf>,
+    /// Config file [default: config.toml in the platform config directory]
+    #[arg(long, global = true, value_name = "FILE", env = trailhound::config::CONFIG_ENV)]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -182,11 +185,15 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Cli::command().print_help()?;
         return Ok(exit::USAGE);
     };
+    let rules = cli::rules::RuleOptions {
+        dirs: cli.rule_dirs.clone(),
+        config: cli.config.clone(),
+    };
     if let Command::Rules { command } = &command {
         return match command {
-            RulesCommand::List => cli::rules::list(&cli.rule_dirs),
+            RulesCommand::List => cli::rules::list(&rules),
             RulesCommand::Check { paths } => cli::rules::check(paths),
-            RulesCommand::Test => cli::rules::test(&cli.rule_dirs),
+            RulesCommand::Test => cli::rules::test(&rules),
         };
     }
     if let Command::Demo { print } = command {
@@ -203,7 +210,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             commit_every,
             no_rules,
         } => {
-            let rules = (!no_rules).then_some(cli.rule_dirs.as_slice());
+            let rules = (!no_rules).then_some(&rules);
             cli::ingest::run(&index_dir, &paths, commit_every, rules, cli.quiet)
         }
         Command::Search {
@@ -244,7 +251,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 since,
                 jsonl: format == AlertFormat::Jsonl,
                 recompute,
-                rules: cli.rule_dirs.clone(),
+                rules,
             },
         ),
         Command::Rules { .. } => unreachable!("dispatched above"),

@@ -249,3 +249,176 @@ fn a_young_index_does_not_flood_with_first_sightings() {
         .success();
     assert!(first_seen_alerts(&alerts_jsonl(&index, &[])).is_empty());
 }
+
+fn config(dir: &std::path::Path, text: &str) -> std::path::PathBuf {
+    write(&dir.join("config/config.toml"), text.as_bytes())
+}
+
+fn rule_ids(alerts: &[Value]) -> Vec<String> {
+    alerts
+        .iter()
+        .map(|a| a["rule_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Ingests `records` into a fresh index under `dir` with the given config file (or none).
+fn ingest_with_config(
+    dir: &std::path::Path,
+    name: &str,
+    records: &[Value],
+    config: Option<&std::path::Path>,
+) -> Vec<Value> {
+    let index = dir.join(name);
+    let archive = write(
+        &dir.join(format!("{name}-archive/trail.json")),
+        &support::trail_file(records),
+    );
+    let mut command = trailhound(&index);
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    command.arg("ingest").arg(&archive).assert().success();
+    alerts_jsonl(&index, &[])
+}
+
+#[test]
+fn config_disables_a_rule_and_rules_list_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = config(dir.path(), "[rules]\ndisabled = [\"LOG-01\"]\n");
+    let stop = [support::record(
+        "stop-1",
+        "StopLogging",
+        "cloudtrail.amazonaws.com",
+        serde_json::json!({"requestParameters": {"name": "main"}}),
+    )];
+    assert!(
+        rule_ids(&ingest_with_config(dir.path(), "plain", &stop, None)).contains(&"LOG-01".into())
+    );
+    assert!(
+        !rule_ids(&ingest_with_config(dir.path(), "tuned", &stop, Some(&file)))
+            .contains(&"LOG-01".into())
+    );
+    let listed = trailhound(dir.path())
+        .arg("--config")
+        .arg(&file)
+        .args(["rules", "list"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&listed.stdout);
+    let line = text.lines().find(|l| l.starts_with("LOG-01")).unwrap();
+    assert!(
+        line.contains(" no ") && line.contains("disabled in the config"),
+        "{line}"
+    );
+    let line = text.lines().find(|l| l.starts_with("LOG-02")).unwrap();
+    assert!(line.contains(" yes "), "{line}");
+}
+
+#[test]
+fn config_threshold_override_changes_when_a_correlation_fires() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = config(
+        dir.path(),
+        "[rules.overrides.\"AUTH-04\"]\nthreshold = 3\nwindow = \"10m\"\n",
+    );
+    let failures: Vec<Value> = (0..3)
+        .map(|n| {
+            support::record(
+                &format!("fail-{n}"),
+                "ConsoleLogin",
+                "signin.amazonaws.com",
+                serde_json::json!({
+                    "eventTime": format!("2026-11-01T08:0{n}:00Z"),
+                    "eventType": "AwsConsoleSignIn",
+                    "responseElements": {"ConsoleLogin": "Failure"},
+                    "errorMessage": "Failed authentication",
+                }),
+            )
+        })
+        .collect();
+    assert!(
+        !rule_ids(&ingest_with_config(dir.path(), "plain", &failures, None))
+            .contains(&"AUTH-04".into())
+    );
+    let tuned = ingest_with_config(dir.path(), "tuned", &failures, Some(&file));
+    let brute: Vec<&Value> = tuned.iter().filter(|a| a["rule_id"] == "AUTH-04").collect();
+    assert_eq!(brute.len(), 1, "{tuned:#?}");
+    assert_eq!(brute[0]["count"], 3);
+}
+
+#[test]
+fn config_home_regions_replace_the_first_seen_fallback() {
+    let dir = tempfile::tempdir().unwrap();
+    let launch = |region: &str| {
+        [support::record(
+            "run-1",
+            "RunInstances",
+            "ec2.amazonaws.com",
+            serde_json::json!({
+                "awsRegion": region,
+                "requestParameters": {"instancesSet": {"items": [{"imageId": "ami-1", "maxCount": 1}]}, "instanceType": "t3.micro"},
+            }),
+        )]
+    };
+    // Without home regions only the first-seen fallback runs, and one launch has no baseline.
+    assert!(!rule_ids(&ingest_with_config(
+        dir.path(),
+        "plain",
+        &launch("ap-east-1"),
+        None
+    ))
+    .contains(&"EC2-01".into()));
+    let file = config(
+        dir.path(),
+        "[detection]\nhome_regions = [\"eu-west-1\", \"eu-central-1\"]\n",
+    );
+    let away = ingest_with_config(dir.path(), "away", &launch("ap-east-1"), Some(&file));
+    assert!(rule_ids(&away).contains(&"EC2-01".into()), "{away:#?}");
+    let home = ingest_with_config(dir.path(), "home", &launch("eu-west-1"), Some(&file));
+    assert!(!rule_ids(&home).contains(&"EC2-01".into()), "{home:#?}");
+}
+
+#[test]
+fn a_broken_config_names_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = config(
+        dir.path(),
+        "[rules]\ndisabled = []\n\n[rules.overrides.\"API-01\"]\nthreshold = \"many\"\n",
+    );
+    trailhound(dir.path())
+        .arg("--config")
+        .arg(&file)
+        .args(["rules", "list"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("config.toml:5: key `rules.overrides.\"API-01\".threshold`")
+                .and(predicate::str::contains("whole number")),
+        );
+    let file = config(dir.path(), "[detection]\nhome_region = [\"eu-west-1\"]\n");
+    trailhound(dir.path())
+        .env("TRAILHOUND_CONFIG", &file)
+        .args(["rules", "list"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "config.toml:2: key `home_region`: unknown field",
+        ));
+}
+
+#[test]
+fn the_rules_folder_beside_the_config_file_is_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = config(dir.path(), "");
+    write(
+        &dir.path().join("config/rules/mine.yml"),
+        b"title: My own rule\nid: 5f1d4a52-0000-4000-8000-000000000002\nlevel: low\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    eventName: GetCallerIdentity\n  condition: sel\n",
+    );
+    trailhound(dir.path())
+        .arg("--config")
+        .arg(&file)
+        .args(["rules", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("My own rule"));
+}

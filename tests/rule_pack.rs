@@ -310,8 +310,9 @@ fn sequence_samples_are_in_time_order() {
     }
 }
 
-/// Every configurable value has a default in params, and what a document requires is either a
-/// GeoIP database or one of those params.
+/// Every configurable value has a default in params, which the config file can set (its
+/// param_fields note says where it goes), and what a document requires is either a GeoIP
+/// database or one of those params.
 #[test]
 fn params_requirements_and_field_notes_agree() {
     for rule in pack() {
@@ -321,6 +322,12 @@ fn params_requirements_and_field_notes_agree() {
                 "{}: param_fields names '{key}', which has no default in params",
                 rule.rule_id
             );
+        }
+        for (name, default) in &rule.params {
+            let changes = serde_json::Map::from_iter([(name.clone(), default.clone())]);
+            if let Err(error) = rule.tuned(&changes, &BTreeSet::new()) {
+                panic!("{}: param '{name}' cannot be set: {error}", rule.rule_id);
+            }
         }
         for (sigma, document) in rule.documents() {
             for requirement in &document.requires {

@@ -1,5 +1,5 @@
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use tantivy::schema::Value as _;
@@ -16,7 +16,7 @@ pub struct AlertsArgs {
     pub since: Option<DateTime<Utc>>,
     pub jsonl: bool,
     pub recompute: bool,
-    pub rules: Vec<PathBuf>,
+    pub rules: super::rules::RuleOptions,
 }
 
 fn time(t: Option<DateTime<Utc>>) -> String {
@@ -25,8 +25,8 @@ fn time(t: Option<DateTime<Utc>>) -> String {
 }
 
 /// Re-evaluates every indexed event with the current rules (after a rule change).
-fn recompute(index: &TrailIndex, rules: &[PathBuf]) -> anyhow::Result<AlertSet> {
-    let detector = super::rules::configured_detector(rules)?;
+fn recompute(index: &TrailIndex, rules: &super::rules::RuleOptions) -> anyhow::Result<AlertSet> {
+    let detector = super::rules::detector(rules)?;
     // Holding the writer lock keeps an ingest from writing alerts at the same time.
     let _writer = EventWriter::open(index)?;
     let searcher = index.searcher()?;

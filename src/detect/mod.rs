@@ -7,6 +7,7 @@ mod findings;
 pub mod geoip;
 pub mod pack;
 pub mod samples;
+pub mod settings;
 pub mod sigma;
 mod tune;
 

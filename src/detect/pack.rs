@@ -302,9 +302,7 @@ impl PackRule {
                     field: (!key.is_empty()).then_some(key),
                     message,
                 })?;
-            let mut rule = load_pack_text(&text, &self.origin)?;
-            rule.source = self.source.clone();
-            rule
+            load_pack_text(&text, &self.origin)?
         };
         for document in &mut rule.documents {
             document.requires.retain(|name| !configured(name));
@@ -1455,6 +1453,10 @@ trailhound:
         assert_eq!(first_seen.key, ["principal", "awsRegion"]);
         assert_eq!(first_seen.baseline, Duration::from_secs(14 * 86_400));
         assert_eq!(first_seen.min_baseline_events, 50);
+        assert_eq!(
+            first_seen.learning, first_seen.baseline,
+            "learning defaults to it"
+        );
 
         let error = load_error(&text.replace("baseline: 14d", "baseline: soon"));
         assert_eq!(

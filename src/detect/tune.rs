@@ -135,6 +135,43 @@ fn resolve_mut<'a>(value: &'a mut Yaml, path: &str) -> Option<&'a mut Yaml> {
     resolve_mut(map.get_mut(key.as_str())?, rest)
 }
 
+/// Every value at a dotted path, walking into each element of lists on the way (a selection
+/// written as a list of alternatives).
+fn slots_mut<'a>(value: &'a mut Yaml, path: &str, out: &mut Vec<&'a mut Yaml>) {
+    if path.is_empty() {
+        out.push(value);
+        return;
+    }
+    match value {
+        Yaml::Sequence(items) => {
+            for item in items {
+                slots_mut(item, path, out);
+            }
+        }
+        Yaml::Mapping(map) => {
+            let Some(key) = map
+                .keys()
+                .filter_map(Yaml::as_str)
+                .filter(|key| {
+                    path == *key
+                        || path
+                            .strip_prefix(*key)
+                            .is_some_and(|rest| rest.starts_with('.'))
+                })
+                .max_by_key(|key| key.len())
+                .map(str::to_owned)
+            else {
+                return;
+            };
+            let rest = path[key.len()..].strip_prefix('.').unwrap_or("");
+            if let Some(inner) = map.get_mut(key.as_str()) {
+                slots_mut(inner, rest, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Sets `path` in every document where it, or its parent mapping, exists; returns how many.
 fn set_everywhere(documents: &mut [Yaml], path: &str, value: &Yaml) -> usize {
     let mut applied = 0;
@@ -212,17 +249,25 @@ fn apply_param(documents: &mut [Yaml], note: &str, value: &Value) -> Result<usiz
         }
         return Ok(applied);
     }
-    if note.contains(' ') || !note.starts_with("detection.") {
+    let paths: Vec<&str> = note.split(" and ").map(str::trim).collect();
+    if paths
+        .iter()
+        .any(|path| path.contains(' ') || !path.starts_with("detection."))
+    {
         return Err(format!(
-            "cannot be set from the configuration yet (the rule says: {note})"
+            "cannot be set from the configuration (the rule says: {note})"
         ));
     }
     let values = yaml_serde::to_value(value).map_err(|error| error.to_string())?;
     let mut applied = 0;
     for document in documents.iter_mut() {
-        if let Some(slot) = resolve_mut(document, note) {
-            *slot = values.clone();
-            applied += 1;
+        for path in &paths {
+            let mut slots = Vec::new();
+            slots_mut(document, path, &mut slots);
+            for slot in slots {
+                *slot = values.clone();
+                applied += 1;
+            }
         }
     }
     Ok(applied)
