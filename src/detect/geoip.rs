@@ -1,6 +1,6 @@
 //! A user-supplied GeoIP database (MaxMind DB format: GeoLite2-Country, GeoIP2-City, ...) for
 //! AUTH-06. With one configured, records whose `sourceIPAddress` is an address found in it are
-//! evaluated with `sourceIPAddress_geoip.country_iso_code` added; AWS service names and
+//! evaluated with `sourceIPAddress_geoip: {country_iso_code: ..}` added; AWS service names and
 //! "AWS Internal" are not addresses and get nothing.
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The field added to located records: a top-level key holding a dot, as the rule names it.
-pub const COUNTRY_FIELD: &str = "sourceIPAddress_geoip.country_iso_code";
+/// The object added to located records.
+pub const GEOIP_FIELD: &str = "sourceIPAddress_geoip";
 
 pub struct GeoIp {
     reader: maxminddb::Reader<Vec<u8>>,
@@ -72,9 +72,10 @@ impl GeoIp {
     pub fn enrich(&self, record: &Value, source_ip: &str) -> Option<Value> {
         let country = self.country(source_ip)?;
         let mut located = record.clone();
-        located
-            .as_object_mut()?
-            .insert(COUNTRY_FIELD.to_owned(), Value::String(country));
+        located.as_object_mut()?.insert(
+            GEOIP_FIELD.to_owned(),
+            serde_json::json!({ "country_iso_code": country }),
+        );
         Some(located)
     }
 }
