@@ -78,8 +78,12 @@ enum Command {
     },
     /// What the index holds: sources, accounts, regions, time span
     Info,
-    /// The alert feed: rule matches grouped by principal (or the rule's key) and window
+    /// The alert feed: rule matches grouped by principal (or the rule's key) and window;
+    /// acknowledged alerts are listed (marked) unless --hide-acknowledged, suppressed ones not
+    #[command(args_conflicts_with_subcommands = true)]
     Alerts {
+        #[command(subcommand)]
+        action: Option<AlertAction>,
         /// Only alerts at least this severe: info, low, medium, high, critical
         #[arg(long, value_parser = parse_severity)]
         min_severity: Option<trailhound::detect::pack::Severity>,
@@ -91,6 +95,12 @@ enum Command {
         /// Evaluate every indexed event again with the current rules first
         #[arg(long)]
         recompute: bool,
+        /// Leave out acknowledged alerts
+        #[arg(long)]
+        hide_acknowledged: bool,
+        /// Also list suppressed alerts
+        #[arg(long)]
+        show_suppressed: bool,
     },
     /// The detection rules: list them, check rule files, run their samples
     Rules {
@@ -118,6 +128,31 @@ enum Command {
     /// Write a synthetic CloudTrail archive (for tests and benchmarks)
     #[command(hide = true)]
     Gen(cli::gen::GenArgs),
+}
+
+/// What an investigator does to alerts, by the ids `alerts` shows.
+#[derive(Subcommand)]
+enum AlertAction {
+    /// Mark alerts as seen: still listed, marked (acknowledged)
+    Ack {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
+    /// Undo ack
+    Unack {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
+    /// Hide alerts from the feed (list them with --show-suppressed)
+    Suppress {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
+    /// Undo suppress
+    Unsuppress {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -240,14 +275,32 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         } => cli::top::run(&index_dir, &field, query.as_deref(), time.into(), limit),
         Command::Info => cli::info::run(&index_dir),
         Command::Alerts {
+            action: Some(action),
+            ..
+        } => {
+            use trailhound::detect::AlertMark;
+            let (ids, mark) = match action {
+                AlertAction::Ack { ids } => (ids, AlertMark::Acknowledge),
+                AlertAction::Unack { ids } => (ids, AlertMark::Unacknowledge),
+                AlertAction::Suppress { ids } => (ids, AlertMark::Suppress),
+                AlertAction::Unsuppress { ids } => (ids, AlertMark::Unsuppress),
+            };
+            cli::alerts::mark(&index_dir, &ids, mark)
+        }
+        Command::Alerts {
+            action: None,
             min_severity,
             since,
             format,
             recompute,
+            hide_acknowledged,
+            show_suppressed,
         } => cli::alerts::run(
             &index_dir,
             &cli::alerts::AlertsArgs {
                 min_severity,
+                hide_acknowledged,
+                show_suppressed,
                 since,
                 jsonl: format == AlertFormat::Jsonl,
                 recompute,

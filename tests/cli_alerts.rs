@@ -422,3 +422,118 @@ fn the_rules_folder_beside_the_config_file_is_loaded() {
         .success()
         .stdout(predicate::str::contains("My own rule"));
 }
+
+#[test]
+fn alerts_are_acknowledged_and_suppressed_by_id_and_stay_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let archive = write(
+        &dir.path().join("archive/trail.json"),
+        &support::trail_file(&[
+            support::record(
+                "stop-1",
+                "StopLogging",
+                "cloudtrail.amazonaws.com",
+                serde_json::json!({"requestParameters": {"name": "main"}}),
+            ),
+            support::record(
+                "mfa-1",
+                "DeactivateMFADevice",
+                "iam.amazonaws.com",
+                serde_json::json!({"requestParameters": {"userName": "bob", "serialNumber": "arn:aws:iam::111122223333:mfa/bob"}}),
+            ),
+        ]),
+    );
+    trailhound(&index)
+        .arg("ingest")
+        .arg(&archive)
+        .assert()
+        .success();
+    let alerts = alerts_jsonl(&index, &[]);
+    let id_of = |rule: &str| -> String {
+        alerts
+            .iter()
+            .find(|a| a["rule_id"] == rule)
+            .unwrap_or_else(|| panic!("no {rule} alert in {alerts:#?}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (stop, mfa) = (id_of("LOG-01"), id_of("AUTH-07"));
+    assert_eq!(stop.len(), 10);
+    trailhound(&index)
+        .arg("alerts")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("ID ").and(predicate::str::contains(&stop)));
+
+    trailhound(&index)
+        .args(["alerts", "ack", &stop])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("acknowledged"));
+    trailhound(&index)
+        .args(["alerts", "suppress", &mfa[..6]])
+        .assert()
+        .success();
+    let state = |index: &std::path::Path, extra: &[&str]| -> Vec<(String, bool)> {
+        alerts_jsonl(index, extra)
+            .iter()
+            .filter(|a| a["rule_id"] == "LOG-01" || a["rule_id"] == "AUTH-07")
+            .map(|a| {
+                (
+                    a["rule_id"].as_str().unwrap().to_owned(),
+                    a["acknowledged"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(state(&index, &[]), [("LOG-01".to_owned(), true)]);
+    assert!(state(&index, &["--hide-acknowledged"]).is_empty());
+    let all = alerts_jsonl(&index, &["--show-suppressed"]);
+    let hidden = all.iter().find(|a| a["rule_id"] == "AUTH-07").unwrap();
+    assert_eq!(hidden["suppressed"], true);
+    trailhound(&index)
+        .arg("alerts")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(acknowledged)"));
+
+    // What the investigator did survives recomputing and another ingest (a restart).
+    assert_eq!(
+        state(&index, &["--recompute"]),
+        [("LOG-01".to_owned(), true)]
+    );
+    trailhound(&index)
+        .arg("ingest")
+        .arg(&archive)
+        .assert()
+        .success();
+    assert_eq!(state(&index, &[]), [("LOG-01".to_owned(), true)]);
+
+    trailhound(&index)
+        .args(["alerts", "unack", &stop])
+        .assert()
+        .success();
+    trailhound(&index)
+        .args(["alerts", "unsuppress", &mfa])
+        .assert()
+        .success();
+    let mut restored = state(&index, &[]);
+    restored.sort();
+    assert_eq!(
+        restored,
+        [("AUTH-07".to_owned(), false), ("LOG-01".to_owned(), false)]
+    );
+
+    trailhound(&index)
+        .args(["alerts", "ack", "0000000000", &stop])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no alert has the id `0000000000`"));
+    assert_eq!(
+        state(&index, &[]).iter().filter(|(_, ack)| *ack).count(),
+        0,
+        "nothing marked"
+    );
+}

@@ -6,13 +6,18 @@ use tantivy::schema::Value as _;
 use tantivy::TantivyDocument;
 
 use super::exit;
+use crate::detect::alerts::alert_id;
 use crate::detect::pack::Severity;
-use crate::detect::{Alert, AlertSet, Findings};
+use crate::detect::{mark_alert, Alert, AlertMark, AlertSet, Findings};
 use crate::event::{terminal_safe, EventSummary};
 use crate::index::{EventWriter, TrailIndex};
 
 pub struct AlertsArgs {
     pub min_severity: Option<Severity>,
+    /// Leave out acknowledged alerts (they are shown, marked, by default).
+    pub hide_acknowledged: bool,
+    /// Also list suppressed alerts (hidden by default).
+    pub show_suppressed: bool,
     pub since: Option<DateTime<Utc>>,
     pub jsonl: bool,
     pub recompute: bool,
@@ -56,8 +61,9 @@ pub fn run(index_dir: &Path, args: &AlertsArgs) -> anyhow::Result<i32> {
         AlertSet::load(index.dir())?
     };
     let shown: Vec<Alert> = alerts
-        .listed()?
+        .listed_with(args.show_suppressed)?
         .into_iter()
+        .filter(|a| !(args.hide_acknowledged && a.acknowledged))
         .filter(|a| args.min_severity.is_none_or(|min| a.severity_rank() >= min))
         .filter(|a| {
             args.since
@@ -77,14 +83,15 @@ pub fn run(index_dir: &Path, args: &AlertsArgs) -> anyhow::Result<i32> {
     }
     writeln!(
         out,
-        "{:<9} {:<9} {:>6}  {:<20}  {:<20}  {:<40} TITLE",
-        "SEVERITY", "RULE", "COUNT", "FIRST", "LAST", "PRINCIPAL"
+        "{:<10} {:<9} {:<9} {:>6}  {:<20}  {:<20}  {:<40} TITLE",
+        "ID", "SEVERITY", "RULE", "COUNT", "FIRST", "LAST", "PRINCIPAL"
     )?;
     for alert in &shown {
         let principal: String = terminal_safe(&alert.principal).chars().take(40).collect();
         writeln!(
             out,
-            "{:<9} {:<9} {:>6}  {:<20}  {:<20}  {:<40} {}{}",
+            "{:<10} {:<9} {:<9} {:>6}  {:<20}  {:<20}  {:<40} {}{}{}",
+            alert.id,
             alert.severity,
             terminal_safe(&alert.rule_id),
             alert.count,
@@ -96,11 +103,42 @@ pub fn run(index_dir: &Path, args: &AlertsArgs) -> anyhow::Result<i32> {
                 " (acknowledged)"
             } else {
                 ""
+            },
+            if alert.suppressed {
+                " (suppressed)"
+            } else {
+                ""
             }
         )?;
     }
     if shown.is_empty() {
         eprintln!("no alerts");
+    }
+    Ok(exit::OK)
+}
+
+/// `alerts ack|unack|suppress|unsuppress ID...`: ids as shown by `alerts` (or a unique start of
+/// at least 4 digits, or the alert's key). Every id is checked before anything is changed.
+pub fn mark(index_dir: &Path, ids: &[String], mark: AlertMark) -> anyhow::Result<i32> {
+    let index = TrailIndex::open(index_dir)?;
+    let alerts = AlertSet::load(index.dir())?;
+    let mut keys = Vec::with_capacity(ids.len());
+    for id in ids {
+        keys.push(
+            alerts
+                .resolve(id)
+                .map_err(|message| anyhow::anyhow!(message))?,
+        );
+    }
+    let verb = match mark {
+        AlertMark::Acknowledge => "acknowledged",
+        AlertMark::Unacknowledge => "unacknowledged",
+        AlertMark::Suppress => "suppressed",
+        AlertMark::Unsuppress => "unsuppressed",
+    };
+    for key in &keys {
+        mark_alert(index.dir(), key, mark)?;
+        println!("{verb} {} ({})", alert_id(key), terminal_safe(key));
     }
     Ok(exit::OK)
 }

@@ -42,6 +42,8 @@ pub struct Alert {
     pub baseline: Option<String>,
     #[serde(default)]
     pub acknowledged: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub suppressed: bool,
 }
 
 /// The short id of an alert key: 10 hex digits, stable across recomputes.
@@ -195,6 +197,7 @@ impl AlertSet {
             next: rule.next.clone(),
             baseline: None,
             acknowledged: false,
+            suppressed: false,
         });
         if alert.baseline.is_none() {
             alert.baseline = event.note.map(str::to_owned);
@@ -225,14 +228,20 @@ impl AlertSet {
 
     /// Every alert not suppressed, with its acknowledgement, most severe then newest first.
     pub fn listed(&self) -> std::io::Result<Vec<Alert>> {
+        self.listed_with(false)
+    }
+
+    /// Like [`AlertSet::listed`], with the suppressed alerts too when asked.
+    pub fn listed_with(&self, suppressed: bool) -> std::io::Result<Vec<Alert>> {
         let state = read_state(&self.dir)?;
         let mut alerts: Vec<Alert> = self
             .alerts
             .values()
-            .filter(|a| !state.suppressed.contains(&a.key))
+            .filter(|a| suppressed || !state.suppressed.contains(&a.key))
             .cloned()
             .map(|mut a| {
                 a.acknowledged = state.acknowledged.contains(&a.key);
+                a.suppressed = state.suppressed.contains(&a.key);
                 a.id = alert_id(&a.key);
                 a
             })
