@@ -479,3 +479,64 @@ fn community_sigma_rules_load_as_plain_sigma() {
         assert_eq!(rule.kind, PackKind::Event);
     }
 }
+
+/// The shared `[detection]` values of config.toml change what the rules that use them match.
+#[test]
+fn shared_settings_change_what_rules_match() {
+    use serde_json::json;
+    use trailhound::detect::settings::Settings;
+
+    let settings = Settings::parse(
+        "[detection]\ntrusted_accounts = [\"444455556666\"]\nadmin_group_pattern = \"(?i)^ops-root$\"\nsuspicious_user_agents = [\"evil-scanner\"]\n",
+        Path::new("config.toml"),
+    )
+    .expect("valid config");
+    let (tuned, warnings) = settings
+        .apply(pack(), &BTreeSet::new())
+        .expect("settings apply");
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let matches = |id: &str, record: &Value| -> bool {
+        let (rule, _) = tuned
+            .iter()
+            .find(|(rule, _)| rule.rule_id == id)
+            .expect("rule");
+        rule.documents()
+            .any(|(sigma, document)| document.alerts && sigma.matches(record))
+    };
+    let default = |id: &str, record: &Value| -> bool {
+        pack()
+            .iter()
+            .find(|rule| rule.rule_id == id)
+            .expect("rule")
+            .documents()
+            .any(|(sigma, document)| document.alerts && sigma.matches(record))
+    };
+
+    let assume = |account: &str| {
+        json!({"eventSource": "sts.amazonaws.com", "eventName": "AssumeRole",
+               "userIdentity": {"type": "AWSAccount", "accountId": account},
+               "recipientAccountId": "111122223333"})
+    };
+    assert!(default("IAM-10", &assume("444455556666")));
+    assert!(
+        !matches("IAM-10", &assume("444455556666")),
+        "a trusted account"
+    );
+    assert!(
+        matches("IAM-10", &assume("999988887777")),
+        "any other account"
+    );
+
+    let added = |group: &str| {
+        json!({"eventSource": "iam.amazonaws.com", "eventName": "AddUserToGroup",
+               "requestParameters": {"groupName": group, "userName": "eve"}})
+    };
+    assert!(default("IAM-03", &added("Admins")));
+    assert!(!matches("IAM-03", &added("Admins")));
+    assert!(matches("IAM-03", &added("OPS-ROOT")));
+
+    let agent = |agent: &str| json!({"eventName": "GetCallerIdentity", "userAgent": agent});
+    assert!(default("API-02", &agent("TruffleHog")));
+    assert!(!matches("API-02", &agent("TruffleHog")));
+    assert!(matches("API-02", &agent("evil-scanner/1.0")));
+}
