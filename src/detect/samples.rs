@@ -134,10 +134,19 @@ fn configured_for_samples(rule: &PackRule, document: &PackDocument) -> Result<Pa
 /// document `index`.
 fn sequence_fires(rule: &PackRule, index: usize, records: &[Value]) -> bool {
     let detector = Detector::new(std::slice::from_ref(rule));
+    fired_documents(&detector, records)
+        .iter()
+        .any(|&(_, document)| document == index)
+}
+
+/// Feeds `records` in order, from an empty state, through `detector`, its correlations and its
+/// first-seen baselines (nothing is written to disk); returns the (rule position, document
+/// position) of every document that raised an alert.
+pub fn fired_documents(detector: &Detector, records: &[Value]) -> BTreeSet<(usize, usize)> {
     let scratch = std::env::temp_dir();
     let mut correlator = Correlator::empty(&scratch);
     let mut baselines = Baselines::empty(&scratch);
-    let mut fired = false;
+    let mut fired = BTreeSet::new();
     for (position, record) in records.iter().enumerate() {
         let id = record
             .get("eventID")
@@ -147,15 +156,14 @@ fn sequence_fires(rule: &PackRule, index: usize, records: &[Value]) -> bool {
         let summary = EventSummary::from_record(record, id);
         let time = summary.time.map_or(0, |t| t.timestamp());
         let matches = detector.evaluate(record, &summary);
-        fired |= matches.alerts.iter().any(|hit| hit.document == index);
+        fired.extend(matches.alerts.iter().map(|hit| (hit.rule, hit.document)));
         for hit in &matches.first_seen {
-            let spec = &detector.first_seen()[hit.spec];
-            if spec.document == index
-                && baselines
-                    .observe(detector.first_seen(), hit, time)
-                    .is_some()
+            if baselines
+                .observe(detector.first_seen(), hit, time)
+                .is_some()
             {
-                fired = true;
+                let spec = &detector.first_seen()[hit.spec];
+                fired.insert((spec.rule, spec.document));
             }
         }
         let specs = detector.correlations();
@@ -167,7 +175,9 @@ fn sequence_fires(rule: &PackRule, index: usize, records: &[Value]) -> bool {
             &summary.principal.id,
         ) {
             let spec = &specs[done.spec];
-            fired |= spec.alerts && spec.document == index;
+            if spec.alerts {
+                fired.insert((spec.rule, spec.document));
+            }
         }
     }
     fired
