@@ -13,7 +13,7 @@
 //! Memory is bounded by the number of distinct key values within one baseline window: key values
 //! and day counts older than the baseline (relative to the newest event) are dropped.
 //!
-//! An event fires when its key value was not seen in `[time - baseline, time)`, the owner has at
+//! An event fires when its key value was not seen in `[time - baseline, time]`, the owner has at
 //! least `min_baseline_events` events in the baseline days, and the document has seen at least
 //! `learning` of history (so an index younger than its baselines stays quiet). Events are counted
 //! in arrival order; an archive ingested out of time order can only make a sighting look newer,
@@ -164,7 +164,7 @@ impl Baselines {
         let seen = state
             .keys
             .get(&hit.key)
-            .is_some_and(|&(first, last)| first < time && last >= from);
+            .is_some_and(|&(first, last)| first <= time && last >= from);
         let owner_events: u64 = state
             .owners
             .get(&hit.owner)
@@ -265,9 +265,12 @@ mod tests {
             "the baseline starts at the document's history"
         );
         assert!(note.describe("sa-east-1").contains("14 d"));
-        // Seen now: the second call does not fire again.
+        // Seen now: the second call does not fire again, nor one in the same second.
         assert!(baselines
             .observe(&specs, &hit("alice", "sa-east-1"), 4 * DAY + 60)
+            .is_none());
+        assert!(baselines
+            .observe(&specs, &hit("alice", "sa-east-1"), 4 * DAY)
             .is_none());
         // bob has no baseline.
         assert!(baselines
