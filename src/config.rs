@@ -29,11 +29,11 @@ pub fn config_dir() -> Option<PathBuf> {
     ProjectDirs::from("", "", "trailhound").map(|dirs| dirs.config_dir().to_owned())
 }
 
-/// The config file in use: `--config FILE` (or `TRAILHOUND_CONFIG`, which the flag reads), which
-/// must exist, else `config.toml` in the configuration folder when there is one.
+/// The config file in use: `--config FILE`, else `TRAILHOUND_CONFIG` (either must exist), else
+/// `config.toml` in the configuration folder when there is one.
 pub fn config_file(explicit: Option<&Path>) -> Option<PathBuf> {
-    match explicit {
-        Some(path) => Some(path.to_owned()),
+    match explicit.map(Path::to_owned).or_else(env_config) {
+        Some(path) => Some(path),
         None => config_dir()
             .map(|dir| dir.join(CONFIG_FILE))
             .filter(|path| path.is_file()),
@@ -43,9 +43,15 @@ pub fn config_file(explicit: Option<&Path>) -> Option<PathBuf> {
 /// The user's rule folder: `rules/` beside the config file in use, else in the configuration
 /// folder; only when it exists.
 pub fn user_rules_dir(explicit_config: Option<&Path>) -> Option<PathBuf> {
-    let dir = match explicit_config {
+    let dir = match explicit_config.map(Path::to_owned).or_else(env_config) {
         Some(file) => file.parent().map(|parent| parent.join("rules")),
         None => config_dir().map(|dir| dir.join("rules")),
     };
     dir.filter(|dir| dir.is_dir())
+}
+
+fn env_config() -> Option<PathBuf> {
+    std::env::var_os(CONFIG_ENV)
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
 }
