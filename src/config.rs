@@ -1,5 +1,5 @@
 //! Where trailhound keeps its files.
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use directories::ProjectDirs;
 
@@ -19,4 +19,39 @@ pub fn index_dir(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
         )
     })?;
     Ok(dirs.data_dir().join("index"))
+}
+
+pub const CONFIG_ENV: &str = "TRAILHOUND_CONFIG";
+const CONFIG_FILE: &str = "config.toml";
+
+/// The platform configuration folder (`~/.config/trailhound` on Linux).
+pub fn config_dir() -> Option<PathBuf> {
+    ProjectDirs::from("", "", "trailhound").map(|dirs| dirs.config_dir().to_owned())
+}
+
+/// The config file in use: `--config FILE`, else `TRAILHOUND_CONFIG` (either must exist), else
+/// `config.toml` in the configuration folder when there is one.
+pub fn config_file(explicit: Option<&Path>) -> Option<PathBuf> {
+    match explicit.map(Path::to_owned).or_else(env_config) {
+        Some(path) => Some(path),
+        None => config_dir()
+            .map(|dir| dir.join(CONFIG_FILE))
+            .filter(|path| path.is_file()),
+    }
+}
+
+/// The user's rule folder: `rules/` beside the config file in use, else in the configuration
+/// folder; only when it exists.
+pub fn user_rules_dir(explicit_config: Option<&Path>) -> Option<PathBuf> {
+    let dir = match explicit_config.map(Path::to_owned).or_else(env_config) {
+        Some(file) => file.parent().map(|parent| parent.join("rules")),
+        None => config_dir().map(|dir| dir.join("rules")),
+    };
+    dir.filter(|dir| dir.is_dir())
+}
+
+fn env_config() -> Option<PathBuf> {
+    std::env::var_os(CONFIG_ENV)
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
 }

@@ -25,6 +25,9 @@ struct Cli {
     /// Also evaluate the Sigma rules in this folder (repeatable)
     #[arg(long = "rules", global = true, value_name = "DIR")]
     rule_dirs: Vec<PathBuf>,
+    /// Config file [default: config.toml in the platform config directory]
+    #[arg(long, global = true, value_name = "FILE", env = trailhound::config::CONFIG_ENV)]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -75,8 +78,12 @@ enum Command {
     },
     /// What the index holds: sources, accounts, regions, time span
     Info,
-    /// The alert feed: rule matches grouped by principal (or the rule's key) and window
+    /// The alert feed: rule matches grouped by principal (or the rule's key) and window;
+    /// acknowledged alerts are listed (marked) unless --hide-acknowledged, suppressed ones not
+    #[command(args_conflicts_with_subcommands = true)]
     Alerts {
+        #[command(subcommand)]
+        action: Option<AlertAction>,
         /// Only alerts at least this severe: info, low, medium, high, critical
         #[arg(long, value_parser = parse_severity)]
         min_severity: Option<trailhound::detect::pack::Severity>,
@@ -88,6 +95,12 @@ enum Command {
         /// Evaluate every indexed event again with the current rules first
         #[arg(long)]
         recompute: bool,
+        /// Leave out acknowledged alerts
+        #[arg(long)]
+        hide_acknowledged: bool,
+        /// Also list suppressed alerts
+        #[arg(long)]
+        show_suppressed: bool,
     },
     /// The detection rules: list them, check rule files, run their samples
     Rules {
@@ -118,6 +131,31 @@ enum Command {
     /// Write a synthetic CloudTrail archive (for tests and benchmarks)
     #[command(hide = true)]
     Gen(cli::gen::GenArgs),
+}
+
+/// What an investigator does to alerts, by the ids `alerts` shows.
+#[derive(Subcommand)]
+enum AlertAction {
+    /// Mark alerts as seen: still listed, marked (acknowledged)
+    Ack {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
+    /// Undo ack
+    Unack {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
+    /// Hide alerts from the feed (list them with --show-suppressed)
+    Suppress {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
+    /// Undo suppress
+    Unsuppress {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -174,11 +212,15 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Cli::command().print_help()?;
         return Ok(exit::USAGE);
     };
+    let rules = cli::rules::RuleOptions {
+        dirs: cli.rule_dirs.clone(),
+        config: cli.config.clone(),
+    };
     if let Command::Rules { command } = &command {
         return match command {
-            RulesCommand::List => cli::rules::list(&cli.rule_dirs),
+            RulesCommand::List => cli::rules::list(&rules),
             RulesCommand::Check { paths } => cli::rules::check(paths),
-            RulesCommand::Test => cli::rules::test(&cli.rule_dirs),
+            RulesCommand::Test => cli::rules::test(&rules),
         };
     }
     if let Command::Demo { print } = command {
@@ -195,7 +237,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             commit_every,
             no_rules,
         } => {
-            let rules = (!no_rules).then_some(cli.rule_dirs.as_slice());
+            let rules = (!no_rules).then_some(&rules);
             cli::ingest::run(&index_dir, &paths, commit_every, rules, cli.quiet)
         }
         Command::Search {
@@ -224,20 +266,38 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             limit,
         } => cli::top::run(&index_dir, &field, query.as_deref(), time.into(), limit),
         Command::Info => cli::info::run(&index_dir),
-        Command::Pull(args) => cli::pull::run(&index_dir, &args, &cli.rule_dirs, cli.quiet),
+        Command::Pull(args) => cli::pull::run(&index_dir, &args, &rules, cli.quiet),
         Command::Alerts {
+            action: Some(action),
+            ..
+        } => {
+            use trailhound::detect::AlertMark;
+            let (ids, mark) = match action {
+                AlertAction::Ack { ids } => (ids, AlertMark::Acknowledge),
+                AlertAction::Unack { ids } => (ids, AlertMark::Unacknowledge),
+                AlertAction::Suppress { ids } => (ids, AlertMark::Suppress),
+                AlertAction::Unsuppress { ids } => (ids, AlertMark::Unsuppress),
+            };
+            cli::alerts::mark(&index_dir, &ids, mark)
+        }
+        Command::Alerts {
+            action: None,
             min_severity,
             since,
             format,
             recompute,
+            hide_acknowledged,
+            show_suppressed,
         } => cli::alerts::run(
             &index_dir,
             &cli::alerts::AlertsArgs {
                 min_severity,
+                hide_acknowledged,
+                show_suppressed,
                 since,
                 jsonl: format == AlertFormat::Jsonl,
                 recompute,
-                rules: cli.rule_dirs.clone(),
+                rules,
             },
         ),
         Command::Rules { .. } => unreachable!("dispatched above"),

@@ -145,3 +145,394 @@ fn rules_list_check_and_test() {
             .success();
     }
 }
+
+/// `days` days of alice's read calls in us-east-1 (four a day from 2026-10-01), then `extra`.
+fn history(days: i64, extra: &[(&str, &str)]) -> Vec<Value> {
+    let start = chrono::DateTime::parse_from_rfc3339("2026-10-01T08:00:00Z").unwrap();
+    let mut records = Vec::new();
+    for n in 0..days * 4 {
+        let time = start + chrono::Duration::hours(6 * n);
+        records.push(support::record(
+            &format!("base-{n}"),
+            "DescribeInstances",
+            "ec2.amazonaws.com",
+            serde_json::json!({"eventTime": time.to_rfc3339(), "readOnly": true}),
+        ));
+    }
+    for (n, (time, region)) in extra.iter().enumerate() {
+        records.push(support::record(
+            &format!("new-{n}"),
+            "DescribeInstances",
+            "ec2.amazonaws.com",
+            serde_json::json!({"eventTime": time, "readOnly": true, "awsRegion": region}),
+        ));
+    }
+    records
+}
+
+fn first_seen_alerts(alerts: &[Value]) -> Vec<&Value> {
+    alerts.iter().filter(|a| a["rule_id"] == "API-03").collect()
+}
+
+#[test]
+fn first_seen_regions_fire_against_a_baseline_and_say_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let first = write(
+        &dir.path().join("a/first.json"),
+        &support::trail_file(&history(20, &[("2026-10-21T09:00:00Z", "sa-east-1")])),
+    );
+    trailhound(&index)
+        .arg("ingest")
+        .arg(&first)
+        .assert()
+        .success();
+    let alerts = alerts_jsonl(&index, &[]);
+    let found = first_seen_alerts(&alerts);
+    assert_eq!(found.len(), 1, "{alerts:#?}");
+    // The README shows this text.
+    assert_eq!(
+        found[0]["baseline"],
+        "`sa-east-1` first seen: not in the baseline of 14 d \
+         (2026-10-07T09:00:00Z to 2026-10-21T09:00:00Z, 57 events)"
+    );
+    assert_eq!(found[0]["event_ids"][0], "new-0");
+
+    // A later ingest continues from the stored baseline: us-east-1 is old, ap-south-1 is new.
+    let second = write(
+        &dir.path().join("b/second.json"),
+        &support::trail_file(&history(
+            0,
+            &[
+                ("2026-10-22T09:00:00Z", "us-east-1"),
+                ("2026-10-22T10:00:00Z", "ap-south-1"),
+                ("2026-10-22T11:00:00Z", "sa-east-1"),
+            ],
+        )),
+    );
+    trailhound(&index)
+        .arg("ingest")
+        .arg(&second)
+        .assert()
+        .success();
+    let alerts = alerts_jsonl(&index, &[]);
+    let mut regions: Vec<&str> = first_seen_alerts(&alerts)
+        .iter()
+        .map(|a| a["group"].as_str().unwrap().rsplit('|').next().unwrap())
+        .collect();
+    regions.sort();
+    assert_eq!(regions, ["ap-south-1", "sa-east-1"]);
+    let recomputed = alerts_jsonl(&index, &["--recompute"]);
+    assert_eq!(first_seen_alerts(&recomputed).len(), 2);
+}
+
+#[test]
+fn a_young_index_does_not_flood_with_first_sightings() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    // Five days of history, busy enough for the per-principal minimum, shorter than the baseline.
+    let archive = write(
+        &dir.path().join("a/young.json"),
+        &support::trail_file(&history(
+            5,
+            &[
+                ("2026-10-06T09:00:00Z", "sa-east-1"),
+                ("2026-10-06T09:10:00Z", "eu-west-3"),
+            ],
+        )),
+    );
+    trailhound(&index)
+        .arg("ingest")
+        .arg(&archive)
+        .assert()
+        .success();
+    assert!(first_seen_alerts(&alerts_jsonl(&index, &[])).is_empty());
+}
+
+fn config(dir: &std::path::Path, text: &str) -> std::path::PathBuf {
+    write(&dir.join("config/config.toml"), text.as_bytes())
+}
+
+fn rule_ids(alerts: &[Value]) -> Vec<String> {
+    alerts
+        .iter()
+        .map(|a| a["rule_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Ingests `records` into a fresh index under `dir` with the given config file (or none).
+fn ingest_with_config(
+    dir: &std::path::Path,
+    name: &str,
+    records: &[Value],
+    config: Option<&std::path::Path>,
+) -> Vec<Value> {
+    let index = dir.join(name);
+    let archive = write(
+        &dir.join(format!("{name}-archive/trail.json")),
+        &support::trail_file(records),
+    );
+    let mut command = trailhound(&index);
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    command.arg("ingest").arg(&archive).assert().success();
+    alerts_jsonl(&index, &[])
+}
+
+#[test]
+fn config_disables_a_rule_and_rules_list_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = config(dir.path(), "[rules]\ndisabled = [\"LOG-01\"]\n");
+    let stop = [support::record(
+        "stop-1",
+        "StopLogging",
+        "cloudtrail.amazonaws.com",
+        serde_json::json!({"requestParameters": {"name": "main"}}),
+    )];
+    assert!(
+        rule_ids(&ingest_with_config(dir.path(), "plain", &stop, None)).contains(&"LOG-01".into())
+    );
+    assert!(
+        !rule_ids(&ingest_with_config(dir.path(), "tuned", &stop, Some(&file)))
+            .contains(&"LOG-01".into())
+    );
+    let listed = trailhound(dir.path())
+        .arg("--config")
+        .arg(&file)
+        .args(["rules", "list"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&listed.stdout);
+    let line = text.lines().find(|l| l.starts_with("LOG-01")).unwrap();
+    assert!(
+        line.contains(" no ") && line.contains("disabled in the config"),
+        "{line}"
+    );
+    let line = text.lines().find(|l| l.starts_with("LOG-02")).unwrap();
+    assert!(line.contains(" yes "), "{line}");
+}
+
+#[test]
+fn config_threshold_override_changes_when_a_correlation_fires() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = config(
+        dir.path(),
+        "[rules.overrides.\"AUTH-04\"]\nthreshold = 3\nwindow = \"10m\"\n",
+    );
+    let failures: Vec<Value> = (0..3)
+        .map(|n| {
+            support::record(
+                &format!("fail-{n}"),
+                "ConsoleLogin",
+                "signin.amazonaws.com",
+                serde_json::json!({
+                    "eventTime": format!("2026-11-01T08:0{n}:00Z"),
+                    "eventType": "AwsConsoleSignIn",
+                    "responseElements": {"ConsoleLogin": "Failure"},
+                    "errorMessage": "Failed authentication",
+                }),
+            )
+        })
+        .collect();
+    assert!(
+        !rule_ids(&ingest_with_config(dir.path(), "plain", &failures, None))
+            .contains(&"AUTH-04".into())
+    );
+    let tuned = ingest_with_config(dir.path(), "tuned", &failures, Some(&file));
+    let brute: Vec<&Value> = tuned.iter().filter(|a| a["rule_id"] == "AUTH-04").collect();
+    assert_eq!(brute.len(), 1, "{tuned:#?}");
+    assert_eq!(brute[0]["count"], 3);
+}
+
+#[test]
+fn config_home_regions_replace_the_first_seen_fallback() {
+    let dir = tempfile::tempdir().unwrap();
+    let launch = |region: &str| {
+        [support::record(
+            "run-1",
+            "RunInstances",
+            "ec2.amazonaws.com",
+            serde_json::json!({
+                "awsRegion": region,
+                "requestParameters": {"instancesSet": {"items": [{"imageId": "ami-1", "maxCount": 1}]}, "instanceType": "t3.micro"},
+            }),
+        )]
+    };
+    // Without home regions only the first-seen fallback runs, and one launch has no baseline.
+    assert!(!rule_ids(&ingest_with_config(
+        dir.path(),
+        "plain",
+        &launch("ap-east-1"),
+        None
+    ))
+    .contains(&"EC2-01".into()));
+    let file = config(
+        dir.path(),
+        "[detection]\nhome_regions = [\"eu-west-1\", \"eu-central-1\"]\n",
+    );
+    let away = ingest_with_config(dir.path(), "away", &launch("ap-east-1"), Some(&file));
+    assert!(rule_ids(&away).contains(&"EC2-01".into()), "{away:#?}");
+    let home = ingest_with_config(dir.path(), "home", &launch("eu-west-1"), Some(&file));
+    assert!(!rule_ids(&home).contains(&"EC2-01".into()), "{home:#?}");
+}
+
+#[test]
+fn a_broken_config_names_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = config(
+        dir.path(),
+        "[rules]\ndisabled = []\n\n[rules.overrides.\"API-01\"]\nthreshold = \"many\"\n",
+    );
+    trailhound(dir.path())
+        .arg("--config")
+        .arg(&file)
+        .args(["rules", "list"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("config.toml:5: key `rules.overrides.\"API-01\".threshold`")
+                .and(predicate::str::contains("whole number")),
+        );
+    let file = config(dir.path(), "[detection]\nhome_region = [\"eu-west-1\"]\n");
+    trailhound(dir.path())
+        .env("TRAILHOUND_CONFIG", &file)
+        .args(["rules", "list"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "config.toml:2: key `home_region`: unknown field",
+        ));
+}
+
+#[test]
+fn the_rules_folder_beside_the_config_file_is_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = config(dir.path(), "");
+    write(
+        &dir.path().join("config/rules/mine.yml"),
+        b"title: My own rule\nid: 5f1d4a52-0000-4000-8000-000000000002\nlevel: low\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    eventName: GetCallerIdentity\n  condition: sel\n",
+    );
+    trailhound(dir.path())
+        .arg("--config")
+        .arg(&file)
+        .args(["rules", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("My own rule"));
+}
+
+#[test]
+fn alerts_are_acknowledged_and_suppressed_by_id_and_stay_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let archive = write(
+        &dir.path().join("archive/trail.json"),
+        &support::trail_file(&[
+            support::record(
+                "stop-1",
+                "StopLogging",
+                "cloudtrail.amazonaws.com",
+                serde_json::json!({"requestParameters": {"name": "main"}}),
+            ),
+            support::record(
+                "mfa-1",
+                "DeactivateMFADevice",
+                "iam.amazonaws.com",
+                serde_json::json!({"requestParameters": {"userName": "bob", "serialNumber": "arn:aws:iam::111122223333:mfa/bob"}}),
+            ),
+        ]),
+    );
+    trailhound(&index)
+        .arg("ingest")
+        .arg(&archive)
+        .assert()
+        .success();
+    let alerts = alerts_jsonl(&index, &[]);
+    let id_of = |rule: &str| -> String {
+        alerts
+            .iter()
+            .find(|a| a["rule_id"] == rule)
+            .unwrap_or_else(|| panic!("no {rule} alert in {alerts:#?}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (stop, mfa) = (id_of("LOG-01"), id_of("AUTH-07"));
+    assert_eq!(stop.len(), 10);
+    trailhound(&index)
+        .arg("alerts")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("ID ").and(predicate::str::contains(&stop)));
+
+    trailhound(&index)
+        .args(["alerts", "ack", &stop])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("acknowledged"));
+    trailhound(&index)
+        .args(["alerts", "suppress", &mfa[..6]])
+        .assert()
+        .success();
+    let state = |index: &std::path::Path, extra: &[&str]| -> Vec<(String, bool)> {
+        alerts_jsonl(index, extra)
+            .iter()
+            .filter(|a| a["rule_id"] == "LOG-01" || a["rule_id"] == "AUTH-07")
+            .map(|a| {
+                (
+                    a["rule_id"].as_str().unwrap().to_owned(),
+                    a["acknowledged"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(state(&index, &[]), [("LOG-01".to_owned(), true)]);
+    assert!(state(&index, &["--hide-acknowledged"]).is_empty());
+    let all = alerts_jsonl(&index, &["--show-suppressed"]);
+    let hidden = all.iter().find(|a| a["rule_id"] == "AUTH-07").unwrap();
+    assert_eq!(hidden["suppressed"], true);
+    trailhound(&index)
+        .arg("alerts")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(acknowledged)"));
+
+    // What the investigator did survives recomputing and another ingest (a restart).
+    assert_eq!(
+        state(&index, &["--recompute"]),
+        [("LOG-01".to_owned(), true)]
+    );
+    trailhound(&index)
+        .arg("ingest")
+        .arg(&archive)
+        .assert()
+        .success();
+    assert_eq!(state(&index, &[]), [("LOG-01".to_owned(), true)]);
+
+    trailhound(&index)
+        .args(["alerts", "unack", &stop])
+        .assert()
+        .success();
+    trailhound(&index)
+        .args(["alerts", "unsuppress", &mfa])
+        .assert()
+        .success();
+    let mut restored = state(&index, &[]);
+    restored.sort();
+    assert_eq!(
+        restored,
+        [("AUTH-07".to_owned(), false), ("LOG-01".to_owned(), false)]
+    );
+
+    trailhound(&index)
+        .args(["alerts", "ack", "0000000000", &stop])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no alert has the id `0000000000`"));
+    assert_eq!(
+        state(&index, &[]).iter().filter(|(_, ack)| *ack).count(),
+        0,
+        "nothing marked"
+    );
+}

@@ -1,22 +1,27 @@
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use tantivy::schema::Value as _;
 use tantivy::TantivyDocument;
 
 use super::exit;
+use crate::detect::alerts::alert_id;
 use crate::detect::pack::Severity;
-use crate::detect::{Alert, AlertSet, Findings};
+use crate::detect::{mark_alert, Alert, AlertMark, AlertSet, Findings};
 use crate::event::{terminal_safe, EventSummary};
 use crate::index::{EventWriter, TrailIndex};
 
 pub struct AlertsArgs {
     pub min_severity: Option<Severity>,
+    /// Leave out acknowledged alerts (they are shown, marked, by default).
+    pub hide_acknowledged: bool,
+    /// Also list suppressed alerts (hidden by default).
+    pub show_suppressed: bool,
     pub since: Option<DateTime<Utc>>,
     pub jsonl: bool,
     pub recompute: bool,
-    pub rules: Vec<PathBuf>,
+    pub rules: super::rules::RuleOptions,
 }
 
 fn time(t: Option<DateTime<Utc>>) -> String {
@@ -24,25 +29,38 @@ fn time(t: Option<DateTime<Utc>>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-/// Re-evaluates every indexed event with the current rules (after a rule change).
-fn recompute(index: &TrailIndex, rules: &[PathBuf]) -> anyhow::Result<AlertSet> {
-    let detector = super::rules::configured_detector(rules)?;
+/// Re-evaluates every indexed event with the current rules (after a rule change), oldest first:
+/// first-seen baselines and correlations then see events in the order they happened, whatever
+/// order the archives were ingested in. The order costs 16 bytes per event.
+fn recompute(index: &TrailIndex, rules: &super::rules::RuleOptions) -> anyhow::Result<AlertSet> {
+    let detector = super::rules::detector(rules)?;
     // Holding the writer lock keeps an ingest from writing alerts at the same time.
     let _writer = EventWriter::open(index)?;
     let searcher = index.searcher()?;
-    let mut findings = Findings::empty(index.dir());
-    for segment in searcher.segment_readers() {
-        let store = segment.get_store_reader(64)?;
-        for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
-            let doc = doc?;
-            let Some(raw) = doc.get_first(index.fields().raw).and_then(|v| v.as_bytes()) else {
-                continue;
-            };
-            let raw = String::from_utf8_lossy(raw);
-            let record: serde_json::Value = serde_json::from_str(&raw).unwrap_or_default();
-            let summary = EventSummary::from_raw(&raw);
-            findings.observe(&detector, &summary, &detector.evaluate(&record, &summary));
+    let segments = searcher.segment_readers();
+    let mut order: Vec<(i64, u32, u32)> = Vec::with_capacity(searcher.num_docs() as usize);
+    let mut stores = Vec::with_capacity(segments.len());
+    for (position, segment) in segments.iter().enumerate() {
+        let times = segment.fast_fields().date("time")?;
+        for doc in segment.doc_ids_alive() {
+            let time = times
+                .first(doc)
+                .map_or(i64::MIN, |time| time.into_timestamp_secs());
+            order.push((time, position as u32, doc));
         }
+        stores.push(segment.get_store_reader(64)?);
+    }
+    order.sort_unstable();
+    let mut findings = Findings::empty(index.dir());
+    for (_, segment, doc) in order {
+        let doc: TantivyDocument = stores[segment as usize].get(doc)?;
+        let Some(raw) = doc.get_first(index.fields().raw).and_then(|v| v.as_bytes()) else {
+            continue;
+        };
+        let raw = String::from_utf8_lossy(raw);
+        let record: serde_json::Value = serde_json::from_str(&raw).unwrap_or_default();
+        let summary = EventSummary::from_raw(&raw);
+        findings.observe(&detector, &summary, &detector.evaluate(&record, &summary));
     }
     findings.save()?;
     Ok(findings.alerts)
@@ -56,8 +74,9 @@ pub fn run(index_dir: &Path, args: &AlertsArgs) -> anyhow::Result<i32> {
         AlertSet::load(index.dir())?
     };
     let shown: Vec<Alert> = alerts
-        .listed()?
+        .listed_with(args.show_suppressed)?
         .into_iter()
+        .filter(|a| !(args.hide_acknowledged && a.acknowledged))
         .filter(|a| args.min_severity.is_none_or(|min| a.severity_rank() >= min))
         .filter(|a| {
             args.since
@@ -77,14 +96,15 @@ pub fn run(index_dir: &Path, args: &AlertsArgs) -> anyhow::Result<i32> {
     }
     writeln!(
         out,
-        "{:<9} {:<9} {:>6}  {:<20}  {:<20}  {:<40} TITLE",
-        "SEVERITY", "RULE", "COUNT", "FIRST", "LAST", "PRINCIPAL"
+        "{:<10} {:<9} {:<9} {:>6}  {:<20}  {:<20}  {:<40} TITLE",
+        "ID", "SEVERITY", "RULE", "COUNT", "FIRST", "LAST", "PRINCIPAL"
     )?;
     for alert in &shown {
         let principal: String = terminal_safe(&alert.principal).chars().take(40).collect();
         writeln!(
             out,
-            "{:<9} {:<9} {:>6}  {:<20}  {:<20}  {:<40} {}{}",
+            "{:<10} {:<9} {:<9} {:>6}  {:<20}  {:<20}  {:<40} {}{}{}",
+            alert.id,
             alert.severity,
             terminal_safe(&alert.rule_id),
             alert.count,
@@ -96,11 +116,42 @@ pub fn run(index_dir: &Path, args: &AlertsArgs) -> anyhow::Result<i32> {
                 " (acknowledged)"
             } else {
                 ""
+            },
+            if alert.suppressed {
+                " (suppressed)"
+            } else {
+                ""
             }
         )?;
     }
     if shown.is_empty() {
         eprintln!("no alerts");
+    }
+    Ok(exit::OK)
+}
+
+/// `alerts ack|unack|suppress|unsuppress ID...`: ids as shown by `alerts` (or a unique start of
+/// at least 4 digits, or the alert's key). Every id is checked before anything is changed.
+pub fn mark(index_dir: &Path, ids: &[String], mark: AlertMark) -> anyhow::Result<i32> {
+    let index = TrailIndex::open(index_dir)?;
+    let alerts = AlertSet::load(index.dir())?;
+    let mut keys = Vec::with_capacity(ids.len());
+    for id in ids {
+        keys.push(
+            alerts
+                .resolve(id)
+                .map_err(|message| anyhow::anyhow!(message))?,
+        );
+    }
+    let verb = match mark {
+        AlertMark::Acknowledge => "acknowledged",
+        AlertMark::Unacknowledge => "unacknowledged",
+        AlertMark::Suppress => "suppressed",
+        AlertMark::Unsuppress => "unsuppressed",
+    };
+    for key in &keys {
+        mark_alert(index.dir(), key, mark)?;
+        println!("{verb} {} ({})", alert_id(key), terminal_safe(key));
     }
     Ok(exit::OK)
 }

@@ -105,7 +105,7 @@ pub fn run(
     index_dir: &Path,
     paths: &[PathBuf],
     commit_every: Option<usize>,
-    rule_dirs: Option<&[PathBuf]>,
+    rules: Option<&super::rules::RuleOptions>,
     quiet: bool,
 ) -> anyhow::Result<i32> {
     let index = TrailIndex::open_or_create(index_dir)?;
@@ -113,10 +113,8 @@ pub fn run(
     let started = Instant::now();
     let options = IngestOptions {
         commit_every,
-        detector: match rule_dirs {
-            Some(dirs) => Some(std::sync::Arc::new(super::rules::configured_detector(
-                dirs,
-            )?)),
+        detector: match rules {
+            Some(rules) => Some(std::sync::Arc::new(super::rules::detector(rules)?)),
             None => None,
         },
     };

@@ -1,6 +1,6 @@
 //! `trailhound pull`: the 90-day event history from LookupEvents into the index.
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -201,16 +201,14 @@ impl PullObserver for CliProgress {
 pub fn run(
     index_dir: &Path,
     args: &PullArgs,
-    rule_dirs: &[PathBuf],
+    rules: &super::rules::RuleOptions,
     quiet: bool,
 ) -> anyhow::Result<i32> {
     let index = TrailIndex::open_or_create(index_dir)?;
     let detector = if args.no_rules {
         None
     } else {
-        Some(std::sync::Arc::new(super::rules::configured_detector(
-            rule_dirs,
-        )?))
+        Some(std::sync::Arc::new(super::rules::detector(rules)?))
     };
     let mut progress = CliProgress {
         quiet,

@@ -1,30 +1,38 @@
 //! `trailhound rules ...`, and loading the rules every command evaluates: the built-in pack
-//! (embedded in the binary), the user's config-dir `rules/`, and `--rules DIR` folders.
+//! (embedded in the binary), the user's config-dir `rules/`, and `--rules DIR` folders, tuned by
+//! the config file's settings.
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use include_dir::{include_dir, Dir};
 
 use super::exit;
-use crate::detect::pack::{load_pack_dir, PackError, PackKind, PackRule};
+use crate::config;
+use crate::detect::geoip::GeoIp;
+use crate::detect::pack::{load_pack_dir, PackError, PackRule};
+use crate::detect::samples::run_samples;
+use crate::detect::settings::{ConfigError, RuleState, Settings};
 use crate::detect::Detector;
 use crate::event::terminal_safe;
 
 static BUILTIN_RULES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/assets/rules");
 
-/// The user's own rule folder, when there is one.
-fn config_rules_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "trailhound")
-        .map(|dirs| dirs.config_dir().join("rules"))
-        .filter(|dir| dir.is_dir())
+/// Where rules and their settings come from: `--rules DIR` folders and the config file.
+#[derive(Debug, Clone, Default)]
+pub struct RuleOptions {
+    pub dirs: Vec<PathBuf>,
+    /// `--config FILE` / `TRAILHOUND_CONFIG`; else the config folder's `config.toml`, if any.
+    pub config: Option<PathBuf>,
 }
 
-/// Every configured rule, and one error per rule file that could not be used.
-pub fn load_rules(extra_dirs: &[PathBuf]) -> anyhow::Result<(Vec<PackRule>, Vec<PackError>)> {
+/// Every rule file found, and one error per rule file that could not be used: the built-in
+/// pack, the user's `rules/` folder (beside the config file), and `--rules` folders.
+pub fn load_rules(options: &RuleOptions) -> anyhow::Result<(Vec<PackRule>, Vec<PackError>)> {
     let builtin = tempfile::tempdir()?;
     BUILTIN_RULES.extract(builtin.path())?;
     let mut dirs = vec![builtin.path().to_owned()];
-    dirs.extend(config_rules_dir());
-    dirs.extend(extra_dirs.iter().cloned());
+    dirs.extend(config::user_rules_dir(options.config.as_deref()));
+    dirs.extend(options.dirs.iter().cloned());
     let mut rules = Vec::new();
     let mut errors = Vec::new();
     for dir in &dirs {
@@ -35,38 +43,111 @@ pub fn load_rules(extra_dirs: &[PathBuf]) -> anyhow::Result<(Vec<PackRule>, Vec<
     Ok((rules, errors))
 }
 
-/// The detector for the configured rules; unusable rule files are reported on stderr and skipped.
+/// The rules with the config file's settings applied.
+pub struct Configured {
+    pub rules: Vec<(PackRule, RuleState)>,
+    pub errors: Vec<PackError>,
+    pub geoip: Option<GeoIp>,
+}
+
+/// The config file's detection settings (none when there is no file).
+pub fn settings(options: &RuleOptions) -> anyhow::Result<Settings> {
+    Ok(match config::config_file(options.config.as_deref()) {
+        Some(path) => Settings::load(&path)?,
+        None => Settings::default(),
+    })
+}
+
+/// Loads the rules and applies the settings; a broken config file is an error.
+pub fn configured_rules(options: &RuleOptions) -> anyhow::Result<Configured> {
+    let settings = settings(options)?;
+    let geoip = match &settings.geoip_database {
+        Some((path, line)) => Some(GeoIp::open(path).map_err(|error| ConfigError {
+            file: settings.file.clone().unwrap_or_default(),
+            line: Some(*line),
+            key: Some("detection.geoip_database".into()),
+            message: format!("{error:#}"),
+        })?),
+        None => None,
+    };
+    let provided: BTreeSet<String> = geoip.iter().map(|_| "geoip".to_owned()).collect();
+    let (rules, errors) = load_rules(options)?;
+    let (rules, warnings) = settings.apply(rules, &provided)?;
+    for warning in warnings {
+        eprintln!("warning: {}", terminal_safe(&warning));
+    }
+    Ok(Configured {
+        rules,
+        errors,
+        geoip,
+    })
+}
+
+/// The detector for the built-in pack, the user's rules and `extra_dirs`, with the default config
+/// file's settings.
 pub fn configured_detector(extra_dirs: &[PathBuf]) -> anyhow::Result<Detector> {
-    let (rules, errors) = load_rules(extra_dirs)?;
-    for error in &errors {
+    detector(&RuleOptions {
+        dirs: extra_dirs.to_vec(),
+        config: None,
+    })
+}
+
+/// The detector for the configured rules; unusable rule files are reported on stderr and skipped.
+pub fn detector(options: &RuleOptions) -> anyhow::Result<Detector> {
+    let configured = configured_rules(options)?;
+    for error in &configured.errors {
         eprintln!(
             "warning: rule skipped: {}",
             terminal_safe(&error.to_string())
         );
     }
-    Ok(Detector::new(&rules))
+    let rules: Vec<PackRule> = configured
+        .rules
+        .into_iter()
+        .filter(|(_, state)| *state != RuleState::Disabled)
+        .map(|(rule, _)| rule)
+        .collect();
+    let mut detector = Detector::new(&rules);
+    if let Some(geoip) = configured.geoip {
+        detector.set_geoip(geoip);
+    }
+    Ok(detector)
 }
 
-pub fn list(extra_dirs: &[PathBuf]) -> anyhow::Result<i32> {
-    let (rules, errors) = load_rules(extra_dirs)?;
+/// Every rule: id, severity, kind, whether it runs with the current settings, title, and what
+/// it still needs.
+pub fn list(options: &RuleOptions) -> anyhow::Result<i32> {
+    let configured = configured_rules(options)?;
     println!(
         "{:<12} {:<9} {:<11} {:<8} TITLE",
         "ID", "SEVERITY", "KIND", "ENABLED"
     );
-    for rule in &rules {
+    for (rule, state) in &configured.rules {
+        let (enabled, note) = match state {
+            RuleState::Enabled => ("yes", String::new()),
+            RuleState::Partly(needs) => (
+                "yes",
+                format!(" (part of it needs {} in the config)", needs.join(", ")),
+            ),
+            RuleState::Waiting(needs) => (
+                "no",
+                format!(" (skipped: needs {} in the config)", needs.join(", ")),
+            ),
+            RuleState::Disabled => ("no", " (disabled in the config)".to_owned()),
+        };
         println!(
-            "{:<12} {:<9} {:<11} {:<8} {}",
+            "{:<12} {:<9} {:<11} {:<8} {}{note}",
             terminal_safe(&rule.rule_id),
             rule.severity.as_str(),
             rule.kind.as_str(),
-            "yes",
+            enabled,
             terminal_safe(&rule.title)
         );
     }
-    for error in &errors {
+    for error in &configured.errors {
         eprintln!("error: {}", terminal_safe(&error.to_string()));
     }
-    Ok(if errors.is_empty() {
+    Ok(if configured.errors.is_empty() {
         exit::OK
     } else {
         exit::FAILURE
@@ -100,45 +181,30 @@ pub fn check(paths: &[PathBuf]) -> anyhow::Result<i32> {
     })
 }
 
-/// Runs each rule's single-event samples: `match` must fire, `no_match` must not.
-pub fn test(extra_dirs: &[PathBuf]) -> anyhow::Result<i32> {
-    let (rules, errors) = load_rules(extra_dirs)?;
+/// Runs every rule's samples (see `detect::samples`): single events through the matcher, sequences
+/// through the correlator and the first-seen baselines. Samples check the rules as written; only rules the config disables are left out.
+pub fn test(options: &RuleOptions) -> anyhow::Result<i32> {
+    let settings = settings(options)?;
+    let (rules, errors) = load_rules(options)?;
     let mut checked = 0;
     let mut failures = 0;
-    for rule in &rules {
-        for (sigma, document) in rule.documents() {
-            if document.kind != PackKind::Event {
-                continue;
-            }
-            for (sample, expected) in document
-                .samples
-                .must_match
-                .iter()
-                .map(|s| (s, true))
-                .chain(document.samples.must_not_match.iter().map(|s| (s, false)))
-            {
-                checked += 1;
-                if sigma.matches(sample) != expected {
-                    failures += 1;
-                    let verb = if expected {
-                        "did not fire on"
-                    } else {
-                        "fired on"
-                    };
-                    println!(
-                        "FAIL {} ({}): {verb} sample {}",
-                        terminal_safe(&rule.rule_id),
-                        origin(&rule.origin),
-                        terminal_safe(
-                            sample
-                                .get("eventName")
-                                .and_then(|v| v.as_str())
-                                .unwrap_or("?")
-                        )
-                    );
-                }
-            }
+    for rule in rules
+        .iter()
+        .filter(|rule| !settings.is_disabled(&rule.rule_id))
+    {
+        let report = run_samples(rule);
+        checked += report.checked;
+        failures += report.failures.len();
+        for failure in &report.failures {
+            println!(
+                "FAIL {} ({})",
+                terminal_safe(&failure.to_string()),
+                origin(&rule.origin)
+            );
         }
+    }
+    for error in &errors {
+        eprintln!("error: {}", terminal_safe(&error.to_string()));
     }
     println!("{} passed, {failures} failed", checked - failures);
     Ok(if failures == 0 && errors.is_empty() {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::baseline::FirstSeenMatch;
 use super::correlate::Fired;
 use super::engine::{Detector, RuleInfo, RuleMatch};
 use super::pack::Severity;
@@ -19,6 +20,9 @@ const STATE_FILE: &str = "alert-state.json";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Alert {
+    /// Short id for commands (`alerts ack ID`): a hash of `key`.
+    #[serde(default)]
+    pub id: String,
     /// Stable identity: rule, group and window start.
     pub key: String,
     pub rule_id: String,
@@ -33,8 +37,18 @@ pub struct Alert {
     pub mitre: Vec<String>,
     pub why: String,
     pub next: String,
+    /// For a first-seen rule: the value and the baseline it was compared against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
     #[serde(default)]
     pub acknowledged: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub suppressed: bool,
+}
+
+/// The short id of an alert key: 10 hex digits, stable across recomputes.
+pub fn alert_id(key: &str) -> String {
+    format!("{:010x}", xxhash_rust::xxh3::xxh3_64(key.as_bytes()) >> 24)
 }
 
 impl Alert {
@@ -47,6 +61,7 @@ struct AlertEvent<'a> {
     event_id: &'a str,
     time: Option<DateTime<Utc>>,
     principal: &'a str,
+    note: Option<&'a str>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -112,9 +127,30 @@ impl AlertSet {
                 event_id: &summary.event_id,
                 time: summary.time,
                 principal: &summary.principal.id,
+                note: None,
             };
             self.record(detector.rule(hit.rule), hit.severity, &hit.group, event);
         }
+    }
+
+    /// Adds an event whose key value a first-seen document had not seen in its baseline.
+    pub fn add_first_seen(
+        &mut self,
+        detector: &Detector,
+        summary: &EventSummary,
+        hit: &FirstSeenMatch,
+        note: &str,
+    ) {
+        let Some(spec) = detector.first_seen().get(hit.spec) else {
+            return;
+        };
+        let event = AlertEvent {
+            event_id: &summary.event_id,
+            time: summary.time,
+            principal: &summary.principal.id,
+            note: Some(note),
+        };
+        self.record(detector.rule(spec.rule), spec.severity, &hit.group, event);
     }
 
     /// Adds the events of a correlation that fired.
@@ -129,6 +165,7 @@ impl AlertSet {
                     event_id,
                     time: DateTime::from_timestamp(hit.time, 0),
                     principal: &hit.principal,
+                    note: None,
                 };
                 self.record(rule, spec.severity, &fired.group, event);
             }
@@ -144,6 +181,7 @@ impl AlertSet {
             .map_or(0, |t| t.timestamp().div_euclid(window) * window);
         let key = format!("{}|{severity}|{group}|{bucket}", rule.rule_id);
         let alert = self.alerts.entry(key.clone()).or_insert_with(|| Alert {
+            id: alert_id(&key),
             key,
             rule_id: rule.rule_id.clone(),
             title: rule.title.clone(),
@@ -157,8 +195,13 @@ impl AlertSet {
             mitre: rule.mitre.clone(),
             why: rule.why.clone(),
             next: rule.next.clone(),
+            baseline: None,
             acknowledged: false,
+            suppressed: false,
         });
+        if alert.baseline.is_none() {
+            alert.baseline = event.note.map(str::to_owned);
+        }
         if alert.event_ids.iter().any(|id| id == event.event_id) {
             return;
         }
@@ -185,14 +228,21 @@ impl AlertSet {
 
     /// Every alert not suppressed, with its acknowledgement, most severe then newest first.
     pub fn listed(&self) -> std::io::Result<Vec<Alert>> {
+        self.listed_with(false)
+    }
+
+    /// Like [`AlertSet::listed`], with the suppressed alerts too when asked.
+    pub fn listed_with(&self, suppressed: bool) -> std::io::Result<Vec<Alert>> {
         let state = read_state(&self.dir)?;
         let mut alerts: Vec<Alert> = self
             .alerts
             .values()
-            .filter(|a| !state.suppressed.contains(&a.key))
+            .filter(|a| suppressed || !state.suppressed.contains(&a.key))
             .cloned()
             .map(|mut a| {
                 a.acknowledged = state.acknowledged.contains(&a.key);
+                a.suppressed = state.suppressed.contains(&a.key);
+                a.id = alert_id(&a.key);
                 a
             })
             .collect();
@@ -203,6 +253,27 @@ impl AlertSet {
                 .then_with(|| a.key.cmp(&b.key))
         });
         Ok(alerts)
+    }
+
+    /// The key of the alert with this id (or key, or unique id prefix of at least 4 digits),
+    /// suppressed ones included.
+    pub fn resolve(&self, id: &str) -> Result<String, String> {
+        if self.alerts.contains_key(id) {
+            return Ok(id.to_owned());
+        }
+        let found: Vec<&String> = self
+            .alerts
+            .keys()
+            .filter(|key| id.len() >= 4 && alert_id(key).starts_with(id))
+            .collect();
+        match found.as_slice() {
+            [key] => Ok((*key).clone()),
+            [] => Err(format!("no alert has the id `{id}`")),
+            _ => Err(format!(
+                "`{id}` is the start of {} alert ids; give more of it",
+                found.len()
+            )),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -228,6 +299,7 @@ pub enum AlertMark {
     Acknowledge,
     Unacknowledge,
     Suppress,
+    Unsuppress,
 }
 
 pub fn mark_alert(dir: &Path, key: &str, mark: AlertMark) -> std::io::Result<()> {
@@ -241,6 +313,9 @@ pub fn mark_alert(dir: &Path, key: &str, mark: AlertMark) -> std::io::Result<()>
         }
         AlertMark::Suppress => {
             state.suppressed.insert(key.to_owned());
+        }
+        AlertMark::Unsuppress => {
+            state.suppressed.remove(key);
         }
     }
     let bytes = serde_json::to_vec_pretty(&state).map_err(std::io::Error::other)?;

@@ -22,6 +22,8 @@ const MAX_HITS_PER_GROUP: usize = 2_000;
 pub struct CorrelationSpec {
     /// Position of the owning rule in the detector.
     pub rule: usize,
+    /// Position of the document in its rule file (0-based).
+    pub document: usize,
     /// Stable name for its state: rule id and document number.
     pub key: String,
     pub severity: Severity,
@@ -271,6 +273,7 @@ mod tests {
     fn spec(kind: CorrelationKind, threshold: Option<u64>, inputs: usize) -> CorrelationSpec {
         CorrelationSpec {
             rule: 0,
+            document: 1,
             key: "T-1#2".into(),
             severity: Severity::Medium,
             kind,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::baseline::{key_hash, FirstSeenMatch, FirstSeenSpec};
 use super::correlate::{CorrelationSpec, FeedMatch};
 use super::pack::{PackKind, PackRule, Severity};
 use super::sigma::{CorrelationKind, RuleKind, SigmaRule};
@@ -16,6 +17,8 @@ use crate::event::EventSummary;
 pub struct RuleMatch {
     /// Position of the rule in the detector (for title, tags, why/next).
     pub rule: usize,
+    /// Position of the document in its rule file (0-based).
+    pub document: usize,
     pub severity: Severity,
     /// The values of the rule's `group_by` fields, joined by `|`.
     pub group: String,
@@ -35,11 +38,14 @@ pub struct RuleInfo {
 /// A detection document: it raises alerts alone, feeds correlations, or both.
 struct EventDocument {
     rule: usize,
+    document: usize,
     sigma: SigmaRule,
     severity: Severity,
     group_by: Vec<String>,
     alerts: bool,
     feeds: Vec<Feed>,
+    /// The first-seen spec this document feeds.
+    first_seen: Option<usize>,
 }
 
 /// How a detection's match enters a correlation: which input, grouped and valued by which fields.
@@ -55,11 +61,12 @@ struct Feed {
 pub struct Matches {
     pub alerts: Vec<RuleMatch>,
     pub feeds: Vec<FeedMatch>,
+    pub first_seen: Vec<FirstSeenMatch>,
 }
 
 impl Matches {
     pub fn is_empty(&self) -> bool {
-        self.alerts.is_empty() && self.feeds.is_empty()
+        self.alerts.is_empty() && self.feeds.is_empty() && self.first_seen.is_empty()
     }
 }
 
@@ -68,8 +75,10 @@ pub struct Detector {
     rules: Vec<RuleInfo>,
     documents: Vec<EventDocument>,
     correlations: Vec<CorrelationSpec>,
+    first_seen: Vec<FirstSeenSpec>,
     by_event_name: HashMap<String, Vec<usize>>,
     any_event_name: Vec<usize>,
+    geoip: Option<std::sync::Arc<super::geoip::GeoIp>>,
 }
 
 /// `attack.t1562.008` -> `T1562.008`; other tags are not ATT&CK technique ids.
@@ -87,8 +96,10 @@ impl Detector {
             rules: Vec::with_capacity(pack.len()),
             documents: Vec::new(),
             correlations: Vec::new(),
+            first_seen: Vec::new(),
             by_event_name: HashMap::new(),
             any_event_name: Vec::new(),
+            geoip: None,
         };
         for rule in pack {
             let index = detector.rules.len();
@@ -122,9 +133,28 @@ impl Detector {
                     let fires_alone = document.kind == PackKind::Event && document.alerts;
                     let feeds_correlation =
                         matches!(document.kind, PackKind::Threshold | PackKind::Sequence);
-                    if !document.requires.is_empty() || !(fires_alone || feeds_correlation) {
+                    let first_seen_spec = document
+                        .first_seen
+                        .as_ref()
+                        .filter(|_| document.kind == PackKind::FirstSeen && document.alerts);
+                    if !document.runs()
+                        || !(fires_alone || feeds_correlation || first_seen_spec.is_some())
+                    {
                         continue;
                     }
+                    let first_seen = first_seen_spec.map(|first_seen| {
+                        self.first_seen.push(FirstSeenSpec {
+                            rule: rule_index,
+                            document: number,
+                            key: format!("{}#{}", rule.rule_id, number + 1),
+                            severity: document.severity,
+                            fields: first_seen.key.clone(),
+                            baseline_secs: first_seen.baseline.as_secs() as i64,
+                            learning_secs: first_seen.learning.as_secs() as i64,
+                            min_baseline_events: first_seen.min_baseline_events,
+                        });
+                        self.first_seen.len() - 1
+                    });
                     let position = self.documents.len();
                     match detection.required_event_names() {
                         Some(names) => {
@@ -139,18 +169,24 @@ impl Detector {
                     }
                     self.documents.push(EventDocument {
                         rule: rule_index,
+                        document: number,
                         sigma: sigma.clone(),
                         severity: document.severity,
                         group_by: document.group_by.clone(),
                         alerts: fires_alone,
                         feeds: Vec::new(),
+                        first_seen,
                     });
                     detections.insert(number, position);
                 }
                 RuleKind::Correlation(correlation) => {
                     correlations.insert(number, self.correlations.len());
+                    if !document.runs() {
+                        continue;
+                    }
                     self.correlations.push(CorrelationSpec {
                         rule: rule_index,
+                        document: number,
                         key: format!("{}#{}", rule.rule_id, number + 1),
                         severity: document.severity,
                         kind: correlation.kind,
@@ -212,6 +248,15 @@ impl Detector {
         &self.correlations
     }
 
+    pub fn first_seen(&self) -> &[FirstSeenSpec] {
+        &self.first_seen
+    }
+
+    /// Looks up source addresses in `geoip` and adds `sourceIPAddress_geoip` to records.
+    pub fn set_geoip(&mut self, geoip: super::geoip::GeoIp) {
+        self.geoip = Some(std::sync::Arc::new(geoip));
+    }
+
     pub fn rules(&self) -> &[RuleInfo] {
         &self.rules
     }
@@ -222,6 +267,17 @@ impl Detector {
 
     /// The documents that fire on `record`, and what they feed into correlations.
     pub fn evaluate(&self, record: &Value, summary: &EventSummary) -> Matches {
+        if let Some(located) = self
+            .geoip
+            .as_ref()
+            .and_then(|geoip| geoip.enrich(record, &summary.source_ip))
+        {
+            return self.evaluate_record(&located, summary);
+        }
+        self.evaluate_record(record, summary)
+    }
+
+    fn evaluate_record(&self, record: &Value, summary: &EventSummary) -> Matches {
         let name = summary.event_name.to_ascii_lowercase();
         let named = self
             .by_event_name
@@ -237,6 +293,7 @@ impl Detector {
             if document.alerts {
                 matches.alerts.push(RuleMatch {
                     rule: document.rule,
+                    document: document.document,
                     severity: document.severity,
                     group: group_value(&document.group_by, record, summary),
                 });
@@ -252,30 +309,71 @@ impl Detector {
                         .map(|field| group_value(&[field.to_owned()], record, summary)),
                 });
             }
+            if let Some(spec) = document.first_seen {
+                let fields = &self.first_seen[spec].fields;
+                let values: Vec<String> = fields
+                    .iter()
+                    .map(|field| group_value(std::slice::from_ref(field), record, summary))
+                    .collect();
+                // A record without the key (no image id, no region) says nothing new.
+                if values.iter().any(String::is_empty) {
+                    continue;
+                }
+                matches.first_seen.push(FirstSeenMatch {
+                    spec,
+                    key: key_hash(&values),
+                    owner: key_hash(&values[..values.len() - 1]),
+                    value: values.last().cloned().unwrap_or_default(),
+                    group: group_value(&document.group_by, record, summary),
+                });
+            }
         }
         matches
     }
 }
 
 /// The value of each grouping field: `principal` is the derived principal; anything else is a
-/// dotted path into the record.
+/// dotted path into the record, through arrays (their elements' values joined by commas).
 fn group_value(group_by: &[String], record: &Value, summary: &EventSummary) -> String {
     group_by
         .iter()
         .map(|field| match field.as_str() {
             "principal" => summary.principal.id.clone(),
-            path => path
-                .split('.')
-                .try_fold(record, |value, key| value.get(key))
-                .map(|value| match value {
-                    Value::String(s) => s.clone(),
-                    Value::Null => String::new(),
-                    other => other.to_string(),
-                })
-                .unwrap_or_default(),
+            path => {
+                let mut found = Vec::new();
+                collect_values(record, path, &mut found);
+                found.join(",")
+            }
         })
         .collect::<Vec<_>>()
         .join("|")
+}
+
+/// The values at a dotted path. A key may itself hold dots (`sourceIPAddress_geoip.x` is not
+/// nested in the record when added by enrichment), so the whole rest is tried as a key first.
+fn collect_values(value: &Value, path: &str, found: &mut Vec<String>) {
+    if let Value::Array(items) = value {
+        for item in items {
+            collect_values(item, path, found);
+        }
+        return;
+    }
+    if path.is_empty() {
+        match value {
+            Value::String(s) => found.push(s.clone()),
+            Value::Null => {}
+            other => found.push(other.to_string()),
+        }
+        return;
+    }
+    if let Some(whole) = value.get(path) {
+        collect_values(whole, "", found);
+        return;
+    }
+    let (key, rest) = path.split_once('.').unwrap_or((path, ""));
+    if let Some(inner) = value.get(key) {
+        collect_values(inner, rest, found);
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
-//! What detection has found in one index: its alerts and its correlation state, kept together
-//! because every new event updates both and they are saved together.
+//! What detection has found in one index: its alerts, its correlation state and its first-seen
+//! baselines, kept together because every new event updates them and they are saved together.
 use std::path::Path;
 
 use super::alerts::AlertSet;
+use super::baseline::Baselines;
 use super::correlate::Correlator;
 use super::engine::{Detector, Matches};
 use crate::event::EventSummary;
@@ -10,6 +11,7 @@ use crate::event::EventSummary;
 pub struct Findings {
     pub alerts: AlertSet,
     correlator: Correlator,
+    baselines: Baselines,
 }
 
 impl Findings {
@@ -18,6 +20,7 @@ impl Findings {
         Ok(Findings {
             alerts: AlertSet::load(dir)?,
             correlator: Correlator::load(dir)?,
+            baselines: Baselines::load(dir)?,
         })
     }
 
@@ -26,16 +29,23 @@ impl Findings {
         Findings {
             alerts: AlertSet::empty(dir),
             correlator: Correlator::empty(dir),
+            baselines: Baselines::empty(dir),
         }
     }
 
     /// Counts one new event's matches, and the correlations they complete.
     pub fn observe(&mut self, detector: &Detector, event: &EventSummary, matches: &Matches) {
         self.alerts.add(detector, event, &matches.alerts);
+        let time = event.time.map_or(0, |t| t.timestamp());
+        for hit in &matches.first_seen {
+            if let Some(note) = self.baselines.observe(detector.first_seen(), hit, time) {
+                self.alerts
+                    .add_first_seen(detector, event, hit, &note.describe(&hit.value));
+            }
+        }
         if matches.feeds.is_empty() {
             return;
         }
-        let time = event.time.map_or(0, |t| t.timestamp());
         let specs = detector.correlations();
         let fired = self.correlator.observe(
             specs,
@@ -54,6 +64,7 @@ impl Findings {
     /// Written before the index commits the events they cite (see `AlertSet::save`).
     pub fn save(&self) -> std::io::Result<()> {
         self.correlator.save()?;
+        self.baselines.save()?;
         self.alerts.save()
     }
 }

@@ -17,8 +17,12 @@
 //!   `baseline` window before the event, among the events the document matches, and the key's
 //!   owner (the key without its last field, e.g. the principal of `[principal, awsRegion]`) has at
 //!   least `min_baseline_events` such events in that window. An owner without a baseline never fires.
+//!   `learning` (default: the baseline) keeps a document silent until the events it has seen
+//!   span that long, so a young index does not flood with first sightings.
 //! - `requires` names what must be configured before a document runs: `geoip` (a GeoIP database)
 //!   or the name of a `params` entry whose shipped default is only an example.
+//! - `unless` names params whose configuration turns a document off: the first-seen fallback of
+//!   a rule that has a configured form (EC2-01 without `home_regions`).
 //! - `params` hold the defaults the detection is written with; `param_fields` says which
 //!   detection field a configured value replaces (or which selection it is appended to).
 //! - Sequence samples may carry `overrides` (dotted paths such as `correlation.condition.gte` or
@@ -28,12 +32,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
 use walkdir::WalkDir;
 
-use super::sigma::{parse_rule_file, CorrelationKind, RuleError, RuleKind, SigmaRule};
+use super::sigma::{parse_rule_str, CorrelationKind, RuleError, RuleKind, SigmaRule};
 
 /// The top-level key of our extension block in a Sigma document.
 pub const EXTENSION_KEY: &str = "trailhound";
@@ -51,6 +56,7 @@ const BLOCK_KEYS: &[&str] = &[
     "samples",
     "first_seen",
     "requires",
+    "unless",
 ];
 
 const SAMPLE_KEYS: &[&str] = &[
@@ -170,6 +176,8 @@ pub struct FirstSeen {
     pub key: Vec<String>,
     pub baseline: Duration,
     pub min_baseline_events: u64,
+    /// How much history the document must have seen before it fires at all.
+    pub learning: Duration,
 }
 
 /// Records a rule ships with. `must_match`/`must_not_match` are single events for event
@@ -216,8 +224,20 @@ pub struct PackDocument {
     pub group_by: Vec<String>,
     pub window: Duration,
     pub first_seen: Option<FirstSeen>,
+    /// What must be configured before the document runs (left: not configured yet).
     pub requires: Vec<String>,
+    /// Params whose configuration turns the document off.
+    pub unless: Vec<String>,
+    /// Why the configuration turned the document off.
+    pub off: Option<String>,
     pub samples: Samples,
+}
+
+impl PackDocument {
+    /// Whether the document runs as configured.
+    pub fn runs(&self) -> bool {
+        self.requires.is_empty() && self.off.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,12 +273,44 @@ pub struct PackRule {
     pub documents: Vec<PackDocument>,
     pub format: RuleFormat,
     pub origin: PathBuf,
+    /// The file's text, which [`PackRule::tuned`] changes and loads again.
+    pub source: Arc<str>,
 }
 
 impl PackRule {
     /// Each Sigma document with what it does.
     pub fn documents(&self) -> impl Iterator<Item = (&SigmaRule, &PackDocument)> {
         self.sigma.iter().zip(&self.documents)
+    }
+
+    /// This rule with `changes` applied (see [`super::tune`] for the keys), loaded again from its
+    /// changed text. A document whose `requires` are all among the changed keys or `provided`
+    /// (e.g. `geoip`) runs; one whose `unless` names a changed key is turned off.
+    pub fn tuned(
+        &self,
+        changes: &Map<String, Value>,
+        provided: &BTreeSet<String>,
+    ) -> Result<PackRule, PackError> {
+        let configured = |name: &String| provided.contains(name) || changes.contains_key(name);
+        let mut rule = if changes.is_empty() {
+            self.clone()
+        } else {
+            let text = super::tune::apply(&self.source, changes, &self.params, &self.param_fields)
+                .map_err(|(key, message)| PackError {
+                    path: self.origin.clone(),
+                    document: 0,
+                    field: (!key.is_empty()).then_some(key),
+                    message,
+                })?;
+            load_pack_text(&text, &self.origin)?
+        };
+        for document in &mut rule.documents {
+            document.requires.retain(|name| !configured(name));
+            if let Some(name) = document.unless.iter().find(|name| configured(name)) {
+                document.off = Some(format!("{name} is configured"));
+            }
+        }
+        Ok(rule)
     }
 
     /// The documents (transitively) used by the correlation `sigma[index]`, by index.
@@ -411,7 +463,15 @@ fn is_rule_file(path: &Path) -> bool {
 
 /// Loads one rule file in either format.
 pub fn load_pack_file(path: &Path) -> Result<PackRule, PackError> {
-    let sigma = parse_rule_file(path).map_err(|error| PackError::from_rule_error(path, error))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| PackError::file(path, format!("cannot read the file: {error}")))?;
+    load_pack_text(&text, path)
+}
+
+/// Loads the text of one rule file; `path` names it in errors.
+pub fn load_pack_text(text: &str, path: &Path) -> Result<PackRule, PackError> {
+    let sigma = parse_rule_str(text, &path.display().to_string())
+        .map_err(|error| PackError::from_rule_error(path, error))?;
     if sigma.is_empty() {
         return Err(PackError::file(path, "the file holds no rule"));
     }
@@ -419,14 +479,16 @@ pub fn load_pack_file(path: &Path) -> Result<PackRule, PackError> {
         check_logsource(path, rule)?;
     }
     let uses = DocumentUses::of(&sigma);
-    if sigma
+    let mut rule = if sigma
         .iter()
         .any(|rule| rule.custom.contains_key(EXTENSION_KEY))
     {
-        trailhound_rule(path, sigma, &uses)
+        trailhound_rule(path, sigma, &uses)?
     } else {
-        plain_sigma_rule(path, sigma, &uses)
-    }
+        plain_sigma_rule(path, sigma, &uses)?
+    };
+    rule.source = text.into();
+    Ok(rule)
 }
 
 /// Correlation documents carry no logsource; detections must be AWS CloudTrail ones.
@@ -553,6 +615,8 @@ fn plain_sigma_rule(
             window,
             first_seen: None,
             requires: Vec::new(),
+            unless: Vec::new(),
+            off: None,
             samples: Samples::default(),
         });
     }
@@ -584,6 +648,7 @@ fn plain_sigma_rule(
         documents,
         format: RuleFormat::Sigma,
         origin: path.to_path_buf(),
+        source: Arc::from(""),
         sigma,
     })
 }
@@ -622,6 +687,7 @@ struct Block {
     samples: Samples,
     first_seen: Option<FirstSeen>,
     requires: Vec<String>,
+    unless: Vec<String>,
 }
 
 /// Reads the fields of one block, naming `trailhound.<field>` in errors.
@@ -733,6 +799,7 @@ impl BlockReader<'_> {
             samples: self.samples()?,
             first_seen: self.first_seen()?,
             requires: self.text_list("requires")?.unwrap_or_default(),
+            unless: self.text_list("unless")?.unwrap_or_default(),
         })
     }
 
@@ -801,10 +868,10 @@ impl BlockReader<'_> {
             }
         };
         for key in map.keys() {
-            if !["key", "baseline", "min_baseline_events"].contains(&key.as_str()) {
+            if !["key", "baseline", "min_baseline_events", "learning"].contains(&key.as_str()) {
                 return Err(self.error(
                     &format!("first_seen.{key}"),
-                    "unknown key; expected key, baseline, min_baseline_events",
+                    "unknown key; expected key, baseline, min_baseline_events, learning",
                 ));
             }
         }
@@ -815,24 +882,30 @@ impl BlockReader<'_> {
             .map_err(|message| self.error("first_seen.key", message))?
             .filter(|key| !key.is_empty())
             .ok_or_else(|| self.error("first_seen.key", "missing or empty"))?;
-        let baseline = match map.get("baseline") {
-            Some(Value::String(text)) => humantime::parse_duration(text).map_err(|error| {
-                self.error(
-                    "first_seen.baseline",
-                    format!("'{text}' is not a duration such as 14d: {error}"),
-                )
-            })?,
-            Some(other) => {
-                return Err(self.error(
-                    "first_seen.baseline",
+        let duration = |field: &str| -> Result<Option<Duration>, PackError> {
+            let name = format!("first_seen.{field}");
+            match map.get(field) {
+                Some(Value::String(text)) => {
+                    humantime::parse_duration(text).map(Some).map_err(|error| {
+                        self.error(
+                            &name,
+                            format!("'{text}' is not a duration such as 14d: {error}"),
+                        )
+                    })
+                }
+                Some(other) => Err(self.error(
+                    &name,
                     format!(
                         "expected a duration such as 14d, found {}",
                         json_kind(other)
                     ),
-                ))
+                )),
+                None => Ok(None),
             }
-            None => return Err(self.error("first_seen.baseline", "missing")),
         };
+        let baseline =
+            duration("baseline")?.ok_or_else(|| self.error("first_seen.baseline", "missing"))?;
+        let learning = duration("learning")?.unwrap_or(baseline);
         let min_baseline_events = map
             .get("min_baseline_events")
             .ok_or_else(|| self.error("first_seen.min_baseline_events", "missing"))?
@@ -844,6 +917,7 @@ impl BlockReader<'_> {
             key,
             baseline,
             min_baseline_events,
+            learning,
         }))
     }
 }
@@ -1012,6 +1086,7 @@ fn trailhound_rule(
         documents,
         format: RuleFormat::Trailhound,
         origin: path.to_path_buf(),
+        source: Arc::from(""),
         sigma,
     })
 }
@@ -1148,6 +1223,8 @@ fn trailhound_document(
         requires: block
             .map(|block| block.requires.clone())
             .unwrap_or_default(),
+        unless: block.map(|block| block.unless.clone()).unwrap_or_default(),
+        off: None,
         samples: block.map(|block| block.samples.clone()).unwrap_or_default(),
     })
 }
@@ -1376,6 +1453,10 @@ trailhound:
         assert_eq!(first_seen.key, ["principal", "awsRegion"]);
         assert_eq!(first_seen.baseline, Duration::from_secs(14 * 86_400));
         assert_eq!(first_seen.min_baseline_events, 50);
+        assert_eq!(
+            first_seen.learning, first_seen.baseline,
+            "learning defaults to it"
+        );
 
         let error = load_error(&text.replace("baseline: 14d", "baseline: soon"));
         assert_eq!(
