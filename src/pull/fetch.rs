@@ -156,10 +156,11 @@ async fn run_slice(
                 attempt = 0;
                 let events: Vec<LookupEvent> =
                     output.events().iter().map(LookupEvent::from_sdk).collect();
-                if let Some(oldest) = events.iter().filter_map(|e| e.time).min() {
+                let page_oldest = events.iter().filter_map(|e| e.time).min();
+                if let Some(oldest) = page_oldest {
                     oldest_loaded = Some(oldest_loaded.map_or(oldest, |o| o.min(oldest)));
-                    next.active.loaded_back_to(oldest);
                 }
+                next.active.paged(events.len(), page_oldest);
                 // Another chain may have taken the older part of this slice meanwhile.
                 let span = next.active.span();
                 let crossed = oldest_loaded.is_some_and(|oldest| oldest < span.start);

@@ -18,13 +18,24 @@ use crate::index::coverage::{PullKey, Span};
 
 /// Ranges shorter than this are not worth a second chain.
 const MIN_SPLIT: Duration = Duration::minutes(10);
+/// Nor are ranges expected to hold fewer pages than this (judged by the density paged so far):
+/// every split costs a partly filled page at its boundary.
+const MIN_SPLIT_PAGES: f64 = 4.0;
+const PAGE_EVENTS: f64 = 50.0;
 
 /// A slice some chain is paging. Its end identifies it; its start rises when it is split.
 pub struct ActiveSlice {
     pub key: PullKey,
     pub end: DateTime<Utc>,
     start: Mutex<DateTime<Utc>>,
-    oldest_loaded: Mutex<Option<DateTime<Utc>>>,
+    loaded: Mutex<Loaded>,
+}
+
+/// How far back a running slice has paged, and how many events that took.
+#[derive(Default)]
+struct Loaded {
+    oldest: Option<DateTime<Utc>>,
+    events: u64,
 }
 
 impl ActiveSlice {
@@ -35,20 +46,42 @@ impl ActiveSlice {
         }
     }
 
-    pub fn loaded_back_to(&self, oldest: DateTime<Utc>) {
-        let mut slot = self.oldest_loaded.lock().unwrap();
-        *slot = Some(slot.map_or(oldest, |o| o.min(oldest)));
+    /// A page of `events` events reached back to `oldest`.
+    pub fn paged(&self, events: usize, oldest: Option<DateTime<Utc>>) {
+        let mut loaded = self.loaded.lock().unwrap();
+        loaded.events += events as u64;
+        if let Some(oldest) = oldest {
+            loaded.oldest = Some(loaded.oldest.map_or(oldest, |o| o.min(oldest)));
+        }
     }
 
-    /// What is not loaded yet: from the start up to the oldest event paged so far.
-    fn unloaded(&self) -> Duration {
+    /// What is not loaded yet, from `start` up to the oldest event paged so far, and how many
+    /// pages it should take at the density seen so far (unknown before the first events).
+    fn unloaded_given(&self, start: DateTime<Utc>) -> (Duration, Option<f64>) {
+        let loaded = self.loaded.lock().unwrap();
+        let top = loaded.oldest.unwrap_or(self.end);
+        let unloaded = top - start;
+        let seconds_loaded = (self.end - top).num_seconds();
+        let pages = (loaded.events > 0 && seconds_loaded > 0).then(|| {
+            unloaded.num_seconds() as f64 * loaded.events as f64
+                / seconds_loaded as f64
+                / PAGE_EVENTS
+        });
+        (unloaded, pages)
+    }
+
+    /// Worth splitting: the expected pages left (time left, before any density is known).
+    fn split_worth(&self) -> Option<f64> {
         let start = *self.start.lock().unwrap();
-        self.unloaded_given(start)
-    }
-
-    fn unloaded_given(&self, start: DateTime<Utc>) -> Duration {
-        let top = self.oldest_loaded.lock().unwrap().unwrap_or(self.end);
-        top - start
+        let (unloaded, pages) = self.unloaded_given(start);
+        if unloaded < MIN_SPLIT * 2 {
+            return None;
+        }
+        match pages {
+            Some(pages) if pages < MIN_SPLIT_PAGES => None,
+            Some(pages) => Some(pages),
+            None => Some(f64::MAX),
+        }
     }
 }
 
@@ -135,11 +168,12 @@ impl RegionWork {
                 }
                 let widest = active
                     .iter()
-                    .max_by_key(|a| a.unloaded())
-                    .filter(|a| a.unloaded() >= MIN_SPLIT * 2)?
+                    .filter_map(|a| a.split_worth().map(|worth| (worth, a)))
+                    .max_by(|a, b| a.0.total_cmp(&b.0))?
+                    .1
                     .clone();
                 let mut start = widest.start.lock().unwrap();
-                let middle = *start + widest.unloaded_given(*start) / 2;
+                let middle = *start + widest.unloaded_given(*start).0 / 2;
                 let middle = DateTime::from_timestamp(middle.timestamp(), 0).unwrap_or(middle);
                 let taken = Span {
                     start: *start,
@@ -159,7 +193,10 @@ impl RegionWork {
             key: slice.key.clone(),
             end: slice.span.end,
             start: Mutex::new(slice.span.start),
-            oldest_loaded: Mutex::new(slice.oldest_loaded),
+            loaded: Mutex::new(Loaded {
+                oldest: slice.oldest_loaded,
+                events: 0,
+            }),
         });
         active.push(running.clone());
         self.busy_chains.fetch_add(1, Ordering::SeqCst);
@@ -221,7 +258,7 @@ mod tests {
         let sent = Instant::now() - std::time::Duration::from_secs(3);
         work.call_sent(sent);
         work.call_done(sent, true);
-        first.active.loaded_back_to(at(400));
+        first.active.paged(250, Some(at(400)));
         let second = work.next_job().unwrap();
         assert_eq!(second.slice.span.start, at(0));
         assert_eq!(second.slice.span.end, at(200) - Duration::seconds(1));
@@ -239,6 +276,24 @@ mod tests {
         let _first = work.next_job().unwrap();
         work.call_sent(Instant::now() - std::time::Duration::from_secs(2));
         assert!(work.next_job().is_some());
+    }
+
+    #[test]
+    fn a_range_expected_to_hold_only_a_few_pages_is_not_split() {
+        let work = RegionWork::new(vec![slice(0, 600)], 2.0, 8);
+        let first = work.next_job().unwrap();
+        work.call_sent(Instant::now() - std::time::Duration::from_secs(3));
+        first.active.paged(50, Some(at(500)));
+        assert!(work.next_job().is_some(), "about 10 pages left: split");
+        first.active.paged(0, Some(at(290)));
+        let sparse = RegionWork::new(vec![slice(0, 600)], 2.0, 8);
+        let only = sparse.next_job().unwrap();
+        sparse.call_sent(Instant::now() - std::time::Duration::from_secs(3));
+        only.active.paged(20, Some(at(500)));
+        assert!(
+            sparse.next_job().is_none(),
+            "about 2 pages left: not worth a split"
+        );
     }
 
     #[test]
