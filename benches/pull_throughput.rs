@@ -60,9 +60,9 @@ fn events(region: &str, count: usize) -> Vec<Value> {
         .collect()
 }
 
-/// Sustained events/s per region as the service saw it: events served between its first and
-/// last answer.
-fn sustained_rates(fake: &FakeCloudTrail, regions: &[&str]) -> Vec<f64> {
+/// Sustained events/s and answered pages/s per region as the service saw them, between its
+/// first and last answer.
+fn sustained_rates(fake: &FakeCloudTrail, regions: &[&str]) -> Vec<(f64, f64)> {
     let served = fake.served();
     regions
         .iter()
@@ -70,8 +70,10 @@ fn sustained_rates(fake: &FakeCloudTrail, regions: &[&str]) -> Vec<f64> {
             let mine: Vec<_> = served.iter().filter(|s| s.region == *region).collect();
             let first = mine.iter().map(|s| s.at).min().unwrap();
             let last = mine.iter().map(|s| s.at).max().unwrap();
+            let seconds = (last - first).as_secs_f64().max(0.001);
             let events: usize = mine.iter().map(|s| s.events).sum();
-            events as f64 / (last - first).as_secs_f64().max(0.001)
+            let pages = mine.iter().filter(|s| s.status == 200).count();
+            (events as f64 / seconds, pages as f64 / seconds)
         })
         .collect()
 }
@@ -79,7 +81,7 @@ fn sustained_rates(fake: &FakeCloudTrail, regions: &[&str]) -> Vec<f64> {
 struct Run {
     wall: Duration,
     first_event: Option<f64>,
-    rates: Vec<f64>,
+    rates: Vec<(f64, f64)>,
     throttled: usize,
 }
 
@@ -183,7 +185,7 @@ fn sdk_paginator(
         (count, None)
     });
     let wall = started.elapsed();
-    let rate = sustained_rates(&fake, &["us-east-1"])[0];
+    let rate = sustained_rates(&fake, &["us-east-1"])[0].0;
     (wall, count, rate, fake.throttled(), error)
 }
 
@@ -224,10 +226,11 @@ fn main() {
     ];
     for (name, regions, latency, scale) in scenarios {
         let run = pull(&REGIONS[..regions], per_region * scale, latency);
-        let mean = run.rates.iter().sum::<f64>() / run.rates.len() as f64;
-        let worst = run.rates.iter().cloned().fold(f64::INFINITY, f64::min);
+        let mean = run.rates.iter().map(|r| r.0).sum::<f64>() / run.rates.len() as f64;
+        let worst = run.rates.iter().map(|r| r.0).fold(f64::INFINITY, f64::min);
+        let pages = run.rates.iter().map(|r| r.1).sum::<f64>() / run.rates.len() as f64;
         println!(
-            "trailhound {name}: {:.1} events/s per region (worst {:.1}) = {:.2} of ceiling, {:.0} events/s in all, {} throttled, first event searchable after {} s, {:.1} s wall",
+            "trailhound {name}: {:.1} events/s per region (worst {:.1}) = {:.2} of ceiling, {pages:.2} pages/s, {:.0} events/s in all, {} throttled, first event searchable after {} s, {:.1} s wall",
             mean,
             worst,
             mean / CEILING,
