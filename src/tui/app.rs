@@ -18,7 +18,7 @@ use super::panes::{self, help::help_lines};
 use super::state::AppState;
 use super::theme::{self, Theme, ThemeEnv, DEFAULT_THEME};
 use super::update::{self, Effect, Msg};
-use super::worker::Worker;
+use super::worker::{Worker, DEFAULT_POLL};
 use crate::cli::exit;
 use crate::index::TrailIndex;
 
@@ -34,6 +34,8 @@ pub struct Options {
     pub config_dir: Option<PathBuf>,
     pub theme_env: ThemeEnv,
     pub initial_query: Option<String>,
+    /// How often to look for new commits, alerts and a writer's activity.
+    pub poll: Duration,
 }
 
 impl Options {
@@ -45,6 +47,7 @@ impl Options {
             config_dir: None,
             theme_env: ThemeEnv::TRUE_COLOR,
             initial_query: None,
+            poll: DEFAULT_POLL,
         }
     }
 
@@ -63,6 +66,7 @@ impl Options {
             config_dir: user_config_dir(),
             theme_env: ThemeEnv::from_process(),
             initial_query: None,
+            poll: DEFAULT_POLL,
         }
     }
 }
@@ -95,12 +99,8 @@ impl App {
                 .config_errors
                 .push(format!("theme {error} (using the default theme)"));
         }
-        match stored_alerts(&index) {
-            Ok(alerts) if !alerts.is_empty() => state.alerts.set_alerts(&alerts),
-            Ok(_) => {}
-            Err(error) => state.status.last_error = Some(format!("alerts: {error}")),
-        }
-        let worker = Worker::spawn(index).context("cannot start the search thread")?;
+        let worker =
+            Worker::spawn(index, options.poll).context("cannot start the search thread")?;
         let effects = update::start(&mut state, options.initial_query.as_deref());
         let mut app = App {
             state,
@@ -172,33 +172,6 @@ impl App {
             _ => {}
         }
     }
-}
-
-/// The alerts the detector stored beside the index, as the feed takes them.
-fn stored_alerts(index: &TrailIndex) -> std::io::Result<Vec<crate::tui::state::Alert>> {
-    use crate::detect::pack::Severity as RuleSeverity;
-    use crate::tui::state::{Alert, Severity};
-    let alerts = crate::detect::AlertSet::load(index.dir())?.listed()?;
-    Ok(alerts
-        .into_iter()
-        .filter(|alert| !alert.acknowledged)
-        .filter_map(|alert| {
-            let severity = match alert.severity_rank() {
-                RuleSeverity::Info => Severity::Informational,
-                RuleSeverity::Low => Severity::Low,
-                RuleSeverity::Medium => Severity::Medium,
-                RuleSeverity::High => Severity::High,
-                RuleSeverity::Critical => Severity::Critical,
-            };
-            Some(Alert {
-                rule: format!("{} {}", alert.rule_id, alert.title),
-                severity,
-                time: alert.last_time?,
-                principal: alert.principal,
-                event_id: alert.event_ids.last().cloned().unwrap_or_default(),
-            })
-        })
-        .collect())
 }
 
 /// Opens the UI on `index` in this terminal; returns the exit status when the user quits.
