@@ -627,7 +627,10 @@ fn alerts_are_acknowledged_for_the_cli_too_and_can_be_hidden() {
 
     press(&mut app, &[ch('a')]);
     assert!(app.state.alerts.selected().expect("alert").acknowledged);
-    assert_eq!(acknowledged_on_disk(&dir), std::slice::from_ref(&key_of_log01));
+    assert_eq!(
+        acknowledged_on_disk(&dir),
+        std::slice::from_ref(&key_of_log01)
+    );
     assert!(screen(&app).contains("1 acknowledged shown"));
 
     press(&mut app, &[ch('A')]);

@@ -24,6 +24,9 @@ use crate::index::TrailIndex;
 
 pub const THEME_ENV: &str = "TRAILHOUND_THEME";
 pub const KEYMAP_ENV: &str = "TRAILHOUND_KEYMAP";
+/// Set (to anything) to panic right after the first frame: how the tests check that a panic
+/// gives the terminal back.
+pub const TEST_PANIC_ENV: &str = "TRAILHOUND_TEST_PANIC";
 
 /// How to open the UI.
 #[derive(Debug, Clone)]
@@ -217,9 +220,13 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> anyhow::Result<(
             }
         })?;
     let replies = app.worker.replies.clone();
+    let panic_after_first_frame = std::env::var_os(TEST_PANIC_ENV).is_some();
     let result = (|| -> anyhow::Result<()> {
         loop {
             terminal.draw(|frame| app.draw(frame))?;
+            if panic_after_first_frame {
+                panic!("{TEST_PANIC_ENV} is set: panicking on purpose after the first frame");
+            }
             write_clipboard(terminal.backend_mut(), &mut app.clipboard)?;
             if app.state.should_quit {
                 return Ok(());
