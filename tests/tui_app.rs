@@ -698,48 +698,6 @@ fn a_user_keymap_overrides_the_default() {
     assert!(query(&app).starts_with("user:"));
 }
 
-/// Run with `cargo test --release --test tui_app -- --ignored --nocapture`.
-#[test]
-#[ignore = "timing: run in release mode"]
-fn timing_full_draw_and_keypress_to_frame() {
-    let mut app = open((200, 60));
-    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
-    let rounds = 200;
-    let started = Instant::now();
-    for _ in 0..rounds {
-        terminal.clear().expect("clear");
-        terminal.draw(|frame| app.draw(frame)).expect("draw");
-    }
-    let draw = started.elapsed() / rounds;
-
-    let started = Instant::now();
-    for _ in 0..rounds {
-        app.press(key(KeyCode::Down));
-        assert!(app.settle(SETTLE));
-        terminal.draw(|frame| app.draw(frame)).expect("draw");
-    }
-    let move_latency = started.elapsed() / rounds;
-
-    let started = Instant::now();
-    let pivots = 20;
-    for _ in 0..pivots {
-        app.press(ch('u'));
-        assert!(app.settle(SETTLE));
-        terminal.draw(|frame| app.draw(frame)).expect("draw");
-        app.press(ch('b'));
-        assert!(app.settle(SETTLE));
-        terminal.draw(|frame| app.draw(frame)).expect("draw");
-    }
-    let pivot_latency = started.elapsed() / (2 * pivots);
-    println!("full draw 200x60: {draw:?}");
-    println!("keypress (down) to frame, with detail and timeline refresh: {move_latency:?}");
-    println!("keypress (pivot or back) to frame, search answered: {pivot_latency:?}");
-    assert!(
-        draw < Duration::from_millis(5),
-        "a full draw takes {draw:?}"
-    );
-}
-
 /// One CloudTrail record as a JSON line.
 fn record_line(id: &str, time: &str, event_name: &str, user: &str) -> String {
     serde_json::json!({
