@@ -31,6 +31,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 
 use trailhound::index::TrailIndex;
+use trailhound::tui::state::AlertsState;
+use trailhound::tui::worker::stored_alerts;
 use trailhound::tui::{App, Options};
 
 const ROWS: u16 = 48;
@@ -175,6 +177,15 @@ impl Session {
         (frame - sent, result - sent)
     }
 
+    /// Sends `keys` that may leave the screen as it is, and reads what they draw.
+    fn type_keys(&mut self, keys: &[u8]) {
+        self.keys.write_all(keys).expect("type");
+        self.keys.flush().expect("flush");
+        while let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(100)) {
+            self.parser.process(&bytes);
+        }
+    }
+
     fn peak_rss_mb(&self) -> Option<f64> {
         let pid = self.child.process_id()?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -306,6 +317,32 @@ fn main() {
         query.1.push(result);
         session.press(b"b", |screen| events_title(screen) == Some((total, total)));
     }
+    // Enter on the alert that cites the most events (the detector keeps up to a thousand).
+    let mut feed = AlertsState::default();
+    feed.set_alerts(stored_alerts(&index_dir).unwrap_or_default());
+    let biggest =
+        (0..feed.shown.len()).max_by_key(|row| feed.alerts[feed.shown[*row]].event_ids.len());
+    let mut alert = None;
+    if let Some(row) = biggest {
+        let cited = feed.alerts[feed.shown[row]].event_ids.len();
+        session.press(b"\x1b[Z", |screen| screen.contents().contains("Alerts"));
+        session.type_keys(b"\x1b[H");
+        session.type_keys(&b"\x1b[B".repeat(row));
+        let mut enter = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            let (frame, result) = session.press(b"\r", |screen| {
+                screen.contents().contains(" › alert ")
+                    && events_title(screen).is_some_and(|(m, _)| m < total)
+            });
+            enter.0.push(frame);
+            enter.1.push(result);
+            session.press(b"b", |screen| events_title(screen) == Some((total, total)));
+            // Enter focused the timeline: back to the alerts.
+            session.type_keys(b"\t");
+        }
+        session.type_keys(b"\t");
+        alert = Some((cited, enter));
+    }
     let rss = session.peak_rss_mb();
 
     // While an ingest writes into the index.
@@ -402,6 +439,21 @@ fn main() {
         );
         row(
             &format!("key ({label}) to results on screen"),
+            ms(result),
+            &format!("max {}", ms(result_max)),
+        );
+    }
+    if let Some((cited, (frames, results))) = alert {
+        let (frame, frame_max) = summary(frames);
+        let (result, result_max) = summary(results);
+        let label = format!("key (enter, alert of {cited} ids)");
+        row(
+            &format!("{label} to next frame"),
+            ms(frame),
+            &format!("max {}", ms(frame_max)),
+        );
+        row(
+            &format!("{label} to results"),
             ms(result),
             &format!("max {}", ms(result_max)),
         );
