@@ -158,42 +158,59 @@ impl Reply {
     }
 }
 
-/// The UI's end of the worker: dropping it stops the thread.
+/// The UI's end of the worker: two threads, so that a principal's timeline (the heaviest read)
+/// never holds up the list's searches; dropping it stops both.
 pub struct Worker {
     requests: Option<Sender<Request>>,
+    timelines: Option<Sender<Request>>,
     pub replies: Receiver<Reply>,
-    thread: Option<JoinHandle<()>>,
+    threads: Vec<JoinHandle<()>>,
 }
 
 impl Worker {
     /// Starts the worker; it looks for changes to the index folder every `poll`.
     pub fn spawn(index: TrailIndex, poll: Duration) -> std::io::Result<Worker> {
         let (request_tx, request_rx) = crossbeam_channel::bounded(QUEUE);
+        let (timeline_tx, timeline_rx) = crossbeam_channel::bounded(QUEUE);
         let (reply_tx, reply_rx) = crossbeam_channel::bounded(QUEUE);
-        let thread = std::thread::Builder::new()
-            .name("trailhound-search".into())
-            .spawn(move || serve(&index, poll, &request_rx, &reply_tx))?;
+        let timeline_index = index.clone();
+        let timeline_replies = reply_tx.clone();
+        let threads = vec![
+            std::thread::Builder::new()
+                .name("trailhound-search".into())
+                .spawn(move || serve(&index, Some(poll), &request_rx, &reply_tx))?,
+            std::thread::Builder::new()
+                .name("trailhound-timeline".into())
+                .spawn(move || serve(&timeline_index, None, &timeline_rx, &timeline_replies))?,
+        ];
         Ok(Worker {
             requests: Some(request_tx),
+            timelines: Some(timeline_tx),
             replies: reply_rx,
-            thread: Some(thread),
+            threads,
         })
     }
 
     /// Queues a request; false when the worker has stopped.
     pub fn send(&self, request: Request) -> bool {
-        self.requests
-            .as_ref()
-            .is_some_and(|tx| tx.send(request).is_ok())
+        let queue = match request.kind() {
+            RequestKind::Timeline => &self.timelines,
+            _ => &self.requests,
+        };
+        queue.as_ref().is_some_and(|tx| tx.send(request).is_ok())
     }
 }
 
 impl Drop for Worker {
     fn drop(&mut self) {
         self.requests = None;
-        // Unblock a worker waiting to deliver a reply, then let it finish its current read.
-        while self.replies.try_recv().is_ok() {}
-        if let Some(thread) = self.thread.take() {
+        self.timelines = None;
+        // Unblock a thread waiting to deliver a reply, then let each finish its current read.
+        for thread in self.threads.drain(..) {
+            while !thread.is_finished() {
+                while self.replies.try_recv().is_ok() {}
+                std::thread::sleep(Duration::from_millis(1));
+            }
             let _ = thread.join();
         }
     }
@@ -209,26 +226,35 @@ fn slot(request: &Request) -> usize {
     }
 }
 
+/// Answers `requests` until the UI hangs up; with `poll`, also watches the index folder.
 fn serve(
     index: &TrailIndex,
-    poll: Duration,
+    poll: Option<Duration>,
     requests: &Receiver<Request>,
     replies: &Sender<Reply>,
 ) {
     let reader = index.reader();
-    let mut watch = Watch::start(index, reader.as_ref().ok());
+    let mut watch = poll.map(|_| Watch::start(index, reader.as_ref().ok()));
     let mut next_poll = Instant::now();
     loop {
-        let first = match requests.recv_deadline(next_poll) {
+        let received = match poll {
+            Some(_) => requests.recv_deadline(next_poll),
+            None => requests
+                .recv()
+                .map_err(|_| crossbeam_channel::RecvTimeoutError::Disconnected),
+        };
+        let first = match received {
             Ok(request) => Some(request),
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => None,
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
         };
-        if Instant::now() >= next_poll {
-            next_poll = Instant::now() + poll;
-            for notice in watch.changes(index, reader.as_ref().ok()) {
-                if replies.send(notice).is_err() {
-                    return;
+        if let (Some(poll), Some(watch)) = (poll, watch.as_mut()) {
+            if Instant::now() >= next_poll {
+                next_poll = Instant::now() + poll;
+                for notice in watch.changes(index, reader.as_ref().ok()) {
+                    if replies.send(notice).is_err() {
+                        return;
+                    }
                 }
             }
         }
@@ -266,7 +292,9 @@ fn serve(
         for request in newest.into_iter().flatten() {
             let reply = match (&searcher, request) {
                 (_, Request::Alerts { id, .. }) => {
-                    watch.alerts = alerts_stamp(index.dir());
+                    if let Some(watch) = watch.as_mut() {
+                        watch.alerts = alerts_stamp(index.dir());
+                    }
                     Reply::Alerts {
                         id,
                         result: stored_alerts(index.dir()).map_err(|e| format!("alerts: {e}")),
