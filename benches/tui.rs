@@ -31,7 +31,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 
 use trailhound::index::TrailIndex;
-use trailhound::tui::state::AlertsState;
+use trailhound::tui::state::{AlertsState, PaneId};
 use trailhound::tui::worker::stored_alerts;
 use trailhound::tui::{App, Options};
 
@@ -400,6 +400,39 @@ fn main() {
         handled.push(started.elapsed());
         assert!(app.settle(WAIT));
     }
+    // The same alert's Enter, from the key to its results drawn, and the draws of that view.
+    let mut alert_in_process = None;
+    if let Some(row) = biggest {
+        let key = |code| KeyEvent::new(code, KeyModifiers::NONE);
+        let mut results = Vec::new();
+        let mut draws = Vec::new();
+        for _ in 0..ROUNDS {
+            while app.state.focus != PaneId::Alerts {
+                app.press(key(KeyCode::Tab));
+            }
+            app.press(key(KeyCode::Home));
+            for _ in 0..row {
+                app.press(key(KeyCode::Down));
+            }
+            assert!(app.settle(WAIT));
+            assert_eq!(
+                app.state.alerts.selected(),
+                feed.alerts.get(feed.shown[row])
+            );
+            let started = Instant::now();
+            app.press(key(KeyCode::Enter));
+            assert!(app.settle(WAIT));
+            terminal.draw(|frame| app.draw(frame)).expect("draw");
+            results.push(started.elapsed());
+            let started = Instant::now();
+            terminal.clear().expect("clear");
+            terminal.draw(|frame| app.draw(frame)).expect("draw");
+            draws.push(started.elapsed());
+            app.press(KeyEvent::new(KeyCode::Char('b'), KeyModifiers::NONE));
+            assert!(app.settle(WAIT));
+        }
+        alert_in_process = Some((summary(results), summary(draws)));
+    }
 
     println!("\nbaselines (process start to exit, median of {ROUNDS})");
     row("trailhound --version", ms(version), "");
@@ -478,6 +511,14 @@ fn main() {
         ms(median),
         &format!("max {}", ms(max)),
     );
+    if let Some(((result, result_max), (draw, _))) = alert_in_process {
+        row(
+            "key (enter, biggest alert) to results drawn",
+            ms(result),
+            &format!("max {}; worker and UI, no terminal", ms(result_max)),
+        );
+        row("one full draw of that alert's view", ms(draw), "");
+    }
     if let Some((keys, saw_activity, grew, after, ingest_time, caught_up)) = during_ingest {
         println!("\nwhile `trailhound ingest` writes into the index");
         let (median, max) = summary(keys);
