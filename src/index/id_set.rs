@@ -15,8 +15,16 @@ use super::schema::{id_hash, split_id_hash};
 pub(crate) struct EventIdSetQuery {
     /// (`id_hi`, `id_lo`) of each id.
     ids: Arc<HashSet<(u64, u64)>>,
-    /// The `id_hi` halves, checked first: most events fail there.
-    highs: Arc<HashSet<u64>>,
+    /// One bit per value of the low 16 bits of the `id_hi` halves, checked first: nearly every
+    /// event fails there, without hashing.
+    prefilter: Arc<Vec<u64>>,
+}
+
+const PREFILTER_BITS: u64 = 1 << 16;
+
+fn prefilter_bit(hi: u64) -> (usize, u64) {
+    let bit = hi % PREFILTER_BITS;
+    ((bit / 64) as usize, 1 << (bit % 64))
 }
 
 impl EventIdSetQuery {
@@ -25,10 +33,14 @@ impl EventIdSetQuery {
             .into_iter()
             .map(|id| split_id_hash(id_hash(id)))
             .collect();
-        let highs = ids.iter().map(|(hi, _)| *hi).collect();
+        let mut prefilter = vec![0u64; (PREFILTER_BITS / 64) as usize];
+        for (hi, _) in &ids {
+            let (word, bit) = prefilter_bit(*hi);
+            prefilter[word] |= bit;
+        }
         EventIdSetQuery {
             ids: Arc::new(ids),
-            highs: Arc::new(highs),
+            prefilter: Arc::new(prefilter),
         }
     }
 }
@@ -46,7 +58,8 @@ impl Weight for EventIdSetQuery {
         let mut docs = BitSet::with_max_value(reader.max_doc());
         for doc in 0..reader.max_doc() {
             let matches = highs.first(doc).is_some_and(|hi| {
-                self.highs.contains(&hi)
+                let (word, bit) = prefilter_bit(hi);
+                self.prefilter[word] & bit != 0
                     && lows
                         .first(doc)
                         .is_some_and(|lo| self.ids.contains(&(hi, lo)))
