@@ -459,3 +459,37 @@ fn malformed_queries_get_one_line_errors_not_panics() {
         );
     }
 }
+
+#[test]
+fn many_event_ids_are_looked_up_together_with_the_same_meaning() {
+    let f = fixture();
+    let every = ids(&f, "*");
+    assert_eq!(
+        ids(
+            &f,
+            "eventID:(root-login \"bucket-policy\" export-cert no-such-id)"
+        ),
+        set(&["root-login", "bucket-policy", "export-cert"])
+    );
+    assert_eq!(
+        ids(
+            &f,
+            "eventID:root-login OR eventName:ExportCertificate OR eventID:public-db"
+        ),
+        set(&["root-login", "export-cert", "public-db"])
+    );
+    assert_eq!(
+        ids(
+            &f,
+            "eventID:(root-login bucket-policy) AND eventName:ConsoleLogin"
+        ),
+        set(&["root-login"])
+    );
+    let mut rest = every.clone();
+    rest.remove("root-login");
+    rest.remove("bucket-policy");
+    assert_eq!(
+        ids(&f, "* AND NOT eventID:(root-login bucket-policy)"),
+        rest
+    );
+}

@@ -1,4 +1,5 @@
 //! Whole-app tests: the UI on the demo index, driven by key sequences, checked by state and screen.
+use std::path::Path;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -7,9 +8,11 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use tempfile::TempDir;
 
+use trailhound::detect::AlertSet;
+use trailhound::index::activity::{self, ActivityReport};
 use trailhound::index::{SortOrder, TrailIndex};
 use trailhound::ingest::{ingest_with, IngestObserver, IngestOptions};
-use trailhound::tui::state::{Alert, Mode, PaneId, PromptKind, Severity, TimeWindow};
+use trailhound::tui::state::{Mode, PaneId, PromptKind, TimeWindow};
 use trailhound::tui::update::Msg;
 use trailhound::tui::worker::{Reply, SearchResult};
 use trailhound::tui::{App, Options};
@@ -94,6 +97,56 @@ fn screen(app: &App) -> String {
     text
 }
 
+/// A copy of the demo index for tests that write beside it (acknowledgements).
+fn demo_index_copy() -> (TempDir, TrailIndex) {
+    let copy = tempfile::tempdir().expect("temp dir");
+    let from = demo_index();
+    for entry in std::fs::read_dir(from.dir()).expect("index dir") {
+        let entry = entry.expect("entry");
+        if entry.file_type().expect("type").is_file() {
+            std::fs::copy(entry.path(), copy.path().join(entry.file_name())).expect("copy");
+        }
+    }
+    let index = TrailIndex::open(copy.path()).expect("open the copy");
+    (copy, index)
+}
+
+/// Pumps the app's replies until `done` holds (the worker's unasked notices included).
+fn wait_until(app: &mut App, what: &str, done: impl Fn(&App) -> bool) {
+    let deadline = Instant::now() + SETTLE;
+    while !done(app) {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}:\n{}",
+            screen(app)
+        );
+        app.settle(SETTLE);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Focuses the alerts pane and selects the first alert of `rule_id`.
+fn select_alert(app: &mut App, rule_id: &str) {
+    if app.state.focus != PaneId::Alerts {
+        press(app, &[key(KeyCode::BackTab)]);
+    }
+    assert_eq!(app.state.focus, PaneId::Alerts);
+    let alerts = &app.state.alerts;
+    let row = alerts
+        .shown
+        .iter()
+        .position(|i| alerts.alerts[*i].rule_id == rule_id)
+        .unwrap_or_else(|| panic!("no {rule_id} alert"));
+    press(app, &[key(KeyCode::Home)]);
+    for _ in 0..row {
+        app.press(key(KeyCode::Down));
+    }
+    assert_eq!(
+        app.state.alerts.selected().expect("selected").rule_id,
+        rule_id
+    );
+}
+
 fn matched(app: &App) -> u64 {
     app.state.events.matched.expect("a search has answered")
 }
@@ -113,7 +166,7 @@ fn opens_on_every_event_with_the_four_panes_and_counts() {
         "Detail",
         "Timeline",
         "3,000 events",
-        "LOG-01 AWS CloudTrail logging stopped",
+        "NET-02 AWS security group ingress opened to the internet",
     ] {
         assert!(text.contains(word), "`{word}` missing from:\n{text}");
     }
@@ -476,7 +529,9 @@ fn stale_replies_are_dropped() {
             matched: 7,
             total: 7,
             histogram: None,
+            offset: 0,
             rows: Vec::new(),
+            selected: None,
             warnings: Vec::new(),
         }),
     };
@@ -495,38 +550,108 @@ fn stale_replies_are_dropped() {
 }
 
 #[test]
-fn alerts_fed_in_later_are_grouped_and_coloured_by_severity() {
+fn enter_on_an_alert_lists_exactly_its_events_and_opens_its_principals_timeline() {
     let mut app = open((160, 48));
-    let at = |s: &str| {
-        chrono::DateTime::parse_from_rfc3339(s)
-            .expect("time")
-            .with_timezone(&chrono::Utc)
-    };
-    app.state.alerts.set_alerts(&[
-        Alert {
-            rule: "CloudTrail logging stopped".into(),
-            severity: Severity::Critical,
-            time: at("2026-11-02T02:25:57Z"),
-            principal: "aws-support-ops".into(),
-            event_id: "a".into(),
-        },
-        Alert {
-            rule: "Console login without MFA".into(),
-            severity: Severity::Medium,
-            time: at("2026-11-02T01:00:00Z"),
-            principal: "bob".into(),
-            event_id: "b".into(),
-        },
-    ]);
+    let alerts = &app.state.alerts;
+    let order: Vec<_> = alerts
+        .shown
+        .iter()
+        .map(|i| (alerts.alerts[*i].severity, alerts.alerts[*i].last))
+        .collect();
+    assert!(
+        order
+            .windows(2)
+            .all(|w| w[0].0 > w[1].0 || (w[0].0 == w[1].0 && w[0].1 >= w[1].1)),
+        "most severe, then newest first: {order:?}"
+    );
+
+    select_alert(&mut app, "LOG-01");
+    let alert = app.state.alerts.selected().cloned().expect("alert");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert_eq!(matched(&app), alert.event_ids.len() as u64);
+    assert_eq!(matched(&app), 2, "StopLogging and DeleteTrail");
+    let mut shown: Vec<String> = (0..2)
+        .map(|i| {
+            app.state
+                .events
+                .row(i)
+                .expect("row")
+                .summary
+                .event_id
+                .clone()
+        })
+        .collect();
+    let mut cited = alert.event_ids.clone();
+    shown.sort();
+    cited.sort();
+    assert_eq!(shown, cited, "exactly the alert's events");
+    assert_eq!(app.state.focus, PaneId::Timeline);
+    assert_eq!(
+        app.state.timeline.principal.as_deref(),
+        Some(alert.principal.as_str())
+    );
+    assert!(app.state.timeline.timeline.is_some());
     let text = screen(&app);
-    let critical = text
-        .find("CloudTrail logging stopped")
-        .expect("critical shown");
-    let medium = text
-        .find("Console login without MFA")
-        .expect("medium shown");
-    assert!(critical < medium, "{text}");
-    assert!(text.contains("Alerts 2"));
+    assert!(text.contains("all events › alert LOG-01"), "{text}");
+    assert!(text.contains("Events 2 of 3,000"), "{text}");
+
+    // A pivot from there narrows the alert's events; back returns to them, then to everything.
+    press(&mut app, &[key(KeyCode::Tab), key(KeyCode::Tab), ch('E')]);
+    assert!(query(&app).starts_with("(eventID:("), "{}", query(&app));
+    assert_eq!(matched(&app), 1);
+    press(&mut app, &[ch('b')]);
+    assert_eq!(matched(&app), 2);
+    press(&mut app, &[ch('b')]);
+    assert_eq!(matched(&app), DEMO_EVENTS);
+}
+
+#[test]
+fn alerts_are_acknowledged_for_the_cli_too_and_can_be_hidden() {
+    let (_copy, index) = demo_index_copy();
+    let dir = index.dir().to_owned();
+    let mut app = App::new(index, &Options::builtin(), (160, 48)).expect("app");
+    assert!(app.settle(SETTLE));
+    let total = app.state.alerts.alerts.len();
+    select_alert(&mut app, "LOG-01");
+    let key_of_log01 = app.state.alerts.selected().expect("alert").key.clone();
+    let acknowledged_on_disk = |dir: &Path| -> Vec<String> {
+        AlertSet::load(dir)
+            .expect("alerts")
+            .listed()
+            .expect("listed")
+            .into_iter()
+            .filter(|a| a.acknowledged)
+            .map(|a| a.key)
+            .collect()
+    };
+
+    press(&mut app, &[ch('a')]);
+    assert!(app.state.alerts.selected().expect("alert").acknowledged);
+    assert_eq!(
+        acknowledged_on_disk(&dir),
+        std::slice::from_ref(&key_of_log01)
+    );
+    assert!(screen(&app).contains("1 acknowledged shown"));
+
+    press(&mut app, &[ch('A')]);
+    assert_eq!(app.state.alerts.shown.len(), total - 1);
+    let text = screen(&app);
+    assert!(text.contains("1 acknowledged hidden"), "{text}");
+    assert!(
+        !text.contains("LOG-01 AWS CloudTrail logging stopped"),
+        "{text}"
+    );
+
+    press(&mut app, &[ch('A')]);
+    assert_eq!(app.state.alerts.shown.len(), total);
+    select_alert(&mut app, "LOG-01");
+    assert_eq!(
+        app.state.alerts.selected().expect("alert").key,
+        key_of_log01
+    );
+    press(&mut app, &[ch('a')]);
+    assert!(!app.state.alerts.selected().expect("alert").acknowledged);
+    assert!(acknowledged_on_disk(&dir).is_empty());
 }
 
 #[test]
@@ -573,44 +698,223 @@ fn a_user_keymap_overrides_the_default() {
     assert!(query(&app).starts_with("user:"));
 }
 
-/// Run with `cargo test --release --test tui_app -- --ignored --nocapture`.
+/// One CloudTrail record as a JSON line.
+fn record_line(id: &str, time: &str, event_name: &str, user: &str) -> String {
+    serde_json::json!({
+        "eventVersion": "1.10",
+        "eventTime": time,
+        "eventSource": "cloudtrail.amazonaws.com",
+        "eventName": event_name,
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "198.51.100.10",
+        "userAgent": "aws-cli/2.15.0",
+        "userIdentity": {
+            "type": "IAMUser",
+            "arn": format!("arn:aws:iam::111122223333:user/{user}"),
+            "accountId": "111122223333",
+            "accessKeyId": "AKIAEXAMPLE000000001",
+            "userName": user
+        },
+        "eventID": id,
+        "recipientAccountId": "111122223333"
+    })
+    .to_string()
+}
+
+/// Ingests `lines` into `index` as one file, with the rule pack, the way `trailhound ingest` does.
+fn ingest_lines(index: &TrailIndex, dir: &Path, name: &str, lines: &[String]) {
+    let file = dir.join(name);
+    std::fs::write(&file, lines.join("\n")).expect("write");
+    let detector = trailhound::cli::rules::configured_detector(&[]).expect("rules");
+    let options = IngestOptions {
+        commit_every: None,
+        detector: Some(std::sync::Arc::new(detector)),
+    };
+    ingest_with(index, &[file], &options, &mut Quiet).expect("ingest");
+}
+
 #[test]
-#[ignore = "timing: run in release mode"]
-fn timing_full_draw_and_keypress_to_frame() {
-    let mut app = open((200, 60));
-    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
-    let rounds = 200;
-    let started = Instant::now();
-    for _ in 0..rounds {
-        terminal.clear().expect("clear");
-        terminal.draw(|frame| app.draw(frame)).expect("draw");
-    }
-    let draw = started.elapsed() / rounds;
+fn new_commits_show_up_live_with_the_selection_kept_on_its_event() {
+    let work = tempfile::tempdir().expect("dir");
+    let index = TrailIndex::open_or_create(&work.path().join("index")).expect("index");
+    let first: Vec<String> = (0..5)
+        .map(|i| {
+            record_line(
+                &format!("old-{i}"),
+                &format!("2026-11-01T08:0{i}:00Z"),
+                "DescribeTrails",
+                "alice",
+            )
+        })
+        .collect();
+    ingest_lines(&index, work.path(), "first.jsonl", &first);
+    let mut options = Options::builtin();
+    options.poll = Duration::from_millis(50);
+    let mut app = App::new(index.clone(), &options, (160, 48)).expect("app");
+    assert!(app.settle(SETTLE));
+    assert_eq!(matched(&app), 5);
+    assert!(app.state.alerts.alerts.is_empty());
+    press(&mut app, &[key(KeyCode::Down), key(KeyCode::Down)]);
+    let selected = app
+        .state
+        .events
+        .selected_row()
+        .expect("row")
+        .summary
+        .event_id
+        .clone();
+    assert_eq!(selected, "old-2", "newest first: old-4, old-3, old-2");
 
-    let started = Instant::now();
-    for _ in 0..rounds {
-        app.press(key(KeyCode::Down));
-        assert!(app.settle(SETTLE));
-        terminal.draw(|frame| app.draw(frame)).expect("draw");
-    }
-    let move_latency = started.elapsed() / rounds;
-
-    let started = Instant::now();
-    let pivots = 20;
-    for _ in 0..pivots {
-        app.press(ch('u'));
-        assert!(app.settle(SETTLE));
-        terminal.draw(|frame| app.draw(frame)).expect("draw");
-        app.press(ch('b'));
-        assert!(app.settle(SETTLE));
-        terminal.draw(|frame| app.draw(frame)).expect("draw");
-    }
-    let pivot_latency = started.elapsed() / (2 * pivots);
-    println!("full draw 200x60: {draw:?}");
-    println!("keypress (down) to frame, with detail and timeline refresh: {move_latency:?}");
-    println!("keypress (pivot or back) to frame, search answered: {pivot_latency:?}");
-    assert!(
-        draw < Duration::from_millis(5),
-        "a full draw takes {draw:?}"
+    // Another writer commits three newer events, one of which raises an alert.
+    let second = vec![
+        record_line("new-0", "2026-11-01T09:00:00Z", "DescribeTrails", "bob"),
+        record_line("new-1", "2026-11-01T09:01:00Z", "StopLogging", "bob"),
+        record_line("new-2", "2026-11-01T09:02:00Z", "DescribeTrails", "bob"),
+    ];
+    ingest_lines(&index, work.path(), "second.jsonl", &second);
+    wait_until(&mut app, "the new events", |app| {
+        app.state.events.matched == Some(8) && app.state.status.index_events == Some(8)
+    });
+    assert_eq!(
+        app.state
+            .events
+            .selected_row()
+            .expect("row")
+            .summary
+            .event_id,
+        "old-2",
+        "the selection stays on the same event"
     );
+    assert_eq!(app.state.events.cursor.selected, 5);
+    assert_eq!(
+        app.state.history.entries.len(),
+        1,
+        "a refresh is not a step"
+    );
+    wait_until(&mut app, "the new alert", |app| {
+        app.state
+            .alerts
+            .alerts
+            .iter()
+            .any(|a| a.rule_id == "LOG-01")
+    });
+    let text = screen(&app);
+    assert!(text.contains("Events 8 of 8"), "{text}");
+    assert!(text.contains("8 events"), "{text}");
+    assert!(
+        text.contains("2026-11-01 08:00 → 2026-11-01 09:02"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_writers_live_activity_shows_in_the_status_line() {
+    let (_copy, index) = demo_index_copy();
+    let dir = index.dir().to_owned();
+    let mut options = Options::builtin();
+    options.poll = Duration::from_millis(50);
+    let mut app = App::new(index, &options, (160, 48)).expect("app");
+    assert!(app.settle(SETTLE));
+    assert_eq!(app.state.status.activity, None);
+    let mut report = ActivityReport::new("ingest");
+    report.summary = "ingest: 41% 120/290 files, 1.2M events, 24k ev/s".into();
+    activity::publish(&dir, &report).expect("publish");
+    wait_until(&mut app, "the activity", |app| {
+        app.state.status.activity.is_some()
+    });
+    let text = screen(&app);
+    assert!(
+        text.contains("ingest: 41% 120/290 files, 1.2M events, 24k ev/s"),
+        "{text}"
+    );
+    report.finished = true;
+    activity::publish(&dir, &report).expect("publish");
+    wait_until(&mut app, "the activity to end", |app| {
+        app.state.status.activity.is_none()
+    });
+}
+
+#[test]
+fn the_timeline_follows_the_time_window_and_a_picked_bucket_narrows_the_list() {
+    let mut app = open((160, 48));
+    let everything = app.state.timeline.timeline.clone().expect("timeline");
+    press(&mut app, &[ch('t')]);
+    let view = app.state.current_view();
+    assert!(matches!(view.window, TimeWindow::Last(_)));
+    assert_eq!(
+        app.state.timeline.time, view.time,
+        "the timeline reads the window"
+    );
+    let windowed = app.state.timeline.timeline.clone().expect("timeline");
+    assert_eq!(windowed.principal, everything.principal);
+    assert!(windowed.events <= everything.events);
+    let activity = windowed.activity.as_ref().expect("activity");
+    assert_eq!(Some(activity.start), view.time.since);
+    assert!(screen(&app).contains("Timeline · "), "title");
+    press(&mut app, &[ch('W')]);
+
+    // On the timeline: pick the busiest stretch of the activity line, then narrow to it.
+    press(&mut app, &[key(KeyCode::Tab), key(KeyCode::Tab)]);
+    assert_eq!(app.state.focus, PaneId::Timeline);
+    let columns = app.state.timeline.columns;
+    assert!(columns > 10, "{columns}");
+    press(&mut app, &[key(KeyCode::Right)]);
+    assert_eq!(app.state.timeline.bucket, Some(0));
+    let histogram = app
+        .state
+        .timeline
+        .timeline
+        .as_ref()
+        .and_then(|t| t.activity.clone())
+        .expect("activity");
+    let busiest = (0..columns)
+        .max_by_key(|c| {
+            let (since, until) = histogram.column_span(*c, columns).expect("span");
+            let n = histogram.counts.len() as i64;
+            let seconds = (histogram.end - histogram.start).num_seconds() + 1;
+            histogram
+                .counts
+                .iter()
+                .enumerate()
+                .filter(|(b, _)| {
+                    let at = histogram.start
+                        + chrono::Duration::seconds((*b as i64 * seconds + n - 1) / n);
+                    at >= since && at <= until
+                })
+                .map(|(_, count)| *count)
+                .sum::<u64>()
+        })
+        .expect("a column");
+    for _ in 0..busiest {
+        app.press(key(KeyCode::Right));
+    }
+    assert_eq!(app.state.timeline.bucket, Some(busiest));
+    let text = screen(&app);
+    assert!(text.contains("picked"), "{text}");
+    assert!(text.contains("enter narrows"), "{text}");
+    let (since, until) = histogram.column_span(busiest, columns).expect("span");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    let view = app.state.current_view();
+    assert_eq!(view.window, TimeWindow::Between(since, until));
+    assert!(
+        matched(&app) > 0 && matched(&app) < DEMO_EVENTS,
+        "{}",
+        matched(&app)
+    );
+    for i in 0..matched(&app).min(20) as usize {
+        let time = app
+            .state
+            .events
+            .row(i)
+            .expect("row")
+            .summary
+            .time
+            .expect("time");
+        assert!(
+            time >= since && time <= until,
+            "{time} outside {since}..{until}"
+        );
+    }
+    press(&mut app, &[ch('b')]);
+    assert_eq!(matched(&app), DEMO_EVENTS);
 }

@@ -52,3 +52,28 @@ fn the_ui_on_a_missing_index_says_how_to_make_one() {
         .failure()
         .stderr(contains("none"));
 }
+
+#[test]
+fn ingest_leaves_a_finished_activity_report_for_readers() {
+    let dir = tempfile::tempdir().expect("dir");
+    let records = dir.path().join("records.jsonl");
+    std::fs::write(
+        &records,
+        "{\"eventTime\":\"2026-11-01T08:00:00Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"ListBuckets\",\"awsRegion\":\"us-east-1\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/bob\"},\"eventID\":\"a-1\"}\n",
+    )
+    .expect("write");
+    let index = dir.path().join("index");
+    Command::cargo_bin("trailhound")
+        .expect("binary")
+        .arg("--index")
+        .arg(&index)
+        .args(["ingest", "-q"])
+        .arg(&records)
+        .env_remove("TRAILHOUND_INDEX")
+        .assert()
+        .success();
+    let report = trailhound::index::activity::read(&index).expect("an activity report");
+    assert_eq!(report.kind, "ingest");
+    assert!(report.finished);
+    assert_eq!(report.summary, "ingest: done, 1 new events");
+}

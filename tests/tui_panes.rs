@@ -71,14 +71,16 @@ fn fed_state(size: (u16, u16), actions: &[Action]) -> AppState {
                             end: at("2026-11-03T00:00:00Z"),
                             counts: vec![0, 1, 3, 8, 2, 0, 0, 5, 1, 0, 0, 12],
                         }),
+                        offset: 0,
                         rows: RECORDS
                             .iter()
                             .map(|raw| row_of((*raw).to_owned()))
                             .collect(),
+                        selected: None,
                         warnings: Vec::new(),
                     }),
                 },
-                Request::Timeline { id, principal } => Reply::Timeline {
+                Request::Timeline { id, principal, .. } => Reply::Timeline {
                     id,
                     result: Ok(Timeline {
                         principal: principal.clone(),
@@ -104,6 +106,11 @@ fn fed_state(size: (u16, u16), actions: &[Action]) -> AppState {
                         access_keys: top(&[("AKIAEXAMPLE000000001", 42)]),
                     }),
                     principal,
+                },
+                Request::Alerts { id, .. } => Reply::Alerts {
+                    id,
+                    result: Ok(Vec::new()),
+                    mark_error: None,
                 },
                 Request::Page { .. } => continue,
             };
@@ -159,37 +166,54 @@ fn alerts_pane_before_detections_are_loaded() {
 #[test]
 fn alerts_pane_grouped_by_severity_and_coloured() {
     let mut state = fed_state((80, 24), &[]);
-    let alert = |rule: &str, severity, time: &str| Alert {
-        rule: rule.into(),
+    let alert = |rule: &str, title: &str, severity, times: (&str, &str), count, ack| Alert {
+        key: format!("{rule}|{}", times.0),
+        rule_id: rule.into(),
+        title: title.into(),
         severity,
-        time: at(time),
-        principal: "aws-support-ops".into(),
-        event_id: "e".into(),
+        count,
+        first: Some(at(times.0)),
+        last: Some(at(times.1)),
+        principal: "arn:aws:iam::111122223333:user/aws-support-ops".into(),
+        event_ids: vec!["e-0001".into()],
+        acknowledged: ack,
     };
-    state.alerts.set_alerts(&[
+    state.alerts.set_alerts(vec![
         alert(
+            "AUTH-01",
             "Console login without MFA",
             Severity::Medium,
-            "2026-11-02T03:00:00Z",
+            ("2026-11-02T01:00:00Z", "2026-11-02T03:00:00Z"),
+            2,
+            false,
         ),
         alert(
+            "LOG-01",
             "CloudTrail logging stopped",
             Severity::Critical,
-            "2026-11-02T02:25:57Z",
+            ("2026-11-02T02:25:57Z", "2026-11-02T02:25:57Z"),
+            1,
+            false,
         ),
         alert(
+            "LOG-02",
             "CloudTrail trail deleted",
             Severity::Critical,
-            "2026-11-02T02:27:27Z",
+            ("2026-11-02T02:27:27Z", "2026-11-02T02:27:27Z"),
+            1,
+            false,
         ),
         alert(
-            "Console login without MFA",
-            Severity::Medium,
-            "2026-11-02T01:00:00Z",
+            "IAM-10",
+            "Access key created for another user",
+            Severity::High,
+            ("2026-11-02T02:00:00Z", "2026-11-02T02:10:00Z"),
+            3,
+            true,
         ),
     ]);
     let theme = theme();
-    let buffer = draw((90, 6), |f, a| {
+    let buffer = draw((90, 7), |f, a| {
         panes::alerts::render(&state, &theme, f, a, false)
     });
     insta::assert_snapshot!(text(&buffer));
@@ -201,10 +225,40 @@ fn alerts_pane_grouped_by_severity_and_coloured() {
         "the critical tag is coloured"
     );
     assert_ne!(
-        buffer[(1, 3)].fg,
+        buffer[(1, 4)].fg,
         buffer[(1, 1)].fg,
         "medium is not coloured as critical"
     );
+    assert_eq!(
+        buffer[(1, 3)].fg,
+        theme.style(Slot::Dim).fg.expect("colour"),
+        "an acknowledged alert is dimmed"
+    );
+}
+
+#[test]
+fn alerts_pane_hiding_acknowledged_says_so_in_its_title() {
+    let mut state = fed_state((80, 24), &[]);
+    let alert = |key: &str, acknowledged| Alert {
+        key: key.into(),
+        rule_id: key.into(),
+        title: "CloudTrail logging stopped".into(),
+        severity: Severity::Critical,
+        count: 1,
+        first: Some(at("2026-11-02T02:25:57Z")),
+        last: Some(at("2026-11-02T02:25:57Z")),
+        principal: "aws-support-ops".into(),
+        event_ids: vec!["e-0002".into()],
+        acknowledged,
+    };
+    state
+        .alerts
+        .set_alerts(vec![alert("LOG-01", true), alert("LOG-02", false)]);
+    state.alerts.toggle_hide_acknowledged();
+    let buffer = draw((80, 4), |f, a| {
+        panes::alerts::render(&state, &theme(), f, a, false)
+    });
+    insta::assert_snapshot!(text(&buffer));
 }
 
 #[test]

@@ -44,6 +44,13 @@ struct Session {
 
 impl Session {
     fn start(args: &[&str], home: &Path) -> Session {
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_trailhound"));
+        command.args(args);
+        Session::start_command(command, home, &[])
+    }
+
+    /// Runs `command` in a fresh environment plus `envs`.
+    fn start_command(mut command: CommandBuilder, home: &Path, envs: &[(&str, &str)]) -> Session {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -52,8 +59,6 @@ impl Session {
                 pixel_height: 0,
             })
             .expect("a pseudo-terminal");
-        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_trailhound"));
-        command.args(args);
         command.cwd(home);
         command.env("TERM", "xterm-256color");
         command.env("HOME", home);
@@ -63,8 +68,12 @@ impl Session {
             "TRAILHOUND_THEME",
             "TRAILHOUND_KEYMAP",
             "TRAILHOUND_INDEX",
+            "TRAILHOUND_TEST_PANIC",
         ] {
             command.env_remove(name);
+        }
+        for (name, value) in envs {
+            command.env(name, value);
         }
         let child = pty.slave.spawn_command(command).expect("spawn");
         drop(pty.slave);
@@ -230,4 +239,55 @@ fn hostile_event_text_cannot_retitle_clear_or_write_the_clipboard() {
 
     let status = session.quit();
     assert!(status.success(), "exit status {}", status.exit_code());
+}
+
+#[test]
+fn a_panic_gives_the_terminal_back_and_says_what_happened() {
+    let home = tempfile::tempdir().expect("dir");
+    let index_dir = home.path().join("index");
+    TrailIndex::open_or_create(&index_dir).expect("index");
+    // The shell reports the terminal's modes once trailhound has exited.
+    let mut command = CommandBuilder::new("sh");
+    command.args([
+        "-c",
+        "\"$0\" --index \"$1\" tui; echo \"exit=$?\"; stty -a",
+        env!("CARGO_BIN_EXE_trailhound"),
+        &index_dir.display().to_string(),
+    ]);
+    let mut session = Session::start_command(
+        command,
+        home.path(),
+        &[("TRAILHOUND_TEST_PANIC", "1"), ("RUST_BACKTRACE", "0")],
+    );
+    session.wait_for("exit=");
+    session.wait_until("stty's report", |parser| {
+        parser.screen().contents().contains("icanon")
+    });
+    let deadline = Instant::now() + WAIT;
+    while session.child.try_wait().expect("wait").is_none() {
+        assert!(Instant::now() < deadline, "the shell did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    while let Ok(bytes) = session.output.recv_timeout(Duration::from_millis(300)) {
+        session.parser.process(&bytes);
+    }
+    let screen = session.parser.screen();
+    let text = screen.contents();
+    assert!(
+        !screen.alternate_screen(),
+        "back on the main screen:\n{text}"
+    );
+    assert!(!screen.hide_cursor(), "the cursor is shown again");
+    assert!(
+        text.contains("panicking on purpose after the first frame"),
+        "the panic message is readable:\n{text}"
+    );
+    assert!(!text.contains("exit=0"), "a panic is a failure:\n{text}");
+    let modes: Vec<&str> = text.split_whitespace().collect();
+    for mode in ["icanon", "echo", "isig", "icrnl", "opost"] {
+        assert!(
+            modes.contains(&mode),
+            "`{mode}` not restored (raw mode left on):\n{text}"
+        );
+    }
 }

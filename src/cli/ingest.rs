@@ -5,15 +5,67 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::exit;
+use crate::index::activity::{self, ActivityReport};
 use crate::index::TrailIndex;
 use crate::ingest::{ingest_with, IngestObserver, IngestOptions, IngestSummary};
 use crate::source::{Problem, Severity};
 
 /// Problem lines printed before the rest are only counted, so a broken archive cannot flood a terminal.
 const MAX_PROBLEM_LINES: u64 = 1000;
+/// How often the live activity beside the index is rewritten (a terminal UI polls it).
+const PUBLISH_EVERY: Duration = Duration::from_millis(500);
+
+/// The live one-line summary `trailhound tui`, here or in another terminal, shows while this runs.
+struct LiveActivity {
+    index_dir: PathBuf,
+    report: ActivityReport,
+    published: Option<Instant>,
+}
+
+impl LiveActivity {
+    fn new(index_dir: &Path) -> LiveActivity {
+        LiveActivity {
+            index_dir: index_dir.to_owned(),
+            report: ActivityReport::new("ingest"),
+            published: None,
+        }
+    }
+
+    /// `ingest: 41% 120/290 files, 1.2M events, 24k ev/s`, published at most every half second
+    /// (always when `force`).
+    fn update(&mut self, done: usize, total: usize, records: u64, elapsed: Duration, force: bool) {
+        let due = self
+            .published
+            .is_none_or(|at| at.elapsed() >= PUBLISH_EVERY);
+        if !(due || force) {
+            return;
+        }
+        let percent = (done * 100).checked_div(total).unwrap_or(0);
+        let rate = (records as f64 / elapsed.as_secs_f64().max(0.001)) as u64;
+        self.report.summary = format!(
+            "ingest: {percent}% {done}/{total} files, {} events, {} ev/s",
+            crate::units::compact(records),
+            crate::units::compact(rate)
+        );
+        self.publish();
+    }
+
+    fn finish(&mut self, outcome: &str) {
+        self.report.finished = true;
+        self.report.summary = format!("ingest: {outcome}");
+        self.publish();
+    }
+
+    /// Best effort: the activity is a courtesy to readers, never a reason to fail an ingest.
+    fn publish(&mut self) {
+        let _ = activity::publish(&self.index_dir, &self.report);
+        self.published = Some(Instant::now());
+    }
+}
 
 /// Progress on stderr: a live bar on a terminal, a line every ten percent otherwise.
 struct CliProgress {
+    live: LiveActivity,
     bar: Option<ProgressBar>,
     quiet: bool,
     total: usize,
@@ -25,8 +77,9 @@ struct CliProgress {
 }
 
 impl CliProgress {
-    fn new(quiet: bool) -> CliProgress {
+    fn new(quiet: bool, index_dir: &Path) -> CliProgress {
         CliProgress {
+            live: LiveActivity::new(index_dir),
             bar: None,
             quiet,
             total: 0,
@@ -50,6 +103,7 @@ impl IngestObserver for CliProgress {
     fn started(&mut self, files: usize) {
         self.total = files;
         self.started = Instant::now();
+        self.live.update(0, files, 0, Duration::ZERO, true);
         if self.quiet {
             return;
         }
@@ -71,6 +125,9 @@ impl IngestObserver for CliProgress {
 
     fn file_done(&mut self, summary: &IngestSummary) {
         self.done += 1;
+        let elapsed = self.started.elapsed();
+        self.live
+            .update(self.done, self.total, summary.records, elapsed, false);
         if let Some(bar) = &self.bar {
             bar.set_position(self.done as u64);
             bar.set_message(format!("{} events ({} new)", summary.records, summary.new));
@@ -109,7 +166,7 @@ pub fn run(
     quiet: bool,
 ) -> anyhow::Result<i32> {
     let index = TrailIndex::open_or_create(index_dir)?;
-    let mut progress = CliProgress::new(quiet);
+    let mut progress = CliProgress::new(quiet, index.dir());
     let started = Instant::now();
     let options = IngestOptions {
         commit_every,
@@ -118,7 +175,15 @@ pub fn run(
             None => None,
         },
     };
-    let summary = ingest_with(&index, paths, &options, &mut progress)?;
+    let result = ingest_with(&index, paths, &options, &mut progress);
+    match &result {
+        Ok(summary) => progress.live.finish(&format!(
+            "done, {} new events",
+            crate::units::compact(summary.new)
+        )),
+        Err(_) => progress.live.finish("failed"),
+    }
+    let summary = result?;
     if let Some(bar) = progress.bar.take() {
         bar.finish_and_clear();
     }
@@ -141,4 +206,31 @@ pub fn run(
     } else {
         exit::OK
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_activity_reads_like_a_status_line_and_is_throttled() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut live = LiveActivity::new(dir.path());
+        live.update(120, 290, 1_200_000, Duration::from_secs(50), false);
+        let report = activity::read(dir.path()).expect("published");
+        assert_eq!(
+            report.summary,
+            "ingest: 41% 120/290 files, 1.2M events, 24k ev/s"
+        );
+        assert!(report.is_live(chrono::Utc::now()));
+        live.update(121, 290, 1_210_000, Duration::from_secs(51), false);
+        assert_eq!(
+            activity::read(dir.path()).expect("published").summary,
+            report.summary,
+            "not rewritten within half a second"
+        );
+        live.finish("done, 290 new events");
+        let report = activity::read(dir.path()).expect("published");
+        assert!(!report.is_live(chrono::Utc::now()));
+    }
 }

@@ -14,12 +14,13 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime as TantivyDateTime, Term as TantivyTerm};
 
+use super::id_set::EventIdSetQuery;
 use super::schema::{
     derived, exact_hash, id_hash, path_term, split_id_hash, Fields, EVENT_ID_PATH,
     IDENTIFIER_PATHS, TIME_PATH,
 };
 use super::tokenizer::{analyse, has_opaque_word, normalise};
-use crate::query::{parse, Leaf, Occur, Query, QueryError, Term, WildPart};
+use crate::query::{parse, Clause, Leaf, Occur, Query, QueryError, Term, WildPart};
 
 /// Short field names users type instead of CloudTrail paths.
 pub const ALIASES: &[(&str, &[&str])] = &[
@@ -112,7 +113,20 @@ impl Compiler<'_> {
             Query::Leaf(leaf) => self.leaf(leaf),
             Query::Bool(clauses) => {
                 let mut compiled = Vec::with_capacity(clauses.len() + 1);
+                // Alternative event ids (`eventID:(a b c)`) are looked up together, in one pass.
+                let ids: Vec<&str> = clauses.iter().filter_map(alternative_event_id).collect();
+                let together = ids.len() > 1;
+                if together {
+                    self.paths.push(EVENT_ID_PATH.to_owned());
+                    compiled.push((
+                        TantivyOccur::Should,
+                        Box::new(EventIdSetQuery::new(ids)) as Box<dyn TantivyQuery>,
+                    ));
+                }
                 for clause in clauses {
+                    if together && alternative_event_id(clause).is_some() {
+                        continue;
+                    }
                     if let Some(query) = self.query(&clause.query)? {
                         let occur = match clause.occur {
                             Occur::Must => TantivyOccur::Must,
@@ -566,6 +580,19 @@ fn u64_equals(field: Field, value: u64) -> Box<dyn TantivyQuery> {
         Bound::Included(term.clone()),
         Bound::Included(term),
     ))
+}
+
+/// The event id an optional clause names whole (`eventID:abc` or `eventID:"abc"`), if it does.
+fn alternative_event_id(clause: &Clause) -> Option<&str> {
+    match (&clause.occur, &clause.query) {
+        (Occur::Should, Query::Leaf(leaf)) if leaf.field.as_deref() == Some(EVENT_ID_PATH) => {
+            match &leaf.term {
+                Term::Word(value) | Term::Phrase { text: value, .. } => Some(value),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// Matches the event whose id is `event_id`.

@@ -4,6 +4,7 @@ mod compile;
 pub mod coverage;
 pub mod document;
 mod error;
+mod id_set;
 pub mod schema;
 mod search;
 mod store;

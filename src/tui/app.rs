@@ -18,12 +18,15 @@ use super::panes::{self, help::help_lines};
 use super::state::AppState;
 use super::theme::{self, Theme, ThemeEnv, DEFAULT_THEME};
 use super::update::{self, Effect, Msg};
-use super::worker::Worker;
+use super::worker::{Worker, DEFAULT_POLL};
 use crate::cli::exit;
 use crate::index::TrailIndex;
 
 pub const THEME_ENV: &str = "TRAILHOUND_THEME";
 pub const KEYMAP_ENV: &str = "TRAILHOUND_KEYMAP";
+/// Set (to anything) to panic right after the first frame: how the tests check that a panic
+/// gives the terminal back.
+pub const TEST_PANIC_ENV: &str = "TRAILHOUND_TEST_PANIC";
 
 /// How to open the UI.
 #[derive(Debug, Clone)]
@@ -34,6 +37,8 @@ pub struct Options {
     pub config_dir: Option<PathBuf>,
     pub theme_env: ThemeEnv,
     pub initial_query: Option<String>,
+    /// How often to look for new commits, alerts and a writer's activity.
+    pub poll: Duration,
 }
 
 impl Options {
@@ -45,6 +50,7 @@ impl Options {
             config_dir: None,
             theme_env: ThemeEnv::TRUE_COLOR,
             initial_query: None,
+            poll: DEFAULT_POLL,
         }
     }
 
@@ -63,6 +69,7 @@ impl Options {
             config_dir: user_config_dir(),
             theme_env: ThemeEnv::from_process(),
             initial_query: None,
+            poll: DEFAULT_POLL,
         }
     }
 }
@@ -95,12 +102,8 @@ impl App {
                 .config_errors
                 .push(format!("theme {error} (using the default theme)"));
         }
-        match stored_alerts(&index) {
-            Ok(alerts) if !alerts.is_empty() => state.alerts.set_alerts(&alerts),
-            Ok(_) => {}
-            Err(error) => state.status.last_error = Some(format!("alerts: {error}")),
-        }
-        let worker = Worker::spawn(index).context("cannot start the search thread")?;
+        let worker =
+            Worker::spawn(index, options.poll).context("cannot start the search thread")?;
         let effects = update::start(&mut state, options.initial_query.as_deref());
         let mut app = App {
             state,
@@ -174,33 +177,6 @@ impl App {
     }
 }
 
-/// The alerts the detector stored beside the index, as the feed takes them.
-fn stored_alerts(index: &TrailIndex) -> std::io::Result<Vec<crate::tui::state::Alert>> {
-    use crate::detect::pack::Severity as RuleSeverity;
-    use crate::tui::state::{Alert, Severity};
-    let alerts = crate::detect::AlertSet::load(index.dir())?.listed()?;
-    Ok(alerts
-        .into_iter()
-        .filter(|alert| !alert.acknowledged)
-        .filter_map(|alert| {
-            let severity = match alert.severity_rank() {
-                RuleSeverity::Info => Severity::Informational,
-                RuleSeverity::Low => Severity::Low,
-                RuleSeverity::Medium => Severity::Medium,
-                RuleSeverity::High => Severity::High,
-                RuleSeverity::Critical => Severity::Critical,
-            };
-            Some(Alert {
-                rule: format!("{} {}", alert.rule_id, alert.title),
-                severity,
-                time: alert.last_time?,
-                principal: alert.principal,
-                event_id: alert.event_ids.last().cloned().unwrap_or_default(),
-            })
-        })
-        .collect())
-}
-
 /// Opens the UI on `index` in this terminal; returns the exit status when the user quits.
 pub fn run(index: TrailIndex, options: Options) -> anyhow::Result<i32> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -244,9 +220,13 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> anyhow::Result<(
             }
         })?;
     let replies = app.worker.replies.clone();
+    let panic_after_first_frame = std::env::var_os(TEST_PANIC_ENV).is_some();
     let result = (|| -> anyhow::Result<()> {
         loop {
             terminal.draw(|frame| app.draw(frame))?;
+            if panic_after_first_frame {
+                panic!("{TEST_PANIC_ENV} is set: panicking on purpose after the first frame");
+            }
             write_clipboard(terminal.backend_mut(), &mut app.clipboard)?;
             if app.state.should_quit {
                 return Ok(());

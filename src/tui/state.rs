@@ -69,6 +69,8 @@ pub enum TimeWindow {
     Last(Duration),
     /// A stretch either side of one moment.
     Around(DateTime<Utc>, Duration),
+    /// From one moment to another, both included (a stretch picked on the timeline).
+    Between(DateTime<Utc>, DateTime<Utc>),
 }
 
 /// The stretches `time_window_cycle` steps through after `All`.
@@ -88,6 +90,10 @@ impl TimeWindow {
                 since: Some(at - span),
                 until: Some(at + span),
             },
+            TimeWindow::Between(since, until) => TimeBounds {
+                since: Some(since),
+                until: Some(until),
+            },
         }
     }
 
@@ -99,6 +105,18 @@ impl TimeWindow {
                 "{} ±{}",
                 at.format("%Y-%m-%d %H:%M"),
                 super::format::short_duration(span)
+            ),
+            TimeWindow::Between(since, until) if since.date_naive() == until.date_naive() => {
+                format!(
+                    "{} → {}",
+                    since.format("%Y-%m-%d %H:%M:%S"),
+                    until.format("%H:%M:%S")
+                )
+            }
+            TimeWindow::Between(since, until) => format!(
+                "{} → {}",
+                since.format("%Y-%m-%d %H:%M:%S"),
+                until.format("%Y-%m-%d %H:%M:%S")
             ),
         }
     }
@@ -404,6 +422,35 @@ pub struct TimelineState {
     pub principal: Option<String>,
     pub timeline: Option<Timeline>,
     pub cursor: Cursor,
+    /// The column of the activity line picked with the bucket keys.
+    pub bucket: Option<usize>,
+    /// Columns the activity line has, from the layout.
+    pub columns: usize,
+    /// The time window the shown (or requested) timeline covers.
+    pub time: TimeBounds,
+}
+
+impl Histogram {
+    /// The stretch of time column `column` of `columns` covers when the histogram is drawn that
+    /// wide (the same resampling as the sparkline).
+    pub fn column_span(
+        &self,
+        column: usize,
+        columns: usize,
+    ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let n = self.counts.len();
+        if n == 0 || columns == 0 || column >= columns {
+            return None;
+        }
+        let from = column * n / columns;
+        let to = ((column + 1) * n / columns).max(from + 1).min(n);
+        let seconds = (self.end - self.start).num_seconds().max(0) + 1;
+        let at = |bucket: usize| {
+            // The first second `time_histogram` counts into `bucket`.
+            self.start + Duration::seconds((bucket as i64 * seconds + n as i64 - 1) / n as i64)
+        };
+        Some((at(from), at(to) - Duration::seconds(1)))
+    }
 }
 
 /// How bad a detection is, worst first when sorted descending.
@@ -416,68 +463,88 @@ pub enum Severity {
     Critical,
 }
 
-/// One detection, as the engine will hand it over.
+/// One alert of the detector's feed: a rule's matches for one principal (or the rule's key) in
+/// one window, already grouped by the detector.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alert {
-    pub rule: String,
+    /// The detector's stable identity, which acknowledging records.
+    pub key: String,
+    pub rule_id: String,
+    pub title: String,
     pub severity: Severity,
-    pub time: DateTime<Utc>,
+    /// Matching events, which may exceed `event_ids` (the detector keeps the first thousand).
+    pub count: u64,
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
     pub principal: String,
-    pub event_id: String,
-}
-
-/// The alerts of one rule, as the feed shows them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AlertGroup {
-    pub rule: String,
-    pub severity: Severity,
-    pub count: usize,
-    pub newest: DateTime<Utc>,
-    pub newest_principal: String,
-    pub newest_event_id: String,
+    pub event_ids: Vec<String>,
+    pub acknowledged: bool,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct AlertsState {
-    /// False until a detection engine has delivered alerts.
+    /// False until the detector's alerts have been read.
     pub loaded: bool,
-    pub groups: Vec<AlertGroup>,
+    /// Every alert, most severe then newest first.
+    pub alerts: Vec<Alert>,
+    pub hide_acknowledged: bool,
+    /// Indexes into `alerts` of the rows the feed shows, in order.
+    pub shown: Vec<usize>,
     pub cursor: Cursor,
 }
 
 impl AlertsState {
-    /// Replaces the feed: alerts grouped by rule, most severe first, then newest first.
-    pub fn set_alerts(&mut self, alerts: &[Alert]) {
-        let mut groups: HashMap<(&str, Severity), AlertGroup> = HashMap::new();
-        for alert in alerts {
-            let group = groups
-                .entry((alert.rule.as_str(), alert.severity))
-                .or_insert_with(|| AlertGroup {
-                    rule: alert.rule.clone(),
-                    severity: alert.severity,
-                    count: 0,
-                    newest: alert.time,
-                    newest_principal: alert.principal.clone(),
-                    newest_event_id: alert.event_id.clone(),
-                });
-            group.count += 1;
-            if alert.time > group.newest {
-                group.newest = alert.time;
-                group.newest_principal = alert.principal.clone();
-                group.newest_event_id = alert.event_id.clone();
-            }
-        }
-        let mut groups: Vec<AlertGroup> = groups.into_values().collect();
-        groups.sort_by(|a, b| {
+    /// Replaces the feed, keeping the selection on the same alert when it is still there.
+    pub fn set_alerts(&mut self, mut alerts: Vec<Alert>) {
+        alerts.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)
-                .then(b.newest.cmp(&a.newest))
-                .then(a.rule.cmp(&b.rule))
+                .then(b.last.cmp(&a.last))
+                .then(a.key.cmp(&b.key))
         });
-        self.groups = groups;
+        let keep = self.selected().map(|alert| alert.key.clone());
+        self.alerts = alerts;
         self.loaded = true;
-        let len = self.groups.len();
-        self.cursor.move_by(0, len);
+        self.reshow(keep);
+    }
+
+    pub fn selected(&self) -> Option<&Alert> {
+        self.shown
+            .get(self.cursor.selected)
+            .and_then(|i| self.alerts.get(*i))
+    }
+
+    /// Marks an alert (acknowledged or not) ahead of the detector's files saying so.
+    pub fn set_acknowledged(&mut self, key: &str, acknowledged: bool) {
+        let keep = self.selected().map(|alert| alert.key.clone());
+        for alert in self.alerts.iter_mut().filter(|a| a.key == key) {
+            alert.acknowledged = acknowledged;
+        }
+        self.reshow(keep);
+    }
+
+    pub fn toggle_hide_acknowledged(&mut self) {
+        let keep = self.selected().map(|alert| alert.key.clone());
+        self.hide_acknowledged = !self.hide_acknowledged;
+        self.reshow(keep);
+    }
+
+    pub fn acknowledged(&self) -> usize {
+        self.alerts.iter().filter(|a| a.acknowledged).count()
+    }
+
+    /// Recomputes the shown rows; the selection stays on `keep` when shown, else on its row.
+    fn reshow(&mut self, keep: Option<String>) {
+        let hide = self.hide_acknowledged;
+        self.shown = (0..self.alerts.len())
+            .filter(|i| !(hide && self.alerts[*i].acknowledged))
+            .collect();
+        let at = keep.and_then(|key| self.shown.iter().position(|i| self.alerts[*i].key == key));
+        let len = self.shown.len();
+        match at {
+            Some(row) => self.cursor.move_to(row, len),
+            None => self.cursor.move_by(0, len),
+        }
     }
 }
 
@@ -491,6 +558,8 @@ pub struct StatusState {
     pub last_error: Option<String>,
     /// Broken keymap or theme files, reported until the app closes.
     pub config_errors: Vec<String>,
+    /// What an ingest or pull is doing right now, in this process or another.
+    pub activity: Option<String>,
 }
 
 /// One line of the help: a section title, or keys and what they do.
@@ -511,6 +580,7 @@ pub enum RequestKind {
     Page,
     Timeline,
     Stats,
+    Alerts,
 }
 
 impl RequestKind {
@@ -520,6 +590,7 @@ impl RequestKind {
             RequestKind::Page => "loading",
             RequestKind::Timeline => "timeline",
             RequestKind::Stats => "reading index",
+            RequestKind::Alerts => "alerts",
         }
     }
 }
@@ -529,6 +600,8 @@ impl RequestKind {
 pub enum HistoryMove {
     Push,
     Jump(usize),
+    /// The same view again on a grown index: the history stays as it is.
+    Refresh,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -538,6 +611,8 @@ pub struct PendingSearch {
     pub history: HistoryMove,
     /// The query line to reopen with the error when the query is rejected.
     pub typed: Option<String>,
+    /// For a refresh: the event to keep selected.
+    pub anchor: Option<super::worker::Anchor>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -659,43 +734,64 @@ mod tests {
         assert_eq!((editor.text.as_str(), editor.cursor), ("", 0));
     }
 
-    #[test]
-    fn alerts_group_by_rule_most_severe_then_newest_first() {
-        let at = |minute: u32| {
-            DateTime::parse_from_rfc3339(&format!("2026-11-01T08:{minute:02}:00Z"))
-                .unwrap()
-                .with_timezone(&Utc)
-        };
-        let alert = |rule: &str, severity, minute| Alert {
-            rule: rule.into(),
+    fn alert(key: &str, severity: Severity, minute: u32, acknowledged: bool) -> Alert {
+        let time = DateTime::parse_from_rfc3339(&format!("2026-11-01T08:{minute:02}:00Z"))
+            .unwrap()
+            .with_timezone(&Utc);
+        Alert {
+            key: key.into(),
+            rule_id: key.into(),
+            title: String::new(),
             severity,
-            time: at(minute),
+            count: 1,
+            first: Some(time),
+            last: Some(time),
             principal: "p".into(),
-            event_id: format!("{rule}{minute}"),
-        };
+            event_ids: vec![format!("{key}{minute}")],
+            acknowledged,
+        }
+    }
+
+    #[test]
+    fn alerts_list_most_severe_then_newest_first() {
         let mut state = AlertsState::default();
-        state.set_alerts(&[
-            alert("low one", Severity::Low, 50),
-            alert("crit old", Severity::Critical, 1),
-            alert("high", Severity::High, 10),
-            alert("crit new", Severity::Critical, 30),
-            alert("high", Severity::High, 20),
+        state.set_alerts(vec![
+            alert("low", Severity::Low, 50, false),
+            alert("crit old", Severity::Critical, 1, false),
+            alert("high", Severity::High, 10, false),
+            alert("crit new", Severity::Critical, 30, false),
         ]);
-        let order: Vec<(&str, usize)> = state
-            .groups
+        let order: Vec<&str> = state
+            .shown
             .iter()
-            .map(|g| (g.rule.as_str(), g.count))
+            .map(|i| state.alerts[*i].key.as_str())
             .collect();
-        assert_eq!(
-            order,
-            [
-                ("crit new", 1),
-                ("crit old", 1),
-                ("high", 2),
-                ("low one", 1)
-            ]
-        );
-        assert_eq!(state.groups[2].newest_event_id, "high20");
+        assert_eq!(order, ["crit new", "crit old", "high", "low"]);
+    }
+
+    #[test]
+    fn hiding_acknowledged_alerts_keeps_the_selection_on_its_alert() {
+        let mut state = AlertsState {
+            cursor: Cursor {
+                height: 10,
+                ..Cursor::default()
+            },
+            ..AlertsState::default()
+        };
+        state.set_alerts(vec![
+            alert("a", Severity::High, 3, true),
+            alert("b", Severity::High, 2, false),
+            alert("c", Severity::High, 1, false),
+        ]);
+        state.cursor.move_to(2, 3);
+        state.toggle_hide_acknowledged();
+        assert_eq!(state.shown.len(), 2);
+        assert_eq!(state.selected().map(|a| a.key.as_str()), Some("c"));
+        state.set_acknowledged("c", true);
+        assert_eq!(state.selected().map(|a| a.key.as_str()), Some("b"));
+        state.toggle_hide_acknowledged();
+        assert_eq!(state.acknowledged(), 2);
+        assert_eq!(state.selected().map(|a| a.key.as_str()), Some("b"));
     }
 
     #[test]

@@ -9,13 +9,13 @@ use super::format::clip;
 use super::json_view;
 use super::keymap::{KeyChord, Keymap, Section};
 use super::layout::{self, EVENTS_CHROME_ROWS};
-use super::panes::timeline::line_count as timeline_line_count;
+use super::panes::timeline::{line_count as timeline_line_count, LABEL_WIDTH as TIMELINE_LABEL};
 use super::state::{
     AppState, HistoryMove, LineEditor, Mode, PaneId, PendingSearch, PromptKind, PromptState,
     RequestKind, TimeWindow, View, AROUND_MINUTES, WINDOW_PRESETS,
 };
-use super::worker::{quote, Reply, Request};
-use crate::index::SortOrder;
+use super::worker::{quote, Anchor, Reply, Request};
+use crate::index::{SortOrder, TimeBounds};
 
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -44,6 +44,8 @@ pub fn start(state: &mut AppState, initial_query: Option<&str>) -> Vec<Effect> {
     relayout(state);
     let id = state.requests.next(RequestKind::Stats);
     effects.push(Effect::Send(Request::Stats { id }));
+    let id = state.requests.next(RequestKind::Alerts);
+    effects.push(Effect::Send(Request::Alerts { id, mark: None }));
     let mut view = View::everything();
     if let Some(query) = initial_query.filter(|q| !q.trim().is_empty()) {
         view.query = query.to_owned();
@@ -51,6 +53,146 @@ pub fn start(state: &mut AppState, initial_query: Option<&str>) -> Vec<Effect> {
     }
     search(state, view, HistoryMove::Push, None, &mut effects);
     effects
+}
+
+/// Shows the selected alert's events (exactly the ids the detector cited) over all time, and
+/// opens its principal's timeline.
+fn open_alert(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let Some(alert) = state.alerts.selected().cloned() else {
+        state.status.message = Some("no alert selected".into());
+        return;
+    };
+    if alert.event_ids.is_empty() {
+        state.status.message = Some("this alert cites no events".into());
+        return;
+    }
+    let ids: Vec<String> = alert.event_ids.iter().map(|id| quote(id)).collect();
+    let mut view = state.current_view();
+    view.query = format!("eventID:({})", ids.join(" "));
+    view.window = TimeWindow::All;
+    view.time = TimeBounds::default();
+    view.label = clip(&format!("alert {}", alert.rule_id), LABEL_WIDTH);
+    search(state, view, HistoryMove::Push, None, effects);
+    state.status.message = (alert.count > alert.event_ids.len() as u64).then(|| {
+        format!(
+            "the detector kept the first {} of this alert's {} events",
+            alert.event_ids.len(),
+            alert.count
+        )
+    });
+    if !alert.principal.is_empty() {
+        request_timeline(state, alert.principal, TimeBounds::default(), effects);
+    }
+    set_focus(state, PaneId::Timeline, effects);
+}
+
+fn toggle_acknowledge(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let Some(alert) = state.alerts.selected() else {
+        state.status.message = Some("no alert selected".into());
+        return;
+    };
+    let (key, acknowledged) = (alert.key.clone(), !alert.acknowledged);
+    state.status.message = Some(format!(
+        "{} {}",
+        if acknowledged {
+            "acknowledged"
+        } else {
+            "un-acknowledged"
+        },
+        clip(&alert.rule_id, LABEL_WIDTH)
+    ));
+    state.alerts.set_acknowledged(&key, acknowledged);
+    let id = state.requests.next(RequestKind::Alerts);
+    effects.push(Effect::Send(Request::Alerts {
+        id,
+        mark: Some((key, acknowledged)),
+    }));
+}
+
+/// Moves the picked column of the timeline's activity line.
+fn move_bucket(state: &mut AppState, forward: bool) {
+    let columns = state.timeline.columns;
+    if columns == 0
+        || state
+            .timeline
+            .timeline
+            .as_ref()
+            .and_then(|t| t.activity.as_ref())
+            .is_none()
+    {
+        return;
+    }
+    state.timeline.bucket = Some(match (state.timeline.bucket, forward) {
+        (None, true) => 0,
+        (None, false) => columns - 1,
+        (Some(column), true) => (column + 1).min(columns - 1),
+        (Some(column), false) => column.saturating_sub(1),
+    });
+}
+
+fn narrow_to_bucket(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let span = state.timeline.bucket.and_then(|column| {
+        let activity = state.timeline.timeline.as_ref()?.activity.as_ref()?;
+        activity.column_span(column, state.timeline.columns)
+    });
+    match span {
+        Some((since, until)) => set_window(state, TimeWindow::Between(since, until), effects),
+        None => {
+            state.status.message =
+                Some("pick a stretch of the activity line with left and right first".into())
+        }
+    }
+}
+
+fn request_timeline(
+    state: &mut AppState,
+    principal: String,
+    time: TimeBounds,
+    effects: &mut Vec<Effect>,
+) {
+    if state.timeline.principal.as_deref() != Some(principal.as_str()) {
+        state.timeline.principal = Some(principal.clone());
+        state.timeline.timeline = None;
+        state.timeline.cursor.selected = 0;
+        state.timeline.cursor.scroll = 0;
+    }
+    state.timeline.time = time;
+    state.timeline.bucket = None;
+    let id = state.requests.next(RequestKind::Timeline);
+    effects.push(Effect::Send(Request::Timeline {
+        id,
+        principal,
+        time,
+    }));
+}
+
+/// The index has new commits: the same view again, selection kept on the same event; the stats
+/// and the timeline read again.
+fn refresh(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let id = state.requests.next(RequestKind::Stats);
+    effects.push(Effect::Send(Request::Stats { id }));
+    if let Some(principal) = state.timeline.principal.clone() {
+        let time = state.timeline.time;
+        let id = state.requests.next(RequestKind::Timeline);
+        effects.push(Effect::Send(Request::Timeline {
+            id,
+            principal,
+            time,
+        }));
+    }
+    // A search on its way reads the new commits anyway.
+    if state.requests.search.is_some() {
+        return;
+    }
+    let Some(view) = state.events.view.clone() else {
+        return;
+    };
+    let anchor = state.events.selected_row().map(|row| Anchor {
+        event_id: row.summary.event_id.clone(),
+        time: row.summary.time,
+        index: state.events.cursor.selected,
+    });
+    search_anchored(state, view, HistoryMove::Refresh, None, anchor, effects);
 }
 
 pub fn update(state: &mut AppState, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
@@ -198,6 +340,12 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
             }
         }
         Action::TimeWindowAll => set_window(state, TimeWindow::All, effects),
+        Action::OpenAlert => open_alert(state, effects),
+        Action::ToggleAcknowledge => toggle_acknowledge(state, effects),
+        Action::ToggleHideAcknowledged => state.alerts.toggle_hide_acknowledged(),
+        Action::BucketPrev => move_bucket(state, false),
+        Action::BucketNext => move_bucket(state, true),
+        Action::NarrowToBucket => narrow_to_bucket(state, effects),
         Action::MoveDown => move_focused(state, 1, effects),
         Action::MoveUp => move_focused(state, -1, effects),
         Action::PageDown => {
@@ -243,6 +391,19 @@ pub fn relayout(state: &mut AppState) {
         .saturating_sub(EVENTS_CHROME_ROWS);
     state.detail.cursor.height = areas.inner_height(PaneId::Detail);
     state.timeline.cursor.height = areas.inner_height(PaneId::Timeline);
+    state.timeline.columns = areas
+        .pane(PaneId::Timeline)
+        .filter(|(_, collapsed)| !collapsed)
+        .map_or(0, |(rect, _)| {
+            (rect.width.saturating_sub(2) as usize).saturating_sub(TIMELINE_LABEL)
+        });
+    if state
+        .timeline
+        .bucket
+        .is_some_and(|b| b >= state.timeline.columns)
+    {
+        state.timeline.bucket = state.timeline.columns.checked_sub(1);
+    }
     state.help_cursor.height = layout::help_area(area).height.saturating_sub(2) as usize;
     state.events.cursor.follow();
     state.detail.cursor.follow();
@@ -279,7 +440,7 @@ fn move_focused(state: &mut AppState, delta: isize, effects: &mut Vec<Effect>) {
     }
     match state.focus {
         PaneId::Alerts => {
-            let len = state.alerts.groups.len();
+            let len = state.alerts.shown.len();
             state.alerts.cursor.move_by(delta, len);
         }
         PaneId::Events => {
@@ -379,6 +540,17 @@ fn search(
     typed: Option<String>,
     effects: &mut Vec<Effect>,
 ) {
+    search_anchored(state, view, history, typed, None, effects);
+}
+
+fn search_anchored(
+    state: &mut AppState,
+    view: View,
+    history: HistoryMove,
+    typed: Option<String>,
+    anchor: Option<Anchor>,
+    effects: &mut Vec<Effect>,
+) {
     let id = state.requests.next(RequestKind::Search);
     let limit = (state.events.cursor.height * 3).max(PAGE_MARGIN_MIN * 2);
     state.requests.search = Some(PendingSearch {
@@ -386,8 +558,14 @@ fn search(
         view: view.clone(),
         history,
         typed,
+        anchor: anchor.clone(),
     });
-    effects.push(Effect::Send(Request::Search { id, view, limit }));
+    effects.push(Effect::Send(Request::Search {
+        id,
+        view,
+        limit,
+        anchor,
+    }));
 }
 
 /// Where back and forward count from: the step on its way when one is, else the current one.
@@ -622,18 +800,18 @@ fn sync_selection(state: &mut AppState, effects: &mut Vec<Effect>) {
         state.detail.cursor.move_to(0, state.detail.lines.len());
         find_matches(state);
     }
-    if !principal.is_empty() && state.timeline.principal.as_deref() != Some(principal.as_str()) {
-        state.timeline.principal = Some(principal.clone());
-        state.timeline.timeline = None;
-        state.timeline.cursor.selected = 0;
-        state.timeline.cursor.scroll = 0;
-        let id = state.requests.next(RequestKind::Timeline);
-        effects.push(Effect::Send(Request::Timeline { id, principal }));
+    let time = state.current_view().time;
+    let same = state.timeline.principal.as_deref() == Some(principal.as_str())
+        && state.timeline.time == time;
+    if !principal.is_empty() && !same {
+        request_timeline(state, principal, time, effects);
     }
 }
 
 fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
-    let (kind, id) = reply.kind_and_id();
+    let Some((kind, id)) = reply.kind_and_id() else {
+        return on_notice(state, reply, effects);
+    };
     if !state.requests.answer(kind, id) {
         return;
     }
@@ -649,12 +827,31 @@ fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
                     events.view = Some(pending.view.clone());
                     events.matched = Some(found.matched);
                     events.total = found.total;
-                    events.window_offset = 0;
+                    events.window_offset = found.offset;
                     events.rows = found.rows;
                     events.histogram = found.histogram;
                     events.warnings = found.warnings;
-                    events.cursor.selected = 0;
-                    events.cursor.scroll = 0;
+                    match &pending.anchor {
+                        Some(anchor) => {
+                            // Where the anchored event is now, plus any move made meanwhile.
+                            let cursor = &mut events.cursor;
+                            let moved = cursor.selected as isize - anchor.index as isize;
+                            let target = found
+                                .selected
+                                .map_or(cursor.selected as isize, |at| at as isize + moved);
+                            let shift = target - cursor.selected as isize;
+                            cursor.scroll = (cursor.scroll as isize + shift).max(0) as usize;
+                            let len = found.matched as usize;
+                            cursor.selected =
+                                target.clamp(0, len.saturating_sub(1) as isize) as usize;
+                            cursor.scroll = cursor.scroll.min(cursor.selected);
+                            cursor.follow();
+                        }
+                        None => {
+                            events.cursor.selected = 0;
+                            events.cursor.scroll = 0;
+                        }
+                    }
                     state.requests.page = None;
                     state.query_error = None;
                     match pending.history {
@@ -671,7 +868,7 @@ fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
                         HistoryMove::Jump(index) if index < state.history.entries.len() => {
                             state.history.current = index;
                         }
-                        HistoryMove::Jump(_) => {}
+                        HistoryMove::Jump(_) | HistoryMove::Refresh => {}
                     }
                     sync_selection(state, effects);
                     ensure_rows(state, effects);
@@ -723,6 +920,35 @@ fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
             }
             Err(error) => state.status.last_error = Some(error),
         },
+        Reply::Alerts {
+            result, mark_error, ..
+        } => {
+            match result {
+                Ok(alerts) => state.alerts.set_alerts(alerts),
+                Err(error) => state.status.last_error = Some(error),
+            }
+            if let Some(error) = mark_error {
+                state.status.last_error = Some(error);
+            }
+        }
+        Reply::Changed { .. } | Reply::Activity(_) => on_notice(state, reply, effects),
+    }
+}
+
+/// What the worker announces unasked: new commits, changed alerts, a writer's live activity.
+fn on_notice(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
+    match reply {
+        Reply::Changed { index, alerts } => {
+            if alerts {
+                let id = state.requests.next(RequestKind::Alerts);
+                effects.push(Effect::Send(Request::Alerts { id, mark: None }));
+            }
+            if index {
+                refresh(state, effects);
+            }
+        }
+        Reply::Activity(summary) => state.status.activity = summary,
+        _ => {}
     }
 }
 

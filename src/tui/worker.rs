@@ -1,16 +1,25 @@
 //! Background reads: the UI thread sends requests tagged with an id and keeps drawing; the worker
 //! answers each kind's newest request only (older queued ones of the same kind are skipped) and
 //! the UI drops any reply that is not the newest of its kind.
+//!
+//! Between requests the worker watches the index folder: new commits, changed alerts and a
+//! writer's published activity are announced unasked ([`Reply::Changed`], [`Reply::Activity`]),
+//! so an ingest or pull running anywhere shows up without a restart.
+use std::path::Path;
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
 use crossbeam_channel::{Receiver, Sender};
 use serde_json::Value;
 use tantivy::{IndexReader, Searcher};
 
-use super::state::{EventRow, Histogram, RequestKind, Timeline, View};
+use super::state::{Alert, EventRow, Histogram, RequestKind, Severity, Timeline, View};
+use crate::detect::pack::Severity as RuleSeverity;
+use crate::detect::{mark_alert, AlertMark, AlertSet};
 use crate::event::{derived_event_id, EventSummary};
+use crate::index::activity;
 use crate::index::{IndexError, SearchRequest, SortOrder, TimeBounds, TrailIndex};
 
 /// Buckets of the events pane's histogram strip (the pane resamples them to its width).
@@ -22,11 +31,29 @@ pub const TOP_LIMIT: usize = 6;
 /// Queue sizes both ways: the UI sends a handful of requests per key and the worker answers at
 /// most one per kind per round, so these are never close to full.
 const QUEUE: usize = 256;
+/// How often the worker looks for new commits, alerts and activity when the UI does not ask.
+pub const DEFAULT_POLL: Duration = Duration::from_secs(1);
+/// Rows read around an anchored event's new position to find it exactly.
+const ANCHOR_SLACK: usize = 200;
+
+/// The event a refreshed list keeps selected, and where it was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Anchor {
+    pub event_id: String,
+    pub time: Option<DateTime<Utc>>,
+    pub index: usize,
+}
 
 #[derive(Debug, Clone)]
 pub enum Request {
-    /// Check and run a view: its count, histogram and first page.
-    Search { id: u64, view: View, limit: usize },
+    /// Check and run a view: its count, histogram and first page (or, with an anchor, the page
+    /// around the anchored event's position now).
+    Search {
+        id: u64,
+        view: View,
+        limit: usize,
+        anchor: Option<Anchor>,
+    },
     /// Another slice of the results of the search `generation`.
     Page {
         id: u64,
@@ -35,10 +62,20 @@ pub enum Request {
         offset: usize,
         limit: usize,
     },
-    /// One principal's activity.
-    Timeline { id: u64, principal: String },
+    /// One principal's activity within `time`.
+    Timeline {
+        id: u64,
+        principal: String,
+        time: TimeBounds,
+    },
     /// What the index holds, for the status line.
     Stats { id: u64 },
+    /// The detector's alerts, after recording the investigator's `mark` (alert key, acknowledged)
+    /// on one of them. Marks are applied in the order sent, never skipped.
+    Alerts {
+        id: u64,
+        mark: Option<(String, bool)>,
+    },
 }
 
 impl Request {
@@ -48,6 +85,7 @@ impl Request {
             Request::Page { .. } => RequestKind::Page,
             Request::Timeline { .. } => RequestKind::Timeline,
             Request::Stats { .. } => RequestKind::Stats,
+            Request::Alerts { .. } => RequestKind::Alerts,
         }
     }
 }
@@ -57,7 +95,11 @@ pub struct SearchResult {
     pub matched: u64,
     pub total: u64,
     pub histogram: Option<Histogram>,
+    /// Where `rows` start in the results.
+    pub offset: usize,
     pub rows: Vec<EventRow>,
+    /// The anchored event's position, when it was found.
+    pub selected: Option<usize>,
     pub warnings: Vec<String>,
 }
 
@@ -90,73 +132,156 @@ pub enum Reply {
         id: u64,
         result: Result<IndexStats, String>,
     },
+    Alerts {
+        id: u64,
+        result: Result<Vec<Alert>, String>,
+        /// Recording the mark failed: the alerts read back say what holds.
+        mark_error: Option<String>,
+    },
+    /// Unasked: the index has new commits, or the detector's alerts changed on disk.
+    Changed { index: bool, alerts: bool },
+    /// Unasked: the live one-line summary of a writer's work, `None` once none is running.
+    Activity(Option<String>),
 }
 
 impl Reply {
-    pub fn kind_and_id(&self) -> (RequestKind, u64) {
-        match self {
+    /// The request this answers; `None` for what the worker announces unasked.
+    pub fn kind_and_id(&self) -> Option<(RequestKind, u64)> {
+        Some(match self {
             Reply::Searched { id, .. } => (RequestKind::Search, *id),
             Reply::Page { id, .. } => (RequestKind::Page, *id),
             Reply::Timeline { id, .. } => (RequestKind::Timeline, *id),
             Reply::Stats { id, .. } => (RequestKind::Stats, *id),
-        }
+            Reply::Alerts { id, .. } => (RequestKind::Alerts, *id),
+            Reply::Changed { .. } | Reply::Activity(_) => return None,
+        })
     }
 }
 
-/// The UI's end of the worker: dropping it stops the thread.
+/// The UI's end of the worker: two threads, so that a principal's timeline (the heaviest read)
+/// never holds up the list's searches; dropping it stops both.
 pub struct Worker {
     requests: Option<Sender<Request>>,
+    timelines: Option<Sender<Request>>,
     pub replies: Receiver<Reply>,
-    thread: Option<JoinHandle<()>>,
+    threads: Vec<JoinHandle<()>>,
 }
 
 impl Worker {
-    pub fn spawn(index: TrailIndex) -> std::io::Result<Worker> {
+    /// Starts the worker; it looks for changes to the index folder every `poll`.
+    pub fn spawn(index: TrailIndex, poll: Duration) -> std::io::Result<Worker> {
         let (request_tx, request_rx) = crossbeam_channel::bounded(QUEUE);
+        let (timeline_tx, timeline_rx) = crossbeam_channel::bounded(QUEUE);
         let (reply_tx, reply_rx) = crossbeam_channel::bounded(QUEUE);
-        let thread = std::thread::Builder::new()
-            .name("trailhound-search".into())
-            .spawn(move || serve(&index, &request_rx, &reply_tx))?;
+        let timeline_index = index.clone();
+        let timeline_replies = reply_tx.clone();
+        let threads = vec![
+            std::thread::Builder::new()
+                .name("trailhound-search".into())
+                .spawn(move || serve(&index, Some(poll), &request_rx, &reply_tx))?,
+            std::thread::Builder::new()
+                .name("trailhound-timeline".into())
+                .spawn(move || serve(&timeline_index, None, &timeline_rx, &timeline_replies))?,
+        ];
         Ok(Worker {
             requests: Some(request_tx),
+            timelines: Some(timeline_tx),
             replies: reply_rx,
-            thread: Some(thread),
+            threads,
         })
     }
 
     /// Queues a request; false when the worker has stopped.
     pub fn send(&self, request: Request) -> bool {
-        self.requests
-            .as_ref()
-            .is_some_and(|tx| tx.send(request).is_ok())
+        let queue = match request.kind() {
+            RequestKind::Timeline => &self.timelines,
+            _ => &self.requests,
+        };
+        queue.as_ref().is_some_and(|tx| tx.send(request).is_ok())
     }
 }
 
 impl Drop for Worker {
     fn drop(&mut self) {
         self.requests = None;
-        // Unblock a worker waiting to deliver a reply, then let it finish its current read.
-        while self.replies.try_recv().is_ok() {}
-        if let Some(thread) = self.thread.take() {
+        self.timelines = None;
+        // Unblock a thread waiting to deliver a reply, then let each finish its current read.
+        for thread in self.threads.drain(..) {
+            while !thread.is_finished() {
+                while self.replies.try_recv().is_ok() {}
+                std::thread::sleep(Duration::from_millis(1));
+            }
             let _ = thread.join();
         }
     }
 }
 
-fn serve(index: &TrailIndex, requests: &Receiver<Request>, replies: &Sender<Reply>) {
+fn slot(request: &Request) -> usize {
+    match request.kind() {
+        RequestKind::Stats => 0,
+        RequestKind::Search => 1,
+        RequestKind::Page => 2,
+        RequestKind::Timeline => 3,
+        RequestKind::Alerts => 4,
+    }
+}
+
+/// Answers `requests` until the UI hangs up; with `poll`, also watches the index folder.
+fn serve(
+    index: &TrailIndex,
+    poll: Option<Duration>,
+    requests: &Receiver<Request>,
+    replies: &Sender<Reply>,
+) {
     let reader = index.reader();
-    while let Ok(first) = requests.recv() {
-        // The newest request of each kind; older queued ones are superseded.
-        let mut newest: [Option<Request>; 4] = Default::default();
-        let slot = |request: &Request| match request.kind() {
-            RequestKind::Stats => 0,
-            RequestKind::Search => 1,
-            RequestKind::Page => 2,
-            RequestKind::Timeline => 3,
+    let mut watch = poll.map(|_| Watch::start(index, reader.as_ref().ok()));
+    let mut next_poll = Instant::now();
+    loop {
+        let received = match poll {
+            Some(_) => requests.recv_deadline(next_poll),
+            None => requests
+                .recv()
+                .map_err(|_| crossbeam_channel::RecvTimeoutError::Disconnected),
         };
-        let first_slot = slot(&first);
-        newest[first_slot] = Some(first);
-        while let Ok(request) = requests.try_recv() {
+        let first = match received {
+            Ok(request) => Some(request),
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => None,
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
+        };
+        if let (Some(poll), Some(watch)) = (poll, watch.as_mut()) {
+            if Instant::now() >= next_poll {
+                next_poll = Instant::now() + poll;
+                for notice in watch.changes(index, reader.as_ref().ok()) {
+                    if replies.send(notice).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let Some(first) = first else { continue };
+        // The newest request of each kind; older queued ones are superseded (marks are recorded
+        // as they arrive, so none is lost).
+        let mut newest: [Option<Request>; 5] = Default::default();
+        let mut mark_error = None;
+        for request in std::iter::once(first).chain(std::iter::from_fn(|| requests.try_recv().ok()))
+        {
+            let request = match request {
+                Request::Alerts {
+                    id,
+                    mark: Some((key, acknowledged)),
+                } => {
+                    let mark = if acknowledged {
+                        AlertMark::Acknowledge
+                    } else {
+                        AlertMark::Unacknowledge
+                    };
+                    if let Err(error) = mark_alert(index.dir(), &key, mark) {
+                        mark_error = Some(format!("cannot record the acknowledgement: {error}"));
+                    }
+                    Request::Alerts { id, mark: None }
+                }
+                other => other,
+            };
             let i = slot(&request);
             newest[i] = Some(request);
         }
@@ -165,15 +290,121 @@ fn serve(index: &TrailIndex, requests: &Receiver<Request>, replies: &Sender<Repl
             Err(error) => Err(error.to_string()),
         };
         for request in newest.into_iter().flatten() {
-            let reply = match &searcher {
-                Ok(searcher) => answer(index, searcher, request),
-                Err(error) => failure(request, error.clone()),
+            let reply = match (&searcher, request) {
+                (_, Request::Alerts { id, .. }) => {
+                    if let Some(watch) = watch.as_mut() {
+                        watch.alerts = alerts_stamp(index.dir());
+                    }
+                    Reply::Alerts {
+                        id,
+                        result: stored_alerts(index.dir()).map_err(|e| format!("alerts: {e}")),
+                        mark_error: mark_error.take(),
+                    }
+                }
+                (Ok(searcher), request) => answer(index, searcher, request),
+                (Err(error), request) => failure(request, error.clone()),
             };
             if replies.send(reply).is_err() {
                 return;
             }
         }
     }
+}
+
+/// What the worker last saw of the index folder, to tell what changed since.
+struct Watch {
+    index: Option<Vec<(tantivy::index::SegmentId, u32)>>,
+    alerts: Option<Vec<(SystemTime, u64)>>,
+    activity: Option<String>,
+}
+
+impl Watch {
+    fn start(index: &TrailIndex, reader: Option<&IndexReader>) -> Watch {
+        Watch {
+            index: reader.and_then(|reader| segments(reader).ok()),
+            alerts: alerts_stamp(index.dir()),
+            activity: None,
+        }
+    }
+
+    /// The notices to send for what changed since the last look.
+    fn changes(&mut self, index: &TrailIndex, reader: Option<&IndexReader>) -> Vec<Reply> {
+        let mut notices = Vec::new();
+        let segments = reader.and_then(|reader| segments(reader).ok());
+        let index_changed = segments.is_some() && segments != self.index;
+        if index_changed {
+            self.index = segments;
+        }
+        let alerts = alerts_stamp(index.dir());
+        let alerts_changed = alerts != self.alerts;
+        self.alerts = alerts;
+        if index_changed || alerts_changed {
+            notices.push(Reply::Changed {
+                index: index_changed,
+                alerts: alerts_changed,
+            });
+        }
+        let activity = activity::read(index.dir())
+            .filter(|report| report.is_live(Utc::now()))
+            .map(|report| report.summary);
+        if activity != self.activity {
+            self.activity = activity.clone();
+            notices.push(Reply::Activity(activity));
+        }
+        notices
+    }
+}
+
+/// The committed segments and their live documents: what changes when a writer commits.
+fn segments(reader: &IndexReader) -> tantivy::Result<Vec<(tantivy::index::SegmentId, u32)>> {
+    reader.reload()?;
+    Ok(reader
+        .searcher()
+        .segment_readers()
+        .iter()
+        .map(|segment| (segment.segment_id(), segment.num_docs()))
+        .collect())
+}
+
+/// When and how big the detector's files were last written.
+fn alerts_stamp(dir: &Path) -> Option<Vec<(SystemTime, u64)>> {
+    let stamp: Vec<(SystemTime, u64)> = ["alerts.json", "alert-state.json"]
+        .iter()
+        .filter_map(|name| std::fs::metadata(dir.join(name)).ok())
+        .map(|meta| {
+            (
+                meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                meta.len(),
+            )
+        })
+        .collect();
+    (!stamp.is_empty()).then_some(stamp)
+}
+
+/// The alerts the detector stored beside the index, acknowledged ones included.
+pub fn stored_alerts(dir: &Path) -> std::io::Result<Vec<Alert>> {
+    Ok(AlertSet::load(dir)?
+        .listed()?
+        .into_iter()
+        .map(|alert| Alert {
+            severity: match alert.severity_rank() {
+                RuleSeverity::Info => Severity::Informational,
+                RuleSeverity::Low => Severity::Low,
+                RuleSeverity::Medium => Severity::Medium,
+                RuleSeverity::High => Severity::High,
+                RuleSeverity::Critical => Severity::Critical,
+            },
+            key: alert.key,
+            rule_id: alert.rule_id,
+            title: alert.title,
+            count: alert.count,
+            first: alert.first_time,
+            last: alert.last_time,
+            principal: alert.principal,
+            event_ids: alert.event_ids,
+            acknowledged: alert.acknowledged,
+        })
+        .collect())
 }
 
 fn fresh_searcher(reader: &IndexReader) -> Result<Searcher, String> {
@@ -198,7 +429,7 @@ fn failure(request: Request, error: String) -> Reply {
             offset,
             result: Err(error),
         },
-        Request::Timeline { id, principal } => Reply::Timeline {
+        Request::Timeline { id, principal, .. } => Reply::Timeline {
             id,
             principal,
             result: Err(error),
@@ -207,14 +438,24 @@ fn failure(request: Request, error: String) -> Reply {
             id,
             result: Err(error),
         },
+        Request::Alerts { id, .. } => Reply::Alerts {
+            id,
+            result: Err(error),
+            mark_error: None,
+        },
     }
 }
 
 fn answer(index: &TrailIndex, searcher: &Searcher, request: Request) -> Reply {
     match request {
-        Request::Search { id, view, limit } => Reply::Searched {
+        Request::Search {
             id,
-            result: search(index, searcher, &view, limit).map_err(message),
+            view,
+            limit,
+            anchor,
+        } => Reply::Searched {
+            id,
+            result: search(index, searcher, &view, limit, anchor.as_ref()).map_err(message),
         },
         Request::Page {
             id,
@@ -228,14 +469,23 @@ fn answer(index: &TrailIndex, searcher: &Searcher, request: Request) -> Reply {
             offset,
             result: page(index, searcher, &view, offset, limit).map_err(message),
         },
-        Request::Timeline { id, principal } => Reply::Timeline {
+        Request::Timeline {
             id,
-            result: timeline(index, searcher, &principal).map_err(message),
+            principal,
+            time,
+        } => Reply::Timeline {
+            id,
+            result: timeline(index, searcher, &principal, time).map_err(message),
             principal,
         },
         Request::Stats { id } => Reply::Stats {
             id,
             result: stats(index, searcher).map_err(message),
+        },
+        Request::Alerts { id, .. } => Reply::Alerts {
+            id,
+            result: stored_alerts(index.dir()).map_err(|e| format!("alerts: {e}")),
+            mark_error: None,
         },
     }
 }
@@ -253,6 +503,7 @@ fn search(
     searcher: &Searcher,
     view: &View,
     limit: usize,
+    anchor: Option<&Anchor>,
 ) -> Result<SearchResult, IndexError> {
     let compiled = index.prepare_query(&view.query, view.time)?;
     let matched = index.count(searcher, compiled.query.as_ref())? as u64;
@@ -274,14 +525,62 @@ fn search(
         }),
         _ => None,
     };
-    let rows = page(index, searcher, view, 0, limit)?;
+    let (offset, rows, selected) = match anchor {
+        Some(anchor) => anchored_page(index, searcher, view, limit, anchor)?,
+        None => (0, page(index, searcher, view, 0, limit)?, None),
+    };
     Ok(SearchResult {
         matched,
         total: searcher.num_docs(),
         histogram,
+        offset,
         rows,
+        selected,
         warnings: compiled.warnings,
     })
+}
+
+/// The rows around the anchored event's position now, and that position when it is found: the
+/// events that sort strictly before its time are counted, then the page from there is read.
+fn anchored_page(
+    index: &TrailIndex,
+    searcher: &Searcher,
+    view: &View,
+    limit: usize,
+    anchor: &Anchor,
+) -> Result<(usize, Vec<EventRow>, Option<usize>), IndexError> {
+    let before = match anchor.time {
+        Some(time) => {
+            let second = chrono::Duration::seconds(1);
+            let mut bounds = view.time;
+            match view.order {
+                SortOrder::NewestFirst => {
+                    bounds.since =
+                        Some(bounds.since.map_or(time + second, |s| s.max(time + second)))
+                }
+                SortOrder::OldestFirst => {
+                    bounds.until =
+                        Some(bounds.until.map_or(time - second, |u| u.min(time - second)))
+                }
+            }
+            let compiled = index.prepare_query(&view.query, bounds)?;
+            index.count(searcher, compiled.query.as_ref())?
+        }
+        None => anchor.index,
+    };
+    let start = before.saturating_sub(limit / 2);
+    let rows = page(
+        index,
+        searcher,
+        view,
+        start,
+        limit.max(before - start + ANCHOR_SLACK),
+    )?;
+    let found = rows
+        .iter()
+        .position(|row| row.summary.event_id == anchor.event_id)
+        .map(|i| start + i);
+    Ok((start, rows, found))
 }
 
 fn page(
@@ -341,15 +640,16 @@ fn timeline(
     index: &TrailIndex,
     searcher: &Searcher,
     principal: &str,
+    time: TimeBounds,
 ) -> Result<Timeline, IndexError> {
     let filter = format!("user:{}", quote(principal));
-    let everything = TimeBounds::default();
-    let compiled = index.prepare_query(&filter, everything)?;
+    let compiled = index.prepare_query(&filter, time)?;
     let query = compiled.query.as_ref();
-    let errors = index.prepare_query(&format!("{filter} AND _exists_:errorCode"), everything)?;
+    let errors = index.prepare_query(&format!("{filter} AND _exists_:errorCode"), time)?;
     let edge = |order: SortOrder| -> Result<Option<DateTime<Utc>>, IndexError> {
         let request = SearchRequest {
             query: filter.clone(),
+            time,
             limit: 1,
             order,
             ..SearchRequest::default()
@@ -361,13 +661,17 @@ fn timeline(
     };
     let first_seen = edge(SortOrder::OldestFirst)?;
     let last_seen = edge(SortOrder::NewestFirst)?;
-    let activity = match index.coverage()?.span() {
-        Some((start, end)) => Some(Histogram {
+    let span = index.coverage()?.span();
+    let activity = match (
+        time.since.or(span.map(|s| s.0)),
+        time.until.or(span.map(|s| s.1)),
+    ) {
+        (Some(start), Some(end)) if start <= end => Some(Histogram {
             start,
             end,
             counts: index.time_histogram(searcher, query, start, end, ACTIVITY_BUCKETS)?,
         }),
-        None => None,
+        _ => None,
     };
     let top = |field: &str| index.top_values(searcher, field, Some(query), TOP_LIMIT);
     Ok(Timeline {

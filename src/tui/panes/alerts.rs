@@ -1,22 +1,27 @@
-//! The alert feed: detections grouped by rule, most severe and newest first.
+//! The alert feed: the detector's grouped alerts, most severe and newest first, with their count,
+//! time span and principal; acknowledged ones marked, or hidden.
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::super::format::{thousands, time};
+use super::super::format::{short_duration, thousands, time};
 use super::super::state::{AppState, PaneId, Severity};
 use super::super::theme::{Slot, Theme};
 use crate::event::terminal_safe;
 
 pub fn title(state: &AppState) -> Vec<Span<'static>> {
     let alerts = &state.alerts;
-    let text = if alerts.loaded {
-        let total: usize = alerts.groups.iter().map(|g| g.count).sum();
-        format!("Alerts {}", thousands(total as u64))
-    } else {
-        "Alerts".to_owned()
-    };
+    let mut text = "Alerts".to_owned();
+    if !alerts.alerts.is_empty() {
+        text.push_str(&format!(" {}", thousands(alerts.shown.len() as u64)));
+        let acknowledged = alerts.acknowledged();
+        if alerts.hide_acknowledged {
+            text.push_str(&format!(" · {acknowledged} acknowledged hidden"));
+        } else if acknowledged > 0 {
+            text.push_str(&format!(" · {acknowledged} acknowledged shown"));
+        }
+    }
     vec![Span::raw(text)]
 }
 
@@ -49,39 +54,59 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let alerts = &state.alerts;
-    if !alerts.loaded {
-        let note = "no alerts: nothing in this index matched the rule pack";
+    if alerts.shown.is_empty() {
+        let note = if !alerts.loaded {
+            "reading the alerts…"
+        } else if alerts.alerts.is_empty() {
+            "no alerts: nothing in this index matched the rule pack"
+        } else {
+            "every alert is acknowledged (A shows them)"
+        };
         frame.render_widget(Paragraph::new(super::note(note, theme)), inner);
         return;
     }
-    if alerts.groups.is_empty() {
-        frame.render_widget(Paragraph::new(super::note("no alerts", theme)), inner);
-        return;
-    }
     let cursor = &alerts.cursor;
-    let end = (cursor.scroll + inner.height as usize).min(alerts.groups.len());
+    let end = (cursor.scroll + inner.height as usize).min(alerts.shown.len());
     let lines: Vec<Line> = (cursor.scroll..end)
-        .map(|index| {
-            let group = &alerts.groups[index];
+        .map(|row| {
+            let alert = &alerts.alerts[alerts.shown[row]];
+            let severity = if alert.acknowledged {
+                theme.style(Slot::Dim)
+            } else {
+                theme.style(severity_slot(alert.severity))
+            };
+            let span = match (alert.first, alert.last) {
+                (Some(first), Some(last)) if last > first => {
+                    let minutes = (last - first).num_minutes().max(1);
+                    format!(
+                        " over {}",
+                        short_duration(chrono::Duration::minutes(minutes))
+                    )
+                }
+                _ => String::new(),
+            };
             let line = Line::from(vec![
                 Span::styled(
-                    severity_tag(group.severity),
-                    theme.style(severity_slot(group.severity)),
+                    if alert.acknowledged {
+                        "ack✓"
+                    } else {
+                        severity_tag(alert.severity)
+                    },
+                    severity,
                 ),
                 Span::raw(" "),
-                Span::styled(time(Some(group.newest)), theme.style(Slot::EventTime)),
+                Span::styled(time(alert.last), theme.style(Slot::EventTime)),
                 Span::raw(" "),
+                Span::styled(terminal_safe(&alert.rule_id).into_owned(), severity),
+                Span::raw(" "),
+                Span::styled(terminal_safe(&alert.title).into_owned(), severity),
+                Span::raw(format!(" ×{}{span} ", thousands(alert.count))),
                 Span::styled(
-                    terminal_safe(&group.rule).into_owned(),
-                    theme.style(severity_slot(group.severity)),
-                ),
-                Span::raw(format!(" ×{} ", group.count)),
-                Span::styled(
-                    terminal_safe(&group.newest_principal).into_owned(),
+                    terminal_safe(short_principal(&alert.principal)).into_owned(),
                     theme.style(Slot::EventPrincipal),
                 ),
             ]);
-            if index == cursor.selected && focused {
+            if row == cursor.selected && focused {
                 line.patch_style(super::selection_style(true, theme))
             } else {
                 line
@@ -89,4 +114,12 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The last part of an ARN-like principal: `alice` of `arn:aws:iam::1:user/alice`.
+fn short_principal(principal: &str) -> &str {
+    principal
+        .rsplit(['/', ':'])
+        .find(|part| !part.is_empty())
+        .unwrap_or(principal)
 }

@@ -4,6 +4,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use super::super::format::clip;
 use super::super::state::{AppState, PromptKind, TimeWindow};
 use super::super::theme::{Slot, Theme};
 use crate::event::terminal_safe;
@@ -93,7 +94,8 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             let query = if view.query.trim().is_empty() {
                 "* (every event)".to_owned()
             } else {
-                terminal_safe(&view.query).into_owned()
+                // Only what fits is drawn: an alert's query can cite a thousand event ids.
+                terminal_safe(&clip(&view.query, area.width as usize)).into_owned()
             };
             spans.push(Span::styled(query, theme.style(Slot::Query)));
             if view.window != TimeWindow::All {

@@ -27,6 +27,12 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         ));
     }
     spans.push(Span::raw(index));
+    if let Some(activity) = &status.activity {
+        spans.push(Span::styled(
+            format!(" · {}", terminal_safe(activity)),
+            theme.style(Slot::StatusBusy),
+        ));
+    }
     let busy = state.requests.busy();
     if !busy.is_empty() {
         let work: Vec<&str> = busy.iter().map(|kind| kind.describe()).collect();

@@ -5,12 +5,13 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::super::format::{clip, thousands, time};
-use super::super::state::{AppState, PaneId, Timeline};
+use super::super::state::{AppState, PaneId, TimeWindow, Timeline, TimelineState};
 use super::super::theme::{Slot, Theme};
 use crate::event::terminal_safe;
 use crate::index::TopValue;
 
-const LABEL_WIDTH: usize = 12;
+/// Columns of the labels before the values (the activity line takes the rest).
+pub const LABEL_WIDTH: usize = 12;
 
 pub fn title(state: &AppState) -> Vec<Span<'static>> {
     let mut text = "Timeline".to_owned();
@@ -19,13 +20,17 @@ pub fn title(state: &AppState) -> Vec<Span<'static>> {
         text.push_str(" · ");
         text.push_str(&terminal_safe(&clip(short, 40)));
     }
+    let window = state.current_view().window;
+    if window != TimeWindow::All {
+        text.push_str(&format!(" · {}", window.label()));
+    }
     vec![Span::raw(text)]
 }
 
 /// How many lines the timeline shows (update scrolls over them).
 pub fn line_count(timeline: &Timeline) -> usize {
     // principal, activity, first/last seen, events/errors, IPs, regions, services, keys, agents...
-    8 + timeline.user_agents.len().max(1)
+    9 + timeline.user_agents.len().max(1)
 }
 
 fn labelled<'a>(label: &str, value: Vec<Span<'a>>, theme: &Theme) -> Line<'a> {
@@ -49,17 +54,50 @@ fn top_list(values: &[TopValue]) -> Vec<Span<'static>> {
     vec![Span::raw(text)]
 }
 
-fn lines(timeline: &Timeline, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+/// The activity line, the picked column highlighted, and under it the stretch that column covers.
+fn activity(
+    state: &TimelineState,
+    timeline: &Timeline,
+    theme: &Theme,
+    columns: usize,
+) -> Vec<Span<'static>> {
+    let Some(histogram) = &timeline.activity else {
+        return vec![Span::raw("—")];
+    };
+    let line: Vec<char> = super::sparkline(&histogram.counts, columns)
+        .chars()
+        .collect();
+    let style = theme.style(Slot::Sparkline);
+    match state.bucket.filter(|b| *b < line.len()) {
+        Some(b) => vec![
+            Span::styled(line[..b].iter().collect::<String>(), style),
+            Span::styled(
+                if line[b] == ' ' { '·' } else { line[b] }.to_string(),
+                theme.style(Slot::Selection),
+            ),
+            Span::styled(line[b + 1..].iter().collect::<String>(), style),
+        ],
+        None => vec![Span::styled(line.into_iter().collect::<String>(), style)],
+    }
+}
+
+fn lines(
+    state: &TimelineState,
+    timeline: &Timeline,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
     let error_rate = if timeline.events == 0 {
         0.0
     } else {
         timeline.errors as f64 * 100.0 / timeline.events as f64
     };
-    let activity = timeline
-        .activity
-        .as_ref()
-        .map(|h| super::sparkline(&h.counts, width.saturating_sub(LABEL_WIDTH)))
-        .unwrap_or_default();
+    let picked = state.bucket.and_then(|column| {
+        timeline
+            .activity
+            .as_ref()?
+            .column_span(column, state.columns)
+    });
     let mut lines = vec![
         labelled(
             "principal",
@@ -71,7 +109,7 @@ fn lines(timeline: &Timeline, theme: &Theme, width: usize) -> Vec<Line<'static>>
         ),
         labelled(
             "activity",
-            vec![Span::styled(activity, theme.style(Slot::Sparkline))],
+            activity(state, timeline, theme, width.saturating_sub(LABEL_WIDTH)),
             theme,
         ),
         labelled(
@@ -104,6 +142,22 @@ fn lines(timeline: &Timeline, theme: &Theme, width: usize) -> Vec<Line<'static>>
         labelled("services", top_list(&timeline.services), theme),
         labelled("access keys", top_list(&timeline.access_keys), theme),
     ];
+    if let Some((since, until)) = picked {
+        lines.insert(
+            2,
+            labelled(
+                "picked",
+                vec![
+                    Span::styled(
+                        TimeWindow::Between(since, until).label(),
+                        theme.style(Slot::EventTime),
+                    ),
+                    Span::styled(" · enter narrows", theme.style(Slot::Dim)),
+                ],
+                theme,
+            ),
+        );
+    }
     if timeline.user_agents.is_empty() {
         lines.push(labelled("user agents", vec![Span::raw("—")], theme));
     }
@@ -137,7 +191,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
             &format!("reading the activity of {}…", terminal_safe(principal)),
             theme,
         )],
-        (Some(_), Some(timeline)) => lines(timeline, theme, inner.width as usize)
+        (Some(_), Some(timeline)) => lines(timeline_state, timeline, theme, inner.width as usize)
             .into_iter()
             .skip(timeline_state.cursor.scroll)
             .collect(),
