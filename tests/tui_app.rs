@@ -918,3 +918,47 @@ fn the_timeline_follows_the_time_window_and_a_picked_bucket_narrows_the_list() {
     press(&mut app, &[ch('b')]);
     assert_eq!(matched(&app), DEMO_EVENTS);
 }
+
+#[test]
+fn the_pull_dialog_starts_from_the_last_options_and_reports_a_failed_pull() {
+    let (_copy, index) = demo_index_copy();
+    let mut options = Options::builtin();
+    // A program that fails the way a pull without a region does, so no AWS is involved.
+    let failing = _copy.path().join("failing-pull");
+    std::fs::write(
+        &failing,
+        "#!/bin/sh\necho 'trailhound: pull: no AWS region configured: pass --region R' >&2\nexit 1\n",
+    )
+    .expect("script");
+    std::fs::set_permissions(
+        &failing,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    options.pull_program = Some(failing);
+    let mut app = App::new(index, &options, (160, 48)).expect("app");
+    assert!(app.settle(SETTLE));
+
+    press(&mut app, &[ch('L')]);
+    assert!(
+        screen(&app).contains("pull ❯ --since 7d"),
+        "{}",
+        screen(&app)
+    );
+    press(&mut app, &[with(KeyModifiers::CONTROL, 'u')]);
+    type_text(&mut app, "--since 2d --region eu-west-1");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert_eq!(app.pulls_running(), 1);
+    wait_until(&mut app, "the pull to end", |app| app.pulls_running() == 0);
+    let error = app.state.status.last_error.clone().unwrap_or_default();
+    assert_eq!(error, "pull: no AWS region configured: pass --region R");
+
+    press(&mut app, &[ch('L')]);
+    assert!(
+        screen(&app).contains("pull ❯ --since 2d --region eu-west-1"),
+        "{}",
+        screen(&app)
+    );
+    press(&mut app, &[key(KeyCode::Esc)]);
+    assert_eq!(app.pulls_running(), 0);
+}

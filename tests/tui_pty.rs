@@ -69,6 +69,12 @@ impl Session {
             "TRAILHOUND_KEYMAP",
             "TRAILHOUND_INDEX",
             "TRAILHOUND_TEST_PANIC",
+            "AWS_PROFILE",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_SESSION_TOKEN",
+            "AWS_ENDPOINT_URL_CLOUDTRAIL",
+            "AWS_ENDPOINT_URL_STS",
         ] {
             command.env_remove(name);
         }
@@ -290,4 +296,75 @@ fn a_panic_gives_the_terminal_back_and_says_what_happened() {
             "`{mode}` not restored (raw mode left on):\n{text}"
         );
     }
+}
+
+#[path = "support/fake_cloudtrail.rs"]
+mod fake_cloudtrail;
+
+/// One key in the UI loads a principal's 90-day history from LookupEvents in the background:
+/// the real binary in a real terminal, its pull a child process using the real SDK against the
+/// fake service; the new events show up live and the status line says what happened.
+#[test]
+fn one_key_loads_the_selected_principals_history_from_lookup_events() {
+    use fake_cloudtrail::{FakeCloudTrail, ACCESS_KEY, SECRET_KEY};
+    let home = tempfile::tempdir().expect("dir");
+    let recent = |minutes: i64| {
+        (chrono::Utc::now() - chrono::Duration::minutes(minutes))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    let event = |id: &str, user: &str, minutes: i64| {
+        serde_json::json!({
+            "eventVersion": "1.09", "eventID": id, "eventTime": recent(minutes),
+            "eventSource": "ec2.amazonaws.com", "eventName": "DescribeInstances",
+            "awsRegion": "eu-west-1", "sourceIPAddress": "198.51.100.9",
+            "recipientAccountId": "111122223333",
+            "userIdentity": {"type": "IAMUser", "userName": user, "accountId": "111122223333",
+                "arn": format!("arn:aws:iam::111122223333:user/{user}")}
+        })
+    };
+    let archive = home.path().join("archive.jsonl");
+    std::fs::write(&archive, format!("{}\n", event("archived-1", "bob", 5))).expect("write");
+    let index_dir = home.path().join("index");
+    let index = TrailIndex::open_or_create(&index_dir).expect("index");
+    ingest_paths(&index, &[archive], None, &mut Quiet).expect("ingest");
+    drop(index);
+
+    let fake = FakeCloudTrail::start();
+    fake.set_requests_per_second(50.0);
+    let bobs: Vec<_> = (0..30)
+        .map(|i| event(&format!("bob-{i}"), "bob", 10 + i))
+        .collect();
+    let alices: Vec<_> = (0..20)
+        .map(|i| event(&format!("alice-{i}"), "alice", 10 + i))
+        .collect();
+    fake.add_events("eu-west-1", &bobs);
+    fake.add_events("eu-west-1", &alices);
+
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_trailhound"));
+    command.args(["--index", index_dir.to_str().unwrap(), "tui"]);
+    let config = home.path().join("aws-config");
+    let mut session = Session::start_command(
+        command,
+        home.path(),
+        &[
+            ("AWS_ENDPOINT_URL", &fake.endpoint),
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+            ("AWS_SHARED_CREDENTIALS_FILE", config.to_str().unwrap()),
+        ],
+    );
+    session.wait_for("Events 1 of 1");
+    session.press(b"H");
+    session.wait_for("Events 31 of 31");
+    session.wait_for("Username=bob: pulled 30 events (30 new");
+    let screen = session.screen();
+    assert!(!screen.contains(SECRET_KEY));
+    assert!(session.quit().success());
+    let served = fake.served();
+    assert!(served
+        .iter()
+        .all(|s| s.region == "eu-west-1" || s.region == "us-east-1"));
 }

@@ -12,6 +12,7 @@ mod plan;
 mod progress;
 mod record;
 mod sink;
+mod target;
 mod work;
 
 use std::collections::HashMap;
@@ -26,6 +27,7 @@ pub use plan::LATE_DELIVERY;
 pub use progress::{RegionSnapshot, RegionState};
 pub use record::{record_of, LookupEvent};
 pub use sink::{source_name, SinkReport};
+pub use target::lookup_username;
 
 use crate::detect::Detector;
 use crate::index::activity::{self, ActivityReport};

@@ -27,6 +27,8 @@ pub enum Action {
     OpenAlert,
     ToggleAcknowledge,
     ToggleHideAcknowledged,
+    PullHistory,
+    PullDialog,
     BucketPrev,
     BucketNext,
     NarrowToBucket,
@@ -122,6 +124,8 @@ impl Action {
         Action::OpenAlert,
         Action::ToggleAcknowledge,
         Action::ToggleHideAcknowledged,
+        Action::PullHistory,
+        Action::PullDialog,
         Action::BucketPrev,
         Action::BucketNext,
         Action::NarrowToBucket,
@@ -212,6 +216,10 @@ impl Action {
             Action::OpenAlert => "Show the selected alert's events and its principal's timeline",
             Action::ToggleAcknowledge => "Acknowledge the selected alert, or un-acknowledge it",
             Action::ToggleHideAcknowledged => "Hide acknowledged alerts, or show them again",
+            Action::PullHistory => {
+                "Load the selected event's principal's 90-day history from LookupEvents, in the background"
+            }
+            Action::PullDialog => "Pull the event history from LookupEvents (edit the options first)",
             Action::BucketPrev => "Select the previous stretch of the activity line",
             Action::BucketNext => "Select the next stretch of the activity line",
             Action::NarrowToBucket => "Narrow the list to the selected stretch of time",

@@ -15,6 +15,7 @@ use ratatui::{DefaultTerminal, Frame};
 use super::config_file::user_config_dir;
 use super::keymap::{self, Keymap};
 use super::panes::{self, help::help_lines};
+use super::pull_job::PullJob;
 use super::state::AppState;
 use super::theme::{self, Theme, ThemeEnv, DEFAULT_THEME};
 use super::update::{self, Effect, Msg};
@@ -39,6 +40,8 @@ pub struct Options {
     pub initial_query: Option<String>,
     /// How often to look for new commits, alerts and a writer's activity.
     pub poll: Duration,
+    /// The trailhound binary that runs pulls started from the UI (this program by default).
+    pub pull_program: Option<PathBuf>,
 }
 
 impl Options {
@@ -51,6 +54,7 @@ impl Options {
             theme_env: ThemeEnv::TRUE_COLOR,
             initial_query: None,
             poll: DEFAULT_POLL,
+            pull_program: None,
         }
     }
 
@@ -70,6 +74,7 @@ impl Options {
             theme_env: ThemeEnv::from_process(),
             initial_query: None,
             poll: DEFAULT_POLL,
+            pull_program: std::env::current_exe().ok(),
         }
     }
 }
@@ -82,6 +87,9 @@ pub struct App {
     worker: Worker,
     /// Texts to put on the clipboard, oldest first, until the terminal loop writes them.
     pub clipboard: Vec<String>,
+    index_dir: PathBuf,
+    pull_program: Option<PathBuf>,
+    pulls: Vec<PullJob>,
 }
 
 impl App {
@@ -102,6 +110,7 @@ impl App {
                 .config_errors
                 .push(format!("theme {error} (using the default theme)"));
         }
+        let index_dir = index.dir().to_owned();
         let worker =
             Worker::spawn(index, options.poll).context("cannot start the search thread")?;
         let effects = update::start(&mut state, options.initial_query.as_deref());
@@ -111,6 +120,9 @@ impl App {
             theme,
             worker,
             clipboard: Vec::new(),
+            index_dir,
+            pull_program: options.pull_program.clone(),
+            pulls: Vec::new(),
         };
         app.perform(effects);
         Ok(app)
@@ -134,13 +146,48 @@ impl App {
                     }
                 }
                 Effect::Copy(text) => self.clipboard.push(text),
+                Effect::Pull { args, label } => self.start_pull(&args, &label),
             }
         }
     }
 
+    fn start_pull(&mut self, args: &[String], label: &str) {
+        let Some(program) = &self.pull_program else {
+            self.state.status.last_error =
+                Some("cannot find the trailhound program to pull with".into());
+            return;
+        };
+        match PullJob::start(program, &self.index_dir, args, label) {
+            Ok(job) => self.pulls.push(job),
+            Err(e) => self.state.status.last_error = Some(format!("cannot start the pull: {e}")),
+        }
+    }
+
+    /// Reports pulls started from the UI that have ended; true when one did.
+    fn reap_pulls(&mut self) -> bool {
+        let mut ended = Vec::new();
+        self.pulls.retain_mut(|job| match job.poll() {
+            Some(result) => {
+                ended.push((job.label.clone(), result));
+                false
+            }
+            None => true,
+        });
+        let any = !ended.is_empty();
+        for (label, result) in ended {
+            self.handle(Msg::PullEnded { label, result });
+        }
+        any
+    }
+
+    /// Pulls started from the UI still running.
+    pub fn pulls_running(&self) -> usize {
+        self.pulls.len()
+    }
+
     /// Handles the worker's replies that have arrived; true when there were any.
     pub fn pump(&mut self) -> bool {
-        let mut any = false;
+        let mut any = self.reap_pulls();
         while let Ok(reply) = self.worker.replies.try_recv() {
             self.handle(Msg::Reply(Box::new(reply)));
             any = true;

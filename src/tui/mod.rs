@@ -4,6 +4,7 @@
 //! - [`panes`] draw the state and change nothing; [`layout`] says where, for both;
 //! - [`worker`] runs index reads off the UI thread, replies tagged with the request's id;
 //! - [`action`], [`keymap`] and [`theme`] make keys and colours data (`keymaps/`, `themes/`);
+//! - [`pull_job`] runs a `trailhound pull` started from the UI as a child process;
 //! - [`app`] wires these together and runs the terminal loop.
 pub mod action;
 pub mod app;
@@ -13,6 +14,7 @@ pub mod json_view;
 pub mod keymap;
 pub mod layout;
 pub mod panes;
+pub mod pull_job;
 pub mod state;
 pub mod theme;
 pub mod update;

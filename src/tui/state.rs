@@ -59,6 +59,8 @@ pub enum Mode {
 pub enum PromptKind {
     Query,
     Find,
+    /// The options of a `trailhound pull` to start.
+    Pull,
 }
 
 /// The time window of a view.
@@ -665,6 +667,8 @@ pub struct AppState {
     pub help_cursor: Cursor,
     pub history: History,
     pub query_history: Vec<String>,
+    /// The options of the last pull started from the UI, to start the next one from.
+    pub last_pull_options: Option<String>,
     pub alerts: AlertsState,
     pub events: EventsState,
     pub detail: DetailState,
@@ -686,6 +690,7 @@ impl AppState {
             help,
             help_cursor: Cursor::default(),
             history: History::default(),
+            last_pull_options: None,
             query_history: Vec::new(),
             alerts: AlertsState::default(),
             events: EventsState::default(),

@@ -24,6 +24,11 @@ pub enum Msg {
     Resize(u16, u16),
     /// Boxed: a reply is large and keys are many.
     Reply(Box<Reply>),
+    /// A pull started from the UI ended: its summary line, or why it failed.
+    PullEnded {
+        label: String,
+        result: Result<String, String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -32,7 +37,12 @@ pub enum Effect {
     Send(Request),
     /// Put text on the clipboard (the terminal loop writes it as OSC 52).
     Copy(String),
+    /// Start `trailhound pull ARGS` in the background; `label` names it in the status line.
+    Pull { args: Vec<String>, label: String },
 }
+
+/// What the pull options start with.
+pub const DEFAULT_PULL_OPTIONS: &str = "--since 7d";
 
 /// Rows fetched beyond the visible ones, each side, at least.
 const PAGE_MARGIN_MIN: usize = 30;
@@ -210,6 +220,12 @@ pub fn update(state: &mut AppState, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
             ensure_rows(state, &mut effects);
         }
         Msg::Reply(reply) => on_reply(state, *reply, &mut effects),
+        Msg::PullEnded { label, result } => match result {
+            Ok(summary) => {
+                state.status.message = Some(format!("{label}: {summary}"));
+            }
+            Err(problem) => state.status.last_error = Some(format!("{label}: {problem}")),
+        },
     }
     effects
 }
@@ -343,6 +359,14 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
         Action::OpenAlert => open_alert(state, effects),
         Action::ToggleAcknowledge => toggle_acknowledge(state, effects),
         Action::ToggleHideAcknowledged => state.alerts.toggle_hide_acknowledged(),
+        Action::PullHistory => pull_history(state, effects),
+        Action::PullDialog => {
+            let options = state
+                .last_pull_options
+                .clone()
+                .unwrap_or_else(|| DEFAULT_PULL_OPTIONS.to_owned());
+            open_prompt(state, PromptKind::Pull, &options);
+        }
         Action::BucketPrev => move_bucket(state, false),
         Action::BucketNext => move_bucket(state, true),
         Action::NarrowToBucket => narrow_to_bucket(state, effects),
@@ -484,7 +508,7 @@ fn edit_prompt(state: &mut AppState, action: Action) {
     };
     let history: &[String] = match prompt.kind {
         PromptKind::Query => &state.query_history,
-        PromptKind::Find => &[],
+        PromptKind::Find | PromptKind::Pull => &[],
     };
     let editor = &mut prompt.editor;
     match action {
@@ -528,7 +552,72 @@ fn apply_prompt(state: &mut AppState, effects: &mut Vec<Effect>) {
             find_matches(state);
             find_step(state, true);
         }
+        PromptKind::Pull => {
+            let args: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+            state.last_pull_options = Some(text.clone());
+            state.status.message = Some(format!("pulling ({})…", clip(&text, LABEL_WIDTH)));
+            effects.push(Effect::Pull {
+                args,
+                label: "pull".to_owned(),
+            });
+        }
     }
+}
+
+/// Loads the selected event's principal's whole 90-day history in the background: by user name
+/// (or, without one, by access key), in the event's region, us-east-1 (where global services
+/// log) and every region the principal's timeline shows.
+fn pull_history(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let Some(row) = state.events.selected_row() else {
+        state.status.message = Some("select an event first".into());
+        return;
+    };
+    let record: serde_json::Value = serde_json::from_str(&row.raw).unwrap_or_default();
+    let attribute = match crate::pull::lookup_username(&record) {
+        Some(name) => format!("Username={name}"),
+        None if !row.access_key.is_empty() => format!("AccessKeyId={}", row.access_key),
+        None => {
+            state.status.message =
+                Some("this event names no user or access key LookupEvents can look up".into());
+            return;
+        }
+    };
+    let mut regions = vec![row.summary.region.clone(), "us-east-1".to_owned()];
+    if let Some(timeline) = state
+        .timeline
+        .timeline
+        .as_ref()
+        .filter(|t| t.principal == row.summary.principal.id)
+    {
+        regions.extend(timeline.regions.iter().map(|r| r.value.clone()));
+    }
+    // Region names come from event records: keep only what a region name can look like.
+    regions.retain(|r| {
+        !r.is_empty()
+            && r.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    });
+    regions.sort();
+    regions.dedup();
+    let mut args = vec![
+        "--since".to_owned(),
+        "90d".to_owned(),
+        "--attribute".to_owned(),
+    ];
+    args.push(attribute.clone());
+    for region in &regions {
+        args.push("--region".to_owned());
+        args.push(region.clone());
+    }
+    state.status.message = Some(format!(
+        "loading the 90-day history of {} in {}…",
+        clip(&attribute, LABEL_WIDTH),
+        regions.join(", ")
+    ));
+    effects.push(Effect::Pull {
+        args,
+        label: attribute,
+    });
 }
 
 /// Sends a search for `view`; the results replace the list only when it answers (a bad query

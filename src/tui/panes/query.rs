@@ -71,6 +71,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             let prefix = match prompt.kind {
                 PromptKind::Query => " query ❯ ",
                 PromptKind::Find => " find in event ❯ ",
+                PromptKind::Pull => " pull ❯ ",
             };
             let editor = &prompt.editor;
             let before: String = editor.text.chars().take(editor.cursor).collect();
