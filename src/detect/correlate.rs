@@ -17,6 +17,10 @@ const STATE_FILE: &str = "correlation-state.json";
 /// millions of matching calls costs bounded memory and time. The oldest go first.
 const MAX_HITS_PER_GROUP: usize = 2_000;
 
+/// Separates the values one hit carries for a `value_count` correlation (a record listing
+/// several instances or parameters counts each of them).
+pub const VALUE_SEPARATOR: char = '\n';
+
 /// A compiled correlation document.
 #[derive(Debug, Clone)]
 pub struct CorrelationSpec {
@@ -241,7 +245,12 @@ fn condition_holds(spec: &CorrelationSpec, window: &[Hit]) -> bool {
             spec.threshold.as_ref().is_some_and(|t| t.holds(count))
         }
         CorrelationKind::ValueCount => {
-            let values: BTreeSet<&str> = window.iter().filter_map(|h| h.value.as_deref()).collect();
+            let values: BTreeSet<&str> = window
+                .iter()
+                .filter_map(|h| h.value.as_deref())
+                .flat_map(|value| value.split(VALUE_SEPARATOR))
+                .filter(|value| !value.is_empty())
+                .collect();
             spec.threshold
                 .as_ref()
                 .is_some_and(|t| t.holds(values.len() as u64))
@@ -351,6 +360,23 @@ mod tests {
         assert_eq!(
             correlator
                 .observe(&specs, &[feed(0, Some("i-3"))], "d", 40, "alice")
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn one_hit_listing_several_values_counts_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut correlator = Correlator::empty(dir.path());
+        let specs = [spec(CorrelationKind::ValueCount, Some(3), 1)];
+        assert!(correlator
+            .observe(&specs, &[feed(0, Some("i-1\ni-2"))], "a", 10, "alice")
+            .is_empty());
+        let both = format!("i-2{VALUE_SEPARATOR}i-3");
+        assert_eq!(
+            correlator
+                .observe(&specs, &[feed(0, Some(&both))], "b", 20, "alice")
                 .len(),
             1
         );

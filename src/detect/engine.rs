@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::baseline::{key_hash, FirstSeenMatch, FirstSeenSpec};
-use super::correlate::{CorrelationSpec, FeedMatch};
+use super::correlate::{CorrelationSpec, FeedMatch, VALUE_SEPARATOR};
 use super::pack::{PackKind, PackRule, Severity};
 use super::sigma::{CorrelationKind, RuleKind, SigmaRule};
 use crate::event::EventSummary;
@@ -306,7 +306,7 @@ impl Detector {
                     value: feed
                         .value_field
                         .as_deref()
-                        .map(|field| group_value(&[field.to_owned()], record, summary)),
+                        .map(|field| counted_values(field, record, summary)),
                 });
             }
             if let Some(spec) = document.first_seen {
@@ -347,6 +347,20 @@ fn group_value(group_by: &[String], record: &Value, summary: &EventSummary) -> S
         })
         .collect::<Vec<_>>()
         .join("|")
+}
+
+/// The values a `value_count` correlation counts from one record: each element of a list counts
+/// on its own (a SendCommand naming three instances is three instances, a GetParameters naming
+/// ten parameters is ten parameters), kept together in one hit.
+fn counted_values(field: &str, record: &Value, summary: &EventSummary) -> String {
+    if field == "principal" {
+        return summary.principal.id.clone();
+    }
+    let mut found = Vec::new();
+    collect_values(record, field, &mut found);
+    found.sort_unstable();
+    found.dedup();
+    found.join(&VALUE_SEPARATOR.to_string())
 }
 
 /// The values at a dotted path. A key may itself hold dots (`sourceIPAddress_geoip.x` is not
