@@ -935,7 +935,7 @@ fn the_pull_dialog_starts_from_the_last_options_and_reports_a_failed_pull() {
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .expect("chmod");
-    options.pull_program = Some(failing);
+    options.job_program = Some(failing);
     let mut app = App::new(index, &options, (160, 48)).expect("app");
     assert!(app.settle(SETTLE));
 
@@ -948,8 +948,9 @@ fn the_pull_dialog_starts_from_the_last_options_and_reports_a_failed_pull() {
     press(&mut app, &[with(KeyModifiers::CONTROL, 'u')]);
     type_text(&mut app, "--since 2d --region eu-west-1");
     press(&mut app, &[key(KeyCode::Enter)]);
-    assert_eq!(app.pulls_running(), 1);
-    wait_until(&mut app, "the pull to end", |app| app.pulls_running() == 0);
+    wait_until(&mut app, "the pull to end", |app| {
+        app.jobs_running() == 0 && app.state.status.last_error.is_some()
+    });
     let error = app.state.status.last_error.clone().unwrap_or_default();
     assert_eq!(error, "pull: no AWS region configured: pass --region R");
 
@@ -960,5 +961,39 @@ fn the_pull_dialog_starts_from_the_last_options_and_reports_a_failed_pull() {
         screen(&app)
     );
     press(&mut app, &[key(KeyCode::Esc)]);
-    assert_eq!(app.pulls_running(), 0);
+    assert_eq!(app.jobs_running(), 0);
+}
+
+#[test]
+fn an_ingest_started_from_the_ui_runs_in_the_background_and_its_events_appear() {
+    let (copy, index) = demo_index_copy();
+    let archive = copy.path().join("more.jsonl");
+    let lines: Vec<String> = (0..5)
+        .map(|i| {
+            format!(
+                "{{\"eventID\":\"from-ui-{i}\",\"eventTime\":\"2026-11-02T00:00:0{i}Z\",\"eventName\":\"ListBuckets\",\"eventSource\":\"s3.amazonaws.com\",\"awsRegion\":\"us-east-1\",\"userIdentity\":{{\"type\":\"IAMUser\",\"userName\":\"carol\"}}}}"
+            )
+        })
+        .collect();
+    std::fs::write(&archive, lines.join("\n")).expect("archive");
+    let mut options = Options::builtin();
+    options.poll = Duration::from_millis(50);
+    options.job_program = Some(env!("CARGO_BIN_EXE_trailhound").into());
+    let mut app = App::new(index, &options, (160, 48)).expect("app");
+    assert!(app.settle(SETTLE));
+    let before = app.state.events.total;
+
+    press(&mut app, &[ch('+')]);
+    assert!(screen(&app).contains("ingest file or folder ❯"));
+    type_text(&mut app, archive.to_str().unwrap());
+    press(&mut app, &[key(KeyCode::Enter)]);
+    wait_until(&mut app, "the ingest to end", |app| app.jobs_running() == 0);
+    let message = app.state.status.message.clone().unwrap_or_default();
+    assert!(
+        message.starts_with("ingest: files 1, records 5, new 5"),
+        "{message}"
+    );
+    wait_until(&mut app, "the new events", |app| {
+        app.state.events.total == before + 5
+    });
 }

@@ -297,25 +297,28 @@ pub fn run_pull(
     })
 }
 
-/// `pull 3 regions: 12,400 events, 98.0 ev/s, 37%, 2 throttled` for a status bar.
+/// One line for a status bar: totals (events, pages, rate, share of the window, ETA, throttles),
+/// e.g. `pull 2 regions: 12,400 events, 248 pages, 98 ev/s, 37%, ETA 2m, 2 throttled`, then each
+/// region's share when there are few: `[us-east-1 40% · eu-west-1 34%]`.
 pub fn status_line(regions: &[RegionSnapshot]) -> String {
+    const REGIONS_SHOWN: usize = 4;
     let received: u64 = regions.iter().map(|r| r.received).sum();
-    let rate: f64 = regions
+    let pages: u64 = regions.iter().map(|r| r.pages).sum();
+    let running: Vec<&RegionSnapshot> = regions
         .iter()
         .filter(|r| r.state == RegionState::Running)
-        .map(RegionSnapshot::events_per_second)
-        .sum();
+        .collect();
+    let rate: f64 = running.iter().map(|r| r.events_per_second()).sum();
     let throttles: u64 = regions.iter().map(|r| r.throttles).sum();
-    let running = regions
-        .iter()
-        .filter(|r| r.state == RegionState::Running)
-        .count();
     let fraction = regions.iter().map(|r| r.fraction).sum::<f64>() / regions.len().max(1) as f64;
+    let name = match regions {
+        [only] => only.region.clone(),
+        _ => format!("{} regions", regions.len()),
+    };
     let mut line = format!(
-        "pull {} region{}: {} events, {:.0} ev/s, {:.0}%",
-        regions.len(),
-        if regions.len() == 1 { "" } else { "s" },
+        "pull {name}: {} events, {} pages, {:.0} ev/s, {:.0}%",
         thousands(received),
+        thousands(pages),
         rate,
         fraction * 100.0
     );
@@ -326,8 +329,72 @@ pub fn status_line(regions: &[RegionSnapshot]) -> String {
     if throttles > 0 {
         line.push_str(&format!(", {} throttled", thousands(throttles)));
     }
-    if running == 0 {
+    if running.is_empty() {
         line.push_str(", finished");
     }
+    if regions.len() > 1 && regions.len() <= REGIONS_SHOWN {
+        let each: Vec<String> = regions
+            .iter()
+            .map(|r| match &r.state {
+                RegionState::Failed(_) => format!("{} failed", r.region),
+                _ => format!("{} {:.0}%", r.region, r.fraction * 100.0),
+            })
+            .collect();
+        line.push_str(&format!(" [{}]", each.join(" · ")));
+    }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(region: &str, state: RegionState, fraction: f64) -> RegionSnapshot {
+        RegionSnapshot {
+            region: region.into(),
+            elapsed: Duration::from_secs(10),
+            requests: 21,
+            pages: 20,
+            received: 1000,
+            new_events: 990,
+            throttles: 1,
+            retries: 0,
+            fraction,
+            eta: Some(Duration::from_secs(100)),
+            last_retry: None,
+            state,
+        }
+    }
+
+    #[test]
+    fn the_status_line_has_totals_and_each_regions_share() {
+        let line = status_line(&[
+            snapshot("us-east-1", RegionState::Running, 0.5),
+            snapshot("eu-west-1", RegionState::Failed("denied".into()), 0.0),
+        ]);
+        assert_eq!(
+            line,
+            "pull 2 regions: 2,000 events, 40 pages, 100 ev/s, 25%, ETA 1m 40s, 2 throttled \
+             [us-east-1 50% · eu-west-1 failed]"
+        );
+        let one = status_line(&[snapshot("us-east-1", RegionState::Done, 1.0)]);
+        assert!(
+            one.starts_with("pull us-east-1: 1,000 events, 20 pages"),
+            "{one}"
+        );
+        assert!(one.contains("finished"), "{one}");
+    }
+
+    #[test]
+    fn a_window_is_frozen_clamped_to_the_history_and_never_empty() {
+        let now = DateTime::from_timestamp(1_800_000_000, 500).unwrap();
+        let span = resolve_window(&Window::Since(chrono::Duration::days(400)), now).unwrap();
+        assert_eq!(
+            span.end,
+            DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+        );
+        assert_eq!(span.end - span.start, chrono::Duration::days(HISTORY_DAYS));
+        let backwards = Window::Between(now, now - chrono::Duration::days(1));
+        assert!(resolve_window(&backwards, now).is_err());
+    }
 }

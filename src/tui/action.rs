@@ -29,6 +29,7 @@ pub enum Action {
     ToggleHideAcknowledged,
     PullHistory,
     PullDialog,
+    IngestDialog,
     BucketPrev,
     BucketNext,
     NarrowToBucket,
@@ -126,6 +127,7 @@ impl Action {
         Action::ToggleHideAcknowledged,
         Action::PullHistory,
         Action::PullDialog,
+        Action::IngestDialog,
         Action::BucketPrev,
         Action::BucketNext,
         Action::NarrowToBucket,
@@ -220,6 +222,7 @@ impl Action {
                 "Load the selected event's principal's 90-day history from LookupEvents, in the background"
             }
             Action::PullDialog => "Pull the event history from LookupEvents (edit the options first)",
+            Action::IngestDialog => "Ingest a trail archive, file or folder, in the background",
             Action::BucketPrev => "Select the previous stretch of the activity line",
             Action::BucketNext => "Select the next stretch of the activity line",
             Action::NarrowToBucket => "Narrow the list to the selected stretch of time",

@@ -12,10 +12,10 @@ use crossbeam_channel::RecvTimeoutError;
 use ratatui::crossterm::event::{self, Event, KeyEvent};
 use ratatui::{DefaultTerminal, Frame};
 
+use super::background::BackgroundJob;
 use super::config_file::user_config_dir;
 use super::keymap::{self, Keymap};
 use super::panes::{self, help::help_lines};
-use super::pull_job::PullJob;
 use super::state::AppState;
 use super::theme::{self, Theme, ThemeEnv, DEFAULT_THEME};
 use super::update::{self, Effect, Msg};
@@ -40,8 +40,9 @@ pub struct Options {
     pub initial_query: Option<String>,
     /// How often to look for new commits, alerts and a writer's activity.
     pub poll: Duration,
-    /// The trailhound binary that runs pulls started from the UI (this program by default).
-    pub pull_program: Option<PathBuf>,
+    /// The trailhound binary that runs pulls and ingests started from the UI (this program by
+    /// default).
+    pub job_program: Option<PathBuf>,
 }
 
 impl Options {
@@ -54,7 +55,7 @@ impl Options {
             theme_env: ThemeEnv::TRUE_COLOR,
             initial_query: None,
             poll: DEFAULT_POLL,
-            pull_program: None,
+            job_program: None,
         }
     }
 
@@ -74,7 +75,7 @@ impl Options {
             theme_env: ThemeEnv::from_process(),
             initial_query: None,
             poll: DEFAULT_POLL,
-            pull_program: std::env::current_exe().ok(),
+            job_program: std::env::current_exe().ok(),
         }
     }
 }
@@ -88,8 +89,8 @@ pub struct App {
     /// Texts to put on the clipboard, oldest first, until the terminal loop writes them.
     pub clipboard: Vec<String>,
     index_dir: PathBuf,
-    pull_program: Option<PathBuf>,
-    pulls: Vec<PullJob>,
+    job_program: Option<PathBuf>,
+    jobs: Vec<BackgroundJob>,
 }
 
 impl App {
@@ -121,8 +122,8 @@ impl App {
             worker,
             clipboard: Vec::new(),
             index_dir,
-            pull_program: options.pull_program.clone(),
-            pulls: Vec::new(),
+            job_program: options.job_program.clone(),
+            jobs: Vec::new(),
         };
         app.perform(effects);
         Ok(app)
@@ -146,27 +147,32 @@ impl App {
                     }
                 }
                 Effect::Copy(text) => self.clipboard.push(text),
-                Effect::Pull { args, label } => self.start_pull(&args, &label),
+                Effect::Run {
+                    command,
+                    args,
+                    label,
+                } => self.start_job(command, &args, &label),
             }
         }
     }
 
-    fn start_pull(&mut self, args: &[String], label: &str) {
-        let Some(program) = &self.pull_program else {
-            self.state.status.last_error =
-                Some("cannot find the trailhound program to pull with".into());
+    fn start_job(&mut self, command: &str, args: &[String], label: &str) {
+        let Some(program) = &self.job_program else {
+            self.state.status.last_error = Some(format!(
+                "cannot find the trailhound program to {command} with"
+            ));
             return;
         };
-        match PullJob::start(program, &self.index_dir, args, label) {
-            Ok(job) => self.pulls.push(job),
-            Err(e) => self.state.status.last_error = Some(format!("cannot start the pull: {e}")),
+        match BackgroundJob::start(program, &self.index_dir, command, args, label) {
+            Ok(job) => self.jobs.push(job),
+            Err(e) => self.state.status.last_error = Some(format!("cannot start {command}: {e}")),
         }
     }
 
-    /// Reports pulls started from the UI that have ended; true when one did.
-    fn reap_pulls(&mut self) -> bool {
+    /// Reports pulls and ingests started from the UI that have ended; true when one did.
+    fn reap_jobs(&mut self) -> bool {
         let mut ended = Vec::new();
-        self.pulls.retain_mut(|job| match job.poll() {
+        self.jobs.retain_mut(|job| match job.poll() {
             Some(result) => {
                 ended.push((job.label.clone(), result));
                 false
@@ -175,19 +181,19 @@ impl App {
         });
         let any = !ended.is_empty();
         for (label, result) in ended {
-            self.handle(Msg::PullEnded { label, result });
+            self.handle(Msg::JobEnded { label, result });
         }
         any
     }
 
-    /// Pulls started from the UI still running.
-    pub fn pulls_running(&self) -> usize {
-        self.pulls.len()
+    /// Pulls and ingests started from the UI still running.
+    pub fn jobs_running(&self) -> usize {
+        self.jobs.len()
     }
 
     /// Handles the worker's replies that have arrived; true when there were any.
     pub fn pump(&mut self) -> bool {
-        let mut any = self.reap_pulls();
+        let mut any = self.reap_jobs();
         while let Ok(reply) = self.worker.replies.try_recv() {
             self.handle(Msg::Reply(Box::new(reply)));
             any = true;

@@ -4,17 +4,17 @@
 //! - [`panes`] draw the state and change nothing; [`layout`] says where, for both;
 //! - [`worker`] runs index reads off the UI thread, replies tagged with the request's id;
 //! - [`action`], [`keymap`] and [`theme`] make keys and colours data (`keymaps/`, `themes/`);
-//! - [`pull_job`] runs a `trailhound pull` started from the UI as a child process;
+//! - [`background`] runs a pull or an ingest started from the UI as a child process;
 //! - [`app`] wires these together and runs the terminal loop.
 pub mod action;
 pub mod app;
+pub mod background;
 pub mod config_file;
 pub mod format;
 pub mod json_view;
 pub mod keymap;
 pub mod layout;
 pub mod panes;
-pub mod pull_job;
 pub mod state;
 pub mod theme;
 pub mod update;

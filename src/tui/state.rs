@@ -61,6 +61,8 @@ pub enum PromptKind {
     Find,
     /// The options of a `trailhound pull` to start.
     Pull,
+    /// A file or folder to ingest.
+    Ingest,
 }
 
 /// The time window of a view.

@@ -24,8 +24,8 @@ pub enum Msg {
     Resize(u16, u16),
     /// Boxed: a reply is large and keys are many.
     Reply(Box<Reply>),
-    /// A pull started from the UI ended: its summary line, or why it failed.
-    PullEnded {
+    /// A pull or ingest started from the UI ended: its summary line, or why it failed.
+    JobEnded {
         label: String,
         result: Result<String, String>,
     },
@@ -37,8 +37,13 @@ pub enum Effect {
     Send(Request),
     /// Put text on the clipboard (the terminal loop writes it as OSC 52).
     Copy(String),
-    /// Start `trailhound pull ARGS` in the background; `label` names it in the status line.
-    Pull { args: Vec<String>, label: String },
+    /// Run `trailhound COMMAND ARGS` (pull, ingest) in the background; `label` names it in the
+    /// status line.
+    Run {
+        command: &'static str,
+        args: Vec<String>,
+        label: String,
+    },
 }
 
 /// What the pull options start with.
@@ -220,7 +225,7 @@ pub fn update(state: &mut AppState, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
             ensure_rows(state, &mut effects);
         }
         Msg::Reply(reply) => on_reply(state, *reply, &mut effects),
-        Msg::PullEnded { label, result } => match result {
+        Msg::JobEnded { label, result } => match result {
             Ok(summary) => {
                 state.status.message = Some(format!("{label}: {summary}"));
             }
@@ -367,6 +372,7 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
                 .unwrap_or_else(|| DEFAULT_PULL_OPTIONS.to_owned());
             open_prompt(state, PromptKind::Pull, &options);
         }
+        Action::IngestDialog => open_prompt(state, PromptKind::Ingest, ""),
         Action::BucketPrev => move_bucket(state, false),
         Action::BucketNext => move_bucket(state, true),
         Action::NarrowToBucket => narrow_to_bucket(state, effects),
@@ -508,7 +514,7 @@ fn edit_prompt(state: &mut AppState, action: Action) {
     };
     let history: &[String] = match prompt.kind {
         PromptKind::Query => &state.query_history,
-        PromptKind::Find | PromptKind::Pull => &[],
+        PromptKind::Find | PromptKind::Pull | PromptKind::Ingest => &[],
     };
     let editor = &mut prompt.editor;
     match action {
@@ -556,9 +562,22 @@ fn apply_prompt(state: &mut AppState, effects: &mut Vec<Effect>) {
             let args: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
             state.last_pull_options = Some(text.clone());
             state.status.message = Some(format!("pulling ({})…", clip(&text, LABEL_WIDTH)));
-            effects.push(Effect::Pull {
+            effects.push(Effect::Run {
+                command: "pull",
                 args,
                 label: "pull".to_owned(),
+            });
+        }
+        PromptKind::Ingest => {
+            let path = expand_home(text.trim());
+            if path.is_empty() {
+                return;
+            }
+            state.status.message = Some(format!("ingesting {}…", clip(&path, LABEL_WIDTH)));
+            effects.push(Effect::Run {
+                command: "ingest",
+                args: vec![path],
+                label: "ingest".to_owned(),
             });
         }
     }
@@ -614,10 +633,22 @@ fn pull_history(state: &mut AppState, effects: &mut Vec<Effect>) {
         clip(&attribute, LABEL_WIDTH),
         regions.join(", ")
     ));
-    effects.push(Effect::Pull {
+    effects.push(Effect::Run {
+        command: "pull",
         args,
         label: attribute,
     });
+}
+
+/// `~/x` as the shell would read it.
+fn expand_home(path: &str) -> String {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::Path::new(&home)
+            .join(rest)
+            .to_string_lossy()
+            .into_owned(),
+        _ => path.to_owned(),
+    }
 }
 
 /// Sends a search for `view`; the results replace the list only when it answers (a bad query

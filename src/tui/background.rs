@@ -1,0 +1,80 @@
+//! A `trailhound pull` or `ingest` started from the UI: a child process writing into the same
+//! index (the UI only reads it), whose progress shows through the index's activity report like
+//! any other writer's, and whose last words become the status message when it ends.
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// A job still running when the UI quits keeps going: pulls and ingests are resumable, and its
+/// activity shows in the next UI that opens the index.
+pub struct BackgroundJob {
+    pub label: String,
+    command: String,
+    child: Child,
+    stdout: PathBuf,
+    stderr: PathBuf,
+}
+
+/// How a job ended: its summary line, or the reason it failed.
+pub type JobResult = Result<String, String>;
+
+impl BackgroundJob {
+    /// Runs `program --index DIR --quiet COMMAND ARGS...`; its output goes to files beside the
+    /// index.
+    pub fn start(
+        program: &Path,
+        index_dir: &Path,
+        command: &str,
+        args: &[String],
+        label: &str,
+    ) -> std::io::Result<BackgroundJob> {
+        let stdout = index_dir.join(format!("{command}-from-ui.out"));
+        let stderr = index_dir.join(format!("{command}-from-ui.err"));
+        let child = Command::new(program)
+            .arg("--index")
+            .arg(index_dir)
+            .arg("--quiet")
+            .arg(command)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&stdout)?)
+            .stderr(std::fs::File::create(&stderr)?)
+            .spawn()?;
+        Ok(BackgroundJob {
+            label: label.to_owned(),
+            command: command.to_owned(),
+            child,
+            stdout,
+            stderr,
+        })
+    }
+
+    /// `Some` once the job has ended.
+    pub fn poll(&mut self) -> Option<JobResult> {
+        let status = match self.child.try_wait() {
+            Ok(None) => return None,
+            Ok(Some(status)) => status,
+            Err(e) => return Some(Err(format!("cannot watch it: {e}"))),
+        };
+        let last_line = |path: &Path| {
+            std::fs::read_to_string(path)
+                .unwrap_or_default()
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(|l| {
+                    let l = l.trim_start_matches("trailhound: ");
+                    l.strip_prefix(&format!("{}: ", self.command))
+                        .unwrap_or(l)
+                        .to_owned()
+                })
+        };
+        let summary = last_line(&self.stdout);
+        let problem = last_line(&self.stderr);
+        Some(match (status.success(), summary, problem) {
+            (true, Some(summary), _) => Ok(summary),
+            (true, None, _) => Ok("finished".to_owned()),
+            (false, _, Some(problem)) => Err(problem),
+            (false, _, None) => Err(format!("ended with {status}")),
+        })
+    }
+}
