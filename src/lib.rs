@@ -16,5 +16,6 @@ pub mod ingest;
 pub mod pull;
 pub mod query;
 pub mod source;
+pub mod state_file;
 pub mod tui;
 pub mod units;

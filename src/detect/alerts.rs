@@ -83,12 +83,6 @@ pub struct AlertSet {
     dir: PathBuf,
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let temporary = path.with_extension("json.tmp");
-    std::fs::write(&temporary, bytes)?;
-    std::fs::rename(&temporary, path)
-}
-
 impl AlertSet {
     /// The alerts stored in `dir` (none yet is an empty set).
     pub fn load(dir: &Path) -> std::io::Result<AlertSet> {
@@ -222,8 +216,7 @@ impl AlertSet {
             version: 1,
             alerts: self.alerts.values().cloned().collect(),
         };
-        let bytes = serde_json::to_vec(&file).map_err(std::io::Error::other)?;
-        write_atomically(&self.dir.join(ALERTS_FILE), &bytes)
+        crate::state_file::write_json(&self.dir.join(ALERTS_FILE), &file)
     }
 
     /// Every alert not suppressed, with its acknowledgement, most severe then newest first.
@@ -319,5 +312,5 @@ pub fn mark_alert(dir: &Path, key: &str, mark: AlertMark) -> std::io::Result<()>
         }
     }
     let bytes = serde_json::to_vec_pretty(&state).map_err(std::io::Error::other)?;
-    write_atomically(&dir.join(STATE_FILE), &bytes)
+    crate::state_file::write_bytes(&dir.join(STATE_FILE), &bytes)
 }

@@ -141,11 +141,7 @@ impl Baselines {
     }
 
     pub fn save(&self) -> std::io::Result<()> {
-        let bytes = serde_json::to_vec(&self.state).map_err(std::io::Error::other)?;
-        let path = self.dir.join(STATE_FILE);
-        let temporary = path.with_extension("json.tmp");
-        std::fs::write(&temporary, bytes)?;
-        std::fs::rename(&temporary, path)
+        crate::state_file::write_json(&self.dir.join(STATE_FILE), &self.state)
     }
 
     /// Counts one matched event into its document's baseline; returns what it was compared

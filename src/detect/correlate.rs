@@ -116,11 +116,7 @@ impl Correlator {
     }
 
     pub fn save(&self) -> std::io::Result<()> {
-        let bytes = serde_json::to_vec(&self.state).map_err(std::io::Error::other)?;
-        let path = self.dir.join(STATE_FILE);
-        let temporary = path.with_extension("json.tmp");
-        std::fs::write(&temporary, bytes)?;
-        std::fs::rename(&temporary, path)
+        crate::state_file::write_json(&self.dir.join(STATE_FILE), &self.state)
     }
 
     /// Records one event's feeding matches and returns every correlation it makes fire

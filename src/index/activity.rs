@@ -54,10 +54,7 @@ fn path(index_dir: &Path) -> PathBuf {
 pub fn publish(index_dir: &Path, report: &ActivityReport) -> std::io::Result<()> {
     let mut report = report.clone();
     report.updated = Utc::now();
-    let bytes = serde_json::to_vec(&report).map_err(std::io::Error::other)?;
-    let temporary = index_dir.join(format!("{FILE_NAME}.{}.tmp", std::process::id()));
-    std::fs::write(&temporary, bytes)?;
-    std::fs::rename(&temporary, path(index_dir))
+    crate::state_file::write_json(&path(index_dir), &report)
 }
 
 /// The last published report, if any; unreadable or half-written files read as none.
