@@ -997,3 +997,31 @@ fn an_ingest_started_from_the_ui_runs_in_the_background_and_its_events_appear() 
         app.state.events.total == before + 5
     });
 }
+
+#[test]
+fn the_timeline_links_each_session_to_the_assume_role_that_issued_its_key() {
+    let mut app = open((160, 48));
+    press(&mut app, &[ch('/'), with(KeyModifiers::CONTROL, 'u')]);
+    type_text(&mut app, "eventID:\"679189cb-7a4e-40ab-9dcd-63f68c449798\"");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    wait_until(&mut app, "the role's timeline", |app| {
+        app.state
+            .timeline
+            .timeline
+            .as_ref()
+            .is_some_and(|t| t.principal.contains("staging-identity-lambda-role"))
+    });
+    let timeline = app.state.timeline.timeline.clone().expect("timeline");
+    assert!(!timeline.sessions.is_empty());
+    let linked: Vec<_> = timeline
+        .sessions
+        .iter()
+        .filter_map(|s| s.issued_by.as_ref())
+        .collect();
+    assert!(
+        linked.iter().any(|issue| issue.event_name == "AssumeRole"),
+        "{:?}",
+        timeline.sessions
+    );
+    assert!(screen(&app).contains("sessions"), "{}", screen(&app));
+}

@@ -1,6 +1,6 @@
 //! One snapshot per pane (ratatui's TestBackend + insta), drawn from a state built by feeding
 //! worker replies through `update`, with no index; and hostile event text that must stay inert.
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -11,7 +11,9 @@ use trailhound::index::TopValue;
 use trailhound::tui::action::Action;
 use trailhound::tui::keymap::Keymap;
 use trailhound::tui::panes::{self, help::help_lines};
-use trailhound::tui::state::{Alert, AppState, Histogram, Mode, Severity, Timeline};
+use trailhound::tui::state::{
+    Alert, AppState, Histogram, Mode, SessionIssue, SessionLink, Severity, Timeline,
+};
 use trailhound::tui::theme::{Slot, Theme, ThemeEnv};
 use trailhound::tui::update::{self, Effect, Msg};
 use trailhound::tui::worker::{row_of, IndexStats, Reply, Request, SearchResult};
@@ -104,6 +106,25 @@ fn fed_state(size: (u16, u16), actions: &[Action]) -> AppState {
                             ("Mozilla/5.0 \u{1b}]0;x\u{7}", 12),
                         ]),
                         access_keys: top(&[("AKIAEXAMPLE000000001", 42)]),
+                        sessions: vec![
+                            SessionLink {
+                                access_key: "ASIAEXAMPLE000000002".into(),
+                                events: 40,
+                                issued_by: Some(SessionIssue {
+                                    event_name: "AssumeRole".into(),
+                                    principal: "dev-\u{1b}[2Jops".into(),
+                                    source_ip: "193.142.146.35".into(),
+                                    time: Some(
+                                        chrono::Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap(),
+                                    ),
+                                }),
+                            },
+                            SessionLink {
+                                access_key: "AKIAEXAMPLE000000001".into(),
+                                events: 2,
+                                issued_by: None,
+                            },
+                        ],
                     }),
                     principal,
                 },

@@ -419,6 +419,25 @@ pub struct Timeline {
     pub services: Vec<TopValue>,
     pub user_agents: Vec<TopValue>,
     pub access_keys: Vec<TopValue>,
+    /// The principal's sessions: each access key it used, and the AssumeRole that issued it.
+    pub sessions: Vec<SessionLink>,
+}
+
+/// One session of a principal, linked by its access key to the call that created it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionLink {
+    pub access_key: String,
+    pub events: u64,
+    /// The AssumeRole* (or GetSessionToken, GetFederationToken) whose response issued the key.
+    pub issued_by: Option<SessionIssue>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionIssue {
+    pub event_name: String,
+    pub principal: String,
+    pub source_ip: String,
+    pub time: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -15,7 +15,9 @@ use crossbeam_channel::{Receiver, Sender};
 use serde_json::Value;
 use tantivy::{IndexReader, Searcher};
 
-use super::state::{Alert, EventRow, Histogram, RequestKind, Severity, Timeline, View};
+use super::state::{
+    Alert, EventRow, Histogram, RequestKind, SessionIssue, SessionLink, Severity, Timeline, View,
+};
 use crate::detect::pack::Severity as RuleSeverity;
 use crate::detect::{mark_alert, AlertMark, AlertSet};
 use crate::event::{derived_event_id, EventSummary};
@@ -674,6 +676,17 @@ fn timeline(
         _ => None,
     };
     let top = |field: &str| index.top_values(searcher, field, Some(query), TOP_LIMIT);
+    let access_keys = top("userIdentity.accessKeyId")?;
+    let sessions = access_keys
+        .iter()
+        .map(|key| {
+            Ok(SessionLink {
+                access_key: key.value.clone(),
+                events: key.count,
+                issued_by: session_issue(index, searcher, &key.value)?,
+            })
+        })
+        .collect::<Result<Vec<_>, IndexError>>()?;
     Ok(Timeline {
         principal: principal.to_owned(),
         events: index.count(searcher, query)? as u64,
@@ -685,8 +698,36 @@ fn timeline(
         regions: top("awsRegion")?,
         services: top("eventSource")?,
         user_agents: top("userAgent")?,
-        access_keys: top("userIdentity.accessKeyId")?,
+        access_keys,
+        sessions,
     })
+}
+
+/// The call whose response handed out `access_key` (an AssumeRole and its kin), if indexed.
+fn session_issue(
+    index: &TrailIndex,
+    searcher: &Searcher,
+    access_key: &str,
+) -> Result<Option<SessionIssue>, IndexError> {
+    let request = SearchRequest {
+        query: format!(
+            "responseElements.credentials.accessKeyId.keyword:{}",
+            quote(access_key)
+        ),
+        limit: 1,
+        order: SortOrder::OldestFirst,
+        ..SearchRequest::default()
+    };
+    let (hits, _) = index.search(searcher, &request)?;
+    Ok(hits.first().map(|hit| {
+        let summary = EventSummary::from_raw(&hit.raw);
+        SessionIssue {
+            event_name: summary.event_name,
+            principal: summary.principal.id,
+            source_ip: summary.source_ip,
+            time: summary.time,
+        }
+    }))
 }
 
 fn stats(index: &TrailIndex, searcher: &Searcher) -> Result<IndexStats, IndexError> {

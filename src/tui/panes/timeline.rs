@@ -170,6 +170,25 @@ fn lines(
         );
         lines.push(labelled(label, vec![Span::raw(text)], theme));
     }
+    for (i, session) in timeline.sessions.iter().enumerate() {
+        let label = if i == 0 { "sessions" } else { "" };
+        let mut text = format!(
+            "{} ×{}",
+            terminal_safe(&session.access_key),
+            thousands(session.events)
+        );
+        match &session.issued_by {
+            Some(issue) => text.push_str(&format!(
+                " ← {} by {} from {} at {}",
+                terminal_safe(&issue.event_name),
+                terminal_safe(&issue.principal),
+                terminal_safe(&issue.source_ip),
+                time(issue.time)
+            )),
+            None => text.push_str(" (issuing call not indexed)"),
+        }
+        lines.push(labelled(label, vec![Span::raw(text)], theme));
+    }
     lines
 }
 
