@@ -1,4 +1,5 @@
-//! Where trailhound keeps its files.
+//! Where trailhound keeps its files, and how a broken config file is reported.
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use directories::ProjectDirs;
@@ -54,4 +55,49 @@ fn env_config() -> Option<PathBuf> {
     std::env::var_os(CONFIG_ENV)
         .filter(|value| !value.is_empty())
         .map(PathBuf::from)
+}
+
+/// A config, keymap or theme file that cannot be used, said so that the user can fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn unknown_name(kind: &str, name: &str) -> ConfigError {
+        ConfigError {
+            file: format!("{kind} `{name}`"),
+            line: None,
+            key: None,
+            message: format!("no {kind} of that name (user folder or built-in)"),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ": key `{key}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }

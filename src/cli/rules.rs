@@ -63,7 +63,7 @@ pub fn configured_rules(options: &RuleOptions) -> anyhow::Result<Configured> {
     let settings = settings(options)?;
     let geoip = match &settings.geoip_database {
         Some((path, line)) => Some(GeoIp::open(path).map_err(|error| ConfigError {
-            file: settings.file.clone().unwrap_or_default(),
+            file: settings.file_name(),
             line: Some(*line),
             key: Some("detection.geoip_database".into()),
             message: format!("{error:#}"),

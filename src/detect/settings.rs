@@ -28,7 +28,6 @@
 //! A per-rule override may also name any of the rule's `params`, or a dotted path into its
 //! documents (see the `tune` module). A broken file is one error naming the file, line and key.
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -37,30 +36,8 @@ use serde_json::{Map, Value};
 use toml::Spanned;
 
 use super::pack::PackRule;
-
-/// A config file that cannot be used, said so that the user can fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub file: PathBuf,
-    pub line: Option<usize>,
-    pub key: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if let Some(key) = &self.key {
-            write!(f, ": key `{key}`")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for ConfigError {}
+use crate::config::line_of;
+pub use crate::config::ConfigError;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -142,7 +119,7 @@ pub enum RuleState {
 impl Settings {
     pub fn load(path: &Path) -> Result<Settings, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|error| ConfigError {
-            file: path.to_owned(),
+            file: path.display().to_string(),
             line: None,
             key: None,
             message: format!("cannot read: {error}"),
@@ -154,7 +131,7 @@ impl Settings {
         let raw: RawConfig = toml::from_str(text).map_err(|error| {
             let span = error.span();
             ConfigError {
-                file: path.to_owned(),
+                file: path.display().to_string(),
                 line: span.as_ref().map(|span| line_of(text, span.start)),
                 key: span.and_then(|span| key_at(text, span)),
                 message: error.message().trim().to_owned(),
@@ -162,7 +139,7 @@ impl Settings {
         })?;
         let line = |span: Range<usize>| line_of(text, span.start);
         let error = |span: Range<usize>, key: &str, message: String| ConfigError {
-            file: path.to_owned(),
+            file: path.display().to_string(),
             line: Some(line_of(text, span.start)),
             key: Some(key.to_owned()),
             message,
@@ -232,9 +209,17 @@ impl Settings {
         Ok(settings)
     }
 
+    /// The config file's name as errors show it.
+    pub fn file_name(&self) -> String {
+        self.file
+            .as_ref()
+            .map(|f| f.display().to_string())
+            .unwrap_or_default()
+    }
+
     fn error(&self, line: usize, key: &str, message: String) -> ConfigError {
         ConfigError {
-            file: self.file.clone().unwrap_or_default(),
+            file: self.file_name(),
             line: Some(line),
             key: Some(key.to_owned()),
             message,
@@ -351,15 +336,6 @@ fn setting_name(rule_id: &str, requirement: &str) -> String {
         name if SHARED_PARAMS.contains(&name) => format!("detection.{name}"),
         name => format!("rules.overrides.\"{rule_id}\".{name}"),
     }
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
 }
 
 /// The key written on the line of `span`: the part before `=`, or a table header's name.
