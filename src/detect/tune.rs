@@ -113,15 +113,9 @@ fn duration(value: &Value) -> Result<(), String> {
         .map_err(|error| format!("'{text}' is not a duration such as 15m, 1h or 14d: {error}"))
 }
 
-/// The value at a dotted path. A key may itself contain dots (`requestParameters.userName`,
-/// `sourceIPAddress_geoip.country_iso_code`): at each level the longest key that fits is taken.
-fn resolve_mut<'a>(value: &'a mut Yaml, path: &str) -> Option<&'a mut Yaml> {
-    if path.is_empty() {
-        return Some(value);
-    }
-    let map = value.as_mapping_mut()?;
-    let key = map
-        .keys()
+/// The longest key of `map` that `path` starts with, whole (up to a dot or the end).
+fn longest_key(map: &Mapping, path: &str) -> Option<String> {
+    map.keys()
         .filter_map(Yaml::as_str)
         .filter(|key| {
             path == *key
@@ -129,8 +123,18 @@ fn resolve_mut<'a>(value: &'a mut Yaml, path: &str) -> Option<&'a mut Yaml> {
                     .strip_prefix(*key)
                     .is_some_and(|rest| rest.starts_with('.'))
         })
-        .max_by_key(|key| key.len())?
-        .to_owned();
+        .max_by_key(|key| key.len())
+        .map(str::to_owned)
+}
+
+/// The value at a dotted path. A key may itself contain dots (`requestParameters.userName`,
+/// `sourceIPAddress_geoip.country_iso_code`): at each level the longest key that fits is taken.
+fn resolve_mut<'a>(value: &'a mut Yaml, path: &str) -> Option<&'a mut Yaml> {
+    if path.is_empty() {
+        return Some(value);
+    }
+    let map = value.as_mapping_mut()?;
+    let key = longest_key(map, path)?;
     let rest = path[key.len()..].strip_prefix('.').unwrap_or("");
     resolve_mut(map.get_mut(key.as_str())?, rest)
 }
@@ -149,18 +153,7 @@ fn slots_mut<'a>(value: &'a mut Yaml, path: &str, out: &mut Vec<&'a mut Yaml>) {
             }
         }
         Yaml::Mapping(map) => {
-            let Some(key) = map
-                .keys()
-                .filter_map(Yaml::as_str)
-                .filter(|key| {
-                    path == *key
-                        || path
-                            .strip_prefix(*key)
-                            .is_some_and(|rest| rest.starts_with('.'))
-                })
-                .max_by_key(|key| key.len())
-                .map(str::to_owned)
-            else {
+            let Some(key) = longest_key(map, path) else {
                 return;
             };
             let rest = path[key.len()..].strip_prefix('.').unwrap_or("");
