@@ -146,7 +146,6 @@ async fn run_slice(
                     .map_err(|e| e.to_string())?,
             );
         }
-        job.progress.request_sent();
         let sent = Instant::now();
         job.work.call_sent(sent);
         let answer = call.send().await;

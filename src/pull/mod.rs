@@ -83,8 +83,6 @@ pub struct PullOutcome {
     pub regions: Vec<RegionSnapshot>,
     pub sink: SinkReport,
     pub elapsed: Duration,
-    /// Said once before pulling, e.g. that the account could not be confirmed.
-    pub warnings: Vec<String>,
 }
 
 impl PullOutcome {
@@ -166,7 +164,6 @@ pub fn run_pull(
         .block_on(resolve_regions(request))
         .map_err(PullError::Setup)?;
     let sdk_config = runtime.block_on(aws::load(&request.aws, &regions[0]));
-    let mut warnings = Vec::new();
     let account = match runtime.block_on(aws::caller_account(
         &sdk_config,
         request.aws.profile.as_deref(),
@@ -178,15 +175,12 @@ pub fn run_pull(
                 "profile:{}",
                 request.aws.profile.as_deref().unwrap_or("default")
             );
-            warnings.push(format!(
+            observer.problem(&format!(
                 "cannot reach STS to learn the account ({reason}); checkpoints are kept under {label}"
             ));
             label
         }
     };
-    for warning in &warnings {
-        observer.problem(warning);
-    }
     observer.started(&account, window, &regions);
 
     let coverage = index.coverage()?;
@@ -293,7 +287,6 @@ pub fn run_pull(
         regions: ordered.iter().map(|p| p.snapshot()).collect(),
         sink,
         elapsed: started.elapsed(),
-        warnings,
     })
 }
 
@@ -353,7 +346,6 @@ mod tests {
         RegionSnapshot {
             region: region.into(),
             elapsed: Duration::from_secs(10),
-            requests: 21,
             pages: 20,
             received: 1000,
             new_events: 990,

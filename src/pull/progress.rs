@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
+use crate::event::terminal_safe;
 use crate::index::coverage::Span;
 use crate::units::thousands;
 
@@ -19,7 +20,6 @@ pub enum RegionState {
 pub struct RegionProgress {
     pub region: String,
     started: Instant,
-    requests: AtomicU64,
     pages: AtomicU64,
     received: AtomicU64,
     new_events: AtomicU64,
@@ -43,7 +43,6 @@ struct WindowProgress {
 pub struct RegionSnapshot {
     pub region: String,
     pub elapsed: Duration,
-    pub requests: u64,
     pub pages: u64,
     pub received: u64,
     pub new_events: u64,
@@ -81,7 +80,6 @@ impl RegionProgress {
         RegionProgress {
             region: region.to_owned(),
             started: Instant::now(),
-            requests: AtomicU64::new(0),
             pages: AtomicU64::new(0),
             received: AtomicU64::new(0),
             new_events: AtomicU64::new(0),
@@ -97,10 +95,6 @@ impl RegionProgress {
         let mut window = self.window.lock().unwrap();
         let entry = window.loaded.entry(span.end.timestamp()).or_default();
         *entry = entry.max(loaded);
-    }
-
-    pub fn request_sent(&self) {
-        self.requests.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn page_received(
@@ -151,7 +145,6 @@ impl RegionProgress {
         RegionSnapshot {
             region: self.region.clone(),
             elapsed,
-            requests: self.requests.load(Ordering::Relaxed),
             pages: self.pages.load(Ordering::Relaxed),
             received: self.received.load(Ordering::Relaxed),
             new_events: self.new_events.load(Ordering::Relaxed),
@@ -189,13 +182,18 @@ impl RegionSnapshot {
                 }
             }
             RegionState::Done => line.push_str(", done"),
-            RegionState::Failed(reason) => line.push_str(&format!(", stopped: {reason}")),
+            RegionState::Failed(reason) => {
+                line.push_str(&format!(", stopped: {}", terminal_safe(reason)))
+            }
         }
         if self.throttles > 0 {
             line.push_str(&format!(", {} throttled", thousands(self.throttles)));
         }
         if self.retries > 0 {
             line.push_str(&format!(", {} retried", thousands(self.retries)));
+            if let Some(reason) = &self.last_retry {
+                line.push_str(&format!(" (last: {})", terminal_safe(reason)));
+            }
         }
         line
     }
