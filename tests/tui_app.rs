@@ -76,6 +76,16 @@ fn press(app: &mut App, keys: &[KeyEvent]) {
     assert!(app.settle(SETTLE), "the worker did not answer");
 }
 
+fn focus(app: &mut App, pane: PaneId) {
+    for _ in 0..4 {
+        if app.state.focus == pane {
+            return;
+        }
+        press(app, &[key(KeyCode::Tab)]);
+    }
+    assert_eq!(app.state.focus, pane);
+}
+
 fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
         app.press(ch(c));
@@ -1023,5 +1033,65 @@ fn the_timeline_links_each_session_to_the_assume_role_that_issued_its_key() {
         "{:?}",
         timeline.sessions
     );
+    focus(&mut app, PaneId::Timeline);
+    press(&mut app, &[ch('z')]);
     assert!(screen(&app).contains("sessions"), "{}", screen(&app));
+}
+
+#[test]
+fn the_timeline_gives_each_listed_value_the_time_the_principal_first_used_it() {
+    let mut app = open((160, 48));
+    press(&mut app, &[ch('/'), with(KeyModifiers::CONTROL, 'u')]);
+    type_text(&mut app, "eventID:\"679189cb-7a4e-40ab-9dcd-63f68c449798\"");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    wait_until(&mut app, "the role's timeline", |app| {
+        app.state
+            .timeline
+            .timeline
+            .as_ref()
+            .is_some_and(|t| t.principal.contains("staging-identity-lambda-role"))
+    });
+    let timeline = app.state.timeline.timeline.clone().expect("timeline");
+    let index = demo_index();
+    let searcher = index.searcher().expect("searcher");
+    let oldest = |query: String| {
+        let request = trailhound::index::SearchRequest {
+            query,
+            limit: 1,
+            order: SortOrder::OldestFirst,
+            ..Default::default()
+        };
+        let (hits, _) = index.search(&searcher, &request).expect("search");
+        hits.first()
+            .and_then(|hit| trailhound::event::EventSummary::from_raw(&hit.raw).time)
+    };
+    let user = format!(
+        "user:{}",
+        trailhound::tui::worker::quote(&timeline.principal)
+    );
+    for (field, values) in [
+        ("sourceIPAddress", &timeline.source_ips),
+        ("awsRegion", &timeline.regions),
+        ("eventSource", &timeline.services),
+    ] {
+        assert!(!values.is_empty(), "{field}");
+        for value in values.iter() {
+            let expected = oldest(format!(
+                "{user} AND {field}.keyword:{}",
+                trailhound::tui::worker::quote(&value.value)
+            ));
+            assert!(expected.is_some(), "{field} {}", value.value);
+            assert_eq!(value.first_seen, expected, "{field} {}", value.value);
+        }
+    }
+    let first_ip = &timeline.source_ips[0];
+    let shown = trailhound::tui::format::time(first_ip.first_seen);
+    focus(&mut app, PaneId::Timeline);
+    press(&mut app, &[ch('z')]);
+    let row = screen(&app)
+        .lines()
+        .find(|line| line.contains(&first_ip.value))
+        .map(str::to_owned)
+        .expect("the first source IP is shown");
+    assert!(row.contains(&shown), "{row}");
 }

@@ -33,12 +33,15 @@ fn at(text: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// Values with counts, each first seen an hour after the one before it.
 fn top(values: &[(&str, u64)]) -> Vec<TopValue> {
     values
         .iter()
-        .map(|(value, count)| TopValue {
+        .zip(0..)
+        .map(|((value, count), hour)| TopValue {
             value: (*value).into(),
             count: *count,
+            first_seen: Some(at("2026-11-01T04:35:26Z") + chrono::Duration::hours(hour)),
         })
         .collect()
 }
@@ -320,7 +323,7 @@ fn detail_pane_pretty_and_coloured() {
 #[test]
 fn timeline_pane_of_the_selected_principal() {
     let state = fed_state((120, 40), &[]);
-    let buffer = draw((90, 13), |f, a| {
+    let buffer = draw((90, 18), |f, a| {
         panes::timeline::render(&state, &theme(), f, a, false)
     });
     insta::assert_snapshot!(text(&buffer));

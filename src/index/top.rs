@@ -3,6 +3,8 @@
 //! documents.
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::Query;
 use tantivy::schema::IndexRecordOption;
@@ -18,6 +20,22 @@ use tantivy::BitSet;
 pub struct TopValue {
     pub value: String,
     pub count: u64,
+    /// The oldest matching event with this value, when asked for.
+    pub first_seen: Option<DateTime<Utc>>,
+}
+
+/// What `tally` reads besides the counts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tally {
+    Counts,
+    CountsAndFirstSeen,
+}
+
+/// One value's count and oldest time (seconds) so far.
+#[derive(Default)]
+struct Seen {
+    count: u64,
+    first: Option<i64>,
 }
 
 /// The keyword path `top` counts for a user's field name (aliases resolve to their first path).
@@ -40,6 +58,29 @@ impl TrailIndex {
         query: Option<&dyn Query>,
         limit: usize,
     ) -> Result<Vec<TopValue>, IndexError> {
+        self.tally(searcher, field, query, limit, Tally::Counts)
+    }
+
+    /// As `top_values`, each value also with the time of its oldest matching event (read from
+    /// the time column of every matching posting, so dearer on broad queries).
+    pub fn top_values_first_seen(
+        &self,
+        searcher: &Searcher,
+        field: &str,
+        query: Option<&dyn Query>,
+        limit: usize,
+    ) -> Result<Vec<TopValue>, IndexError> {
+        self.tally(searcher, field, query, limit, Tally::CountsAndFirstSeen)
+    }
+
+    fn tally(
+        &self,
+        searcher: &Searcher,
+        field: &str,
+        query: Option<&dyn Query>,
+        limit: usize,
+        tally: Tally,
+    ) -> Result<Vec<TopValue>, IndexError> {
         let path = top_path(field);
         let prefix = path_term(&path, "");
         let matching = match query {
@@ -50,11 +91,20 @@ impl TrailIndex {
             ),
             None => None,
         };
-        let mut counts: HashMap<String, u64> = HashMap::new();
+        let mut seen: HashMap<String, Seen> = HashMap::new();
         for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
             let inverted = segment
                 .inverted_index(self.fields.kw)
                 .map_err(|e| self.tantivy_error(e))?;
+            let times = match tally {
+                Tally::Counts => None,
+                Tally::CountsAndFirstSeen => Some(
+                    segment
+                        .fast_fields()
+                        .date("time")
+                        .map_err(|e| self.tantivy_error(e))?,
+                ),
+            };
             let mut end = prefix.clone().into_bytes();
             if let Some(last) = end.last_mut() {
                 *last += 1;
@@ -70,33 +120,51 @@ impl TrailIndex {
             let segment_matches = matching.as_ref().map(|m| &m[ordinal]);
             while terms.advance() {
                 let info = terms.value();
-                let count = match (segment_matches, alive) {
-                    (None, None) => info.doc_freq as u64,
+                let found = match (segment_matches, alive, &times) {
+                    (None, None, None) => Seen {
+                        count: info.doc_freq as u64,
+                        first: None,
+                    },
                     _ => {
                         let mut postings = inverted
                             .read_postings_from_terminfo(info, IndexRecordOption::Basic)
                             .map_err(|e| self.io_error(e))?;
-                        let mut count = 0u64;
+                        let mut found = Seen::default();
                         let mut doc = postings.doc();
                         while doc != TERMINATED {
                             let is_alive = alive.is_none_or(|a| a.is_alive(doc));
                             if is_alive && segment_matches.is_none_or(|m| m.contains(doc)) {
-                                count += 1;
+                                found.count += 1;
+                                if let Some(time) = times.as_ref().and_then(|t| t.first(doc)) {
+                                    let secs = time.into_timestamp_secs();
+                                    found.first = Some(found.first.map_or(secs, |f| f.min(secs)));
+                                }
                             }
                             doc = postings.advance();
                         }
-                        count
+                        found
                     }
                 };
-                if count > 0 {
+                if found.count > 0 {
                     let value = String::from_utf8_lossy(&terms.key()[prefix.len()..]).into_owned();
-                    *counts.entry(value).or_default() += count;
+                    let total = seen.entry(value).or_default();
+                    total.count += found.count;
+                    total.first = match (total.first, found.first) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
                 }
             }
         }
-        let mut top: Vec<TopValue> = counts
+        let mut top: Vec<TopValue> = seen
             .into_iter()
-            .map(|(value, count)| TopValue { value, count })
+            .map(|(value, seen)| TopValue {
+                value,
+                count: seen.count,
+                first_seen: seen
+                    .first
+                    .and_then(|secs| DateTime::from_timestamp(secs, 0)),
+            })
             .collect();
         top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
         top.truncate(limit);

@@ -675,7 +675,7 @@ fn timeline(
         }),
         _ => None,
     };
-    let top = |field: &str| index.top_values(searcher, field, Some(query), TOP_LIMIT);
+    let top = |field: &str| index.top_values_first_seen(searcher, field, Some(query), TOP_LIMIT);
     let access_keys = top("userIdentity.accessKeyId")?;
     let sessions = access_keys
         .iter()

@@ -1,4 +1,5 @@
 //! The selected event's principal over time: activity, first and last seen, where from, with what.
+use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -27,10 +28,15 @@ pub fn title(state: &AppState) -> Vec<Span<'static>> {
     vec![Span::raw(text)]
 }
 
-/// How many lines the timeline shows (update scrolls over them).
+/// How many lines the timeline shows at most (update scrolls over them).
 pub fn line_count(timeline: &Timeline) -> usize {
-    // principal, activity, first/last seen, events/errors, IPs, regions, services, keys, agents...
-    9 + timeline.user_agents.len().max(1)
+    // principal, activity, picked, first/last seen, events/errors, the lists' header
+    let head = 6;
+    let values: usize = value_lists(timeline)
+        .iter()
+        .map(|(_, values)| values.len().max(1))
+        .sum();
+    head + values + timeline.sessions.len()
 }
 
 fn labelled<'a>(label: &str, value: Vec<Span<'a>>, theme: &Theme) -> Line<'a> {
@@ -42,16 +48,63 @@ fn labelled<'a>(label: &str, value: Vec<Span<'a>>, theme: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
-fn top_list(values: &[TopValue]) -> Vec<Span<'static>> {
-    if values.is_empty() {
-        return vec![Span::raw("—")];
-    }
-    let text = values
+/// The value lists, in the order shown.
+fn value_lists(timeline: &Timeline) -> [(&'static str, &[TopValue]); 5] {
+    [
+        ("source IPs", &timeline.source_ips),
+        ("regions", &timeline.regions),
+        ("services", &timeline.services),
+        ("access keys", &timeline.access_keys),
+        ("user agents", &timeline.user_agents),
+    ]
+}
+
+/// Columns a value keeps before first-seen times shorten to month, day and minute.
+const VALUE_ROOM: usize = 24;
+
+/// One line per value, in the same columns for every list: when the principal first used it,
+/// how often, and the value last so that a narrow pane clips only the value's tail.
+fn value_rows(timeline: &Timeline, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let lists = value_lists(timeline);
+    let count_width = lists
         .iter()
-        .map(|v| format!("{} ×{}", terminal_safe(&v.value), thousands(v.count)))
-        .collect::<Vec<_>>()
-        .join(" · ");
-    vec![Span::raw(text)]
+        .flat_map(|(_, values)| values.iter())
+        .map(|v| thousands(v.count).chars().count() + 1)
+        .fold("events".len(), usize::max);
+    let full = width >= LABEL_WIDTH + 19 + 2 + count_width + 2 + VALUE_ROOM;
+    let seen = |first: Option<DateTime<Utc>>| match (first, full) {
+        (Some(first), true) => time(Some(first)),
+        (Some(first), false) => first.format("%m-%d %H:%M").to_string(),
+        (None, true) => " ".repeat(19),
+        (None, false) => " ".repeat(11),
+    };
+    let time_width = if full { 19 } else { 11 };
+    let mut lines = vec![labelled(
+        "",
+        vec![Span::styled(
+            format!(
+                "{:<time_width$}  {:>count_width$}  value",
+                "first seen", "events"
+            ),
+            theme.style(Slot::Dim),
+        )],
+        theme,
+    )];
+    for (label, values) in lists {
+        if values.is_empty() {
+            lines.push(labelled(label, vec![Span::raw("—")], theme));
+        }
+        for (i, value) in values.iter().enumerate() {
+            let count = format!("×{}", thousands(value.count));
+            let spans = vec![
+                Span::styled(seen(value.first_seen), theme.style(Slot::EventTime)),
+                Span::raw(format!("  {count:>count_width$}  ")),
+                Span::raw(terminal_safe(&value.value).into_owned()),
+            ];
+            lines.push(labelled(if i == 0 { label } else { "" }, spans, theme));
+        }
+    }
+    lines
 }
 
 /// The activity line, the picked column highlighted, and under it the stretch that column covers.
@@ -137,10 +190,6 @@ fn lines(
             ],
             theme,
         ),
-        labelled("source IPs", top_list(&timeline.source_ips), theme),
-        labelled("regions", top_list(&timeline.regions), theme),
-        labelled("services", top_list(&timeline.services), theme),
-        labelled("access keys", top_list(&timeline.access_keys), theme),
     ];
     if let Some((since, until)) = picked {
         lines.insert(
@@ -158,18 +207,7 @@ fn lines(
             ),
         );
     }
-    if timeline.user_agents.is_empty() {
-        lines.push(labelled("user agents", vec![Span::raw("—")], theme));
-    }
-    for (i, agent) in timeline.user_agents.iter().enumerate() {
-        let label = if i == 0 { "user agents" } else { "" };
-        let text = format!(
-            "{} ×{}",
-            terminal_safe(&agent.value),
-            thousands(agent.count)
-        );
-        lines.push(labelled(label, vec![Span::raw(text)], theme));
-    }
+    lines.extend(value_rows(timeline, theme, width));
     for (i, session) in timeline.sessions.iter().enumerate() {
         let label = if i == 0 { "sessions" } else { "" };
         let mut text = format!(
