@@ -13,6 +13,7 @@ pub mod event;
 pub mod gen;
 pub mod index;
 pub mod ingest;
+pub mod priority;
 pub mod pull;
 pub mod query;
 pub mod source;

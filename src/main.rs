@@ -28,6 +28,10 @@ struct Cli {
     /// Config file [default: config.toml in the platform config directory]
     #[arg(long, global = true, value_name = "FILE", env = trailhound::config::CONFIG_ENV)]
     config: Option<PathBuf>,
+    /// Run at a lower CPU priority (nice 10), so that an open UI stays quick; the UI starts its
+    /// ingests and pulls this way
+    #[arg(long, global = true)]
+    low_priority: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -319,6 +323,12 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.low_priority {
+        // Before any thread starts: threads inherit the niceness of the one that spawns them.
+        if let Err(error) = trailhound::priority::lower() {
+            eprintln!("trailhound: cannot lower the priority: {error}");
+        }
+    }
     match run(cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(error) => {

@@ -18,8 +18,9 @@ pub struct BackgroundJob {
 pub type JobResult = Result<String, String>;
 
 impl BackgroundJob {
-    /// Runs `program --index DIR --quiet COMMAND ARGS...`; its output goes to files beside the
-    /// index.
+    /// Runs `program --index DIR --quiet --low-priority COMMAND ARGS...` (at a lower CPU
+    /// priority than the UI, so that keys stay quick while it writes); its output goes to files
+    /// beside the index.
     pub fn start(
         program: &Path,
         index_dir: &Path,
@@ -33,6 +34,7 @@ impl BackgroundJob {
             .arg("--index")
             .arg(index_dir)
             .arg("--quiet")
+            .arg("--low-priority")
             .arg(command)
             .args(args)
             .stdin(Stdio::null())
