@@ -837,6 +837,32 @@ fn a_writers_live_activity_shows_in_the_status_line() {
         text.contains("ingest: 41% 120/290 files, 1.2M events, 24k ev/s"),
         "{text}"
     );
+
+    // J shows each part; the parts change live under it; J closes it.
+    report.kind = "pull".into();
+    report.details = vec![
+        "us-east-1: 8,200 events, 3 chains".into(),
+        "eu-west-1: retrying (ThrottlingException\u{1b}]0;x\u{7})".into(),
+    ];
+    activity::publish(&dir, &report).expect("publish");
+    wait_until(&mut app, "the parts", |app| {
+        app.state
+            .status
+            .activity
+            .as_ref()
+            .is_some_and(|a| a.details.len() == 2)
+    });
+    press(&mut app, &[ch('J')]);
+    assert_eq!(app.state.mode, Mode::Activity);
+    let text = screen(&app);
+    assert!(text.contains("Background work"), "{text}");
+    assert!(text.contains("us-east-1: 8,200 events, 3 chains"), "{text}");
+    assert!(
+        text.contains("ThrottlingException\\u{1b}]0;x\\u{7}"),
+        "{text}"
+    );
+    press(&mut app, &[ch('J')]);
+    assert_eq!(app.state.mode, Mode::Normal);
     report.finished = true;
     activity::publish(&dir, &report).expect("publish");
     wait_until(&mut app, "the activity to end", |app| {
@@ -937,7 +963,7 @@ fn the_pull_dialog_starts_from_the_last_options_and_reports_a_failed_pull() {
     let failing = _copy.path().join("failing-pull");
     std::fs::write(
         &failing,
-        "#!/bin/sh\necho 'trailhound: pull: no AWS region configured: pass --region R' >&2\nexit 1\n",
+        "#!/bin/sh\necho \"$@\" > \"$0.args\"\necho 'trailhound: pull: no AWS region configured: pass --region R' >&2\nexit 1\n",
     )
     .expect("script");
     std::fs::set_permissions(
@@ -945,7 +971,7 @@ fn the_pull_dialog_starts_from_the_last_options_and_reports_a_failed_pull() {
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .expect("chmod");
-    options.job_program = Some(failing);
+    options.job_program = Some(failing.clone());
     let mut app = App::new(index, &options, (160, 48)).expect("app");
     assert!(app.settle(SETTLE));
 
@@ -963,6 +989,12 @@ fn the_pull_dialog_starts_from_the_last_options_and_reports_a_failed_pull() {
     });
     let error = app.state.status.last_error.clone().unwrap_or_default();
     assert_eq!(error, "pull: no AWS region configured: pass --region R");
+    let args = std::fs::read_to_string(failing.with_extension("args")).expect("its arguments");
+    assert!(
+        args.trim()
+            .ends_with("--quiet --low-priority pull --since 2d --region eu-west-1"),
+        "{args}"
+    );
 
     press(&mut app, &[ch('L')]);
     assert!(
@@ -1026,7 +1058,7 @@ fn the_timeline_links_each_session_to_the_assume_role_that_issued_its_key() {
     let linked: Vec<_> = timeline
         .sessions
         .iter()
-        .filter_map(|s| s.issued_by.as_ref())
+        .filter_map(|s| s.chain.first())
         .collect();
     assert!(
         linked.iter().any(|issue| issue.event_name == "AssumeRole"),
@@ -1094,4 +1126,88 @@ fn the_timeline_gives_each_listed_value_the_time_the_principal_first_used_it() {
         .map(str::to_owned)
         .expect("the first source IP is shown");
     assert!(row.contains(&shown), "{row}");
+}
+
+#[test]
+fn a_chained_sessions_timeline_follows_each_key_back_to_the_user_who_started_the_chain() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let index = TrailIndex::open_or_create(&work.path().join("index")).expect("index");
+    let assume = |id: &str, at: &str, caller: serde_json::Value, ip: &str, issued: &str| {
+        serde_json::json!({
+            "eventVersion": "1.08", "eventTime": at, "eventSource": "sts.amazonaws.com",
+            "eventName": "AssumeRole", "awsRegion": "us-east-1", "sourceIPAddress": ip,
+            "userIdentity": caller, "eventID": id, "recipientAccountId": "111122223333",
+            "responseElements": {"credentials": {"accessKeyId": issued,
+                "expiration": "Nov 2, 2026, 3:00:00 AM", "sessionToken": "x"}}
+        })
+        .to_string()
+    };
+    let role = |name: &str, key: &str| {
+        serde_json::json!({"type": "AssumedRole", "accessKeyId": key,
+            "arn": format!("arn:aws:sts::111122223333:assumed-role/{name}/s"),
+            "sessionContext": {"sessionIssuer": {"type": "Role",
+                "arn": format!("arn:aws:iam::111122223333:role/{name}")}}})
+    };
+    let lines = vec![
+        assume(
+            "hop-1",
+            "2026-11-02T01:00:00Z",
+            serde_json::json!({"type": "IAMUser", "userName": "alice", "accessKeyId": "AKIAALICE0000000001",
+                "arn": "arn:aws:iam::111122223333:user/alice"}),
+            "198.51.100.20",
+            "ASIAHOPA00000000001",
+        ),
+        assume(
+            "hop-2",
+            "2026-11-02T01:05:00Z",
+            role("hop-a", "ASIAHOPA00000000001"),
+            "198.51.100.21",
+            "ASIAHOPB00000000001",
+        ),
+        serde_json::json!({
+            "eventVersion": "1.08", "eventTime": "2026-11-02T01:10:00Z",
+            "eventSource": "s3.amazonaws.com", "eventName": "ListBuckets",
+            "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.22",
+            "userIdentity": role("hop-b", "ASIAHOPB00000000001"), "eventID": "hop-3",
+            "recipientAccountId": "111122223333"
+        })
+        .to_string(),
+    ];
+    ingest_lines(&index, work.path(), "chain.jsonl", &lines);
+    let mut app = App::new(index, &Options::builtin(), (160, 48)).expect("app");
+    assert!(app.settle(SETTLE));
+    press(&mut app, &[ch('/'), with(KeyModifiers::CONTROL, 'u')]);
+    type_text(&mut app, "eventID:hop-3");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    wait_until(&mut app, "hop-b's timeline", |app| {
+        app.state
+            .timeline
+            .timeline
+            .as_ref()
+            .is_some_and(|t| t.principal.contains("hop-b"))
+    });
+    let timeline = app.state.timeline.timeline.clone().expect("timeline");
+    let session = timeline
+        .sessions
+        .iter()
+        .find(|s| s.access_key == "ASIAHOPB00000000001")
+        .expect("the session");
+    let hops: Vec<(&str, &str)> = session
+        .chain
+        .iter()
+        .map(|issue| (issue.source_ip.as_str(), issue.access_key.as_str()))
+        .collect();
+    assert_eq!(
+        hops,
+        [
+            ("198.51.100.21", "ASIAHOPA00000000001"),
+            ("198.51.100.20", "AKIAALICE0000000001")
+        ]
+    );
+    assert!(session.chain[1].principal.contains("alice"));
+    focus(&mut app, PaneId::Timeline);
+    press(&mut app, &[ch('z')]);
+    let screen = screen(&app);
+    assert!(screen.contains("from 198.51.100.21"), "{screen}");
+    assert!(screen.contains("from 198.51.100.20"), "{screen}");
 }

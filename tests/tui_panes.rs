@@ -113,19 +113,35 @@ fn fed_state(size: (u16, u16), actions: &[Action]) -> AppState {
                             SessionLink {
                                 access_key: "ASIAEXAMPLE000000002".into(),
                                 events: 40,
-                                issued_by: Some(SessionIssue {
-                                    event_name: "AssumeRole".into(),
-                                    principal: "dev-\u{1b}[2Jops".into(),
-                                    source_ip: "193.142.146.35".into(),
-                                    time: Some(
-                                        chrono::Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap(),
-                                    ),
-                                }),
+                                chain: vec![
+                                    SessionIssue {
+                                        event_name: "AssumeRole".into(),
+                                        principal: "dev-\u{1b}[2Jops".into(),
+                                        source_ip: "193.142.146.35".into(),
+                                        time: Some(
+                                            chrono::Utc
+                                                .with_ymd_and_hms(2026, 11, 1, 8, 0, 0)
+                                                .unwrap(),
+                                        ),
+                                        access_key: "ASIAEXAMPLE000000009".into(),
+                                    },
+                                    SessionIssue {
+                                        event_name: "AssumeRole".into(),
+                                        principal: "alice".into(),
+                                        source_ip: "198.51.100.20".into(),
+                                        time: Some(
+                                            chrono::Utc
+                                                .with_ymd_and_hms(2026, 11, 1, 7, 58, 0)
+                                                .unwrap(),
+                                        ),
+                                        access_key: "AKIAEXAMPLE000000003".into(),
+                                    },
+                                ],
                             },
                             SessionLink {
                                 access_key: "AKIAEXAMPLE000000001".into(),
                                 events: 2,
-                                issued_by: None,
+                                chain: Vec::new(),
                             },
                         ],
                     }),
@@ -323,7 +339,7 @@ fn detail_pane_pretty_and_coloured() {
 #[test]
 fn timeline_pane_of_the_selected_principal() {
     let state = fed_state((120, 40), &[]);
-    let buffer = draw((90, 18), |f, a| {
+    let buffer = draw((90, 19), |f, a| {
         panes::timeline::render(&state, &theme(), f, a, false)
     });
     insta::assert_snapshot!(text(&buffer));
@@ -360,6 +376,30 @@ fn help_overlay_lists_keys_with_descriptions() {
         panes::help::render(&state, &theme(), f, a)
     });
     insta::assert_snapshot!(text(&buffer));
+}
+
+#[test]
+fn background_work_overlay_with_each_region_of_a_pull() {
+    let mut state = fed_state((100, 30), &[]);
+    state.mode = Mode::Activity;
+    let mut report = trailhound::index::activity::ActivityReport::new("pull");
+    report.pid = 4242;
+    report.started = at("2026-11-02T03:00:00Z");
+    report.summary = "pull 2 regions: 8,210 events, 95 ev/s, ETA 3m".into();
+    report.details = vec![
+        "us-east-1 management: 8,200 events, 3 chains, 2 of 7 days".into(),
+        "eu-west-1 management: 10 events, retry 3 (ThrottlingException\u{1b}]0;x\u{7})".into(),
+    ];
+    state.status.activity = Some(report);
+    let buffer = draw((90, 8), |f, a| {
+        panes::activity::render(&state, &theme(), f, a)
+    });
+    insta::assert_snapshot!(text(&buffer));
+    state.status.activity = None;
+    let idle = draw((90, 4), |f, a| {
+        panes::activity::render(&state, &theme(), f, a)
+    });
+    assert!(text(&idle).contains("No ingest or pull is writing to this index."));
 }
 
 #[test]

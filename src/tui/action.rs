@@ -30,6 +30,7 @@ pub enum Action {
     PullHistory,
     PullDialog,
     IngestDialog,
+    ShowActivity,
     BucketPrev,
     BucketNext,
     NarrowToBucket,
@@ -128,6 +129,7 @@ impl Action {
         Action::PullHistory,
         Action::PullDialog,
         Action::IngestDialog,
+        Action::ShowActivity,
         Action::BucketPrev,
         Action::BucketNext,
         Action::NarrowToBucket,
@@ -223,6 +225,7 @@ impl Action {
             }
             Action::PullDialog => "Pull the event history from LookupEvents (edit the options first)",
             Action::IngestDialog => "Ingest a trail archive, file or folder, in the background",
+            Action::ShowActivity => "Show what the running ingest or pull is doing, by region",
             Action::BucketPrev => "Select the previous stretch of the activity line",
             Action::BucketNext => "Select the next stretch of the activity line",
             Action::NarrowToBucket => "Narrow the list to the selected stretch of time",
@@ -265,7 +268,7 @@ impl Action {
             Action::DeleteWord => "Delete the word before the cursor",
             Action::HistoryPrev => "Previous query from the history",
             Action::HistoryNext => "Next query from the history",
-            Action::CloseHelp => "Close the help",
+            Action::CloseHelp => "Close the help (or the background work)",
             Action::Insert(_) => "Type a character",
         }
     }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::json_view::JsonLine;
 use super::keymap::Section;
 use crate::event::EventSummary;
+use crate::index::activity::ActivityReport;
 use crate::index::{SortOrder, TimeBounds, TopValue};
 
 /// The four panes, in focus order.
@@ -53,6 +54,8 @@ pub enum Mode {
     Normal,
     Prompt(PromptKind),
     Help,
+    /// The overlay of the index's writer at work: its summary and each part's line.
+    Activity,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -423,13 +426,15 @@ pub struct Timeline {
     pub sessions: Vec<SessionLink>,
 }
 
-/// One session of a principal, linked by its access key to the call that created it.
+/// One session of a principal, linked by its access key to the calls that created it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionLink {
     pub access_key: String,
     pub events: u64,
-    /// The AssumeRole* (or GetSessionToken, GetFederationToken) whose response issued the key.
-    pub issued_by: Option<SessionIssue>,
+    /// The AssumeRole* (or GetSessionToken, GetFederationToken) whose response issued the key,
+    /// then the one that issued the key that call was signed with, and so on (role chaining),
+    /// as far as the index holds them. Empty when the first is not indexed.
+    pub chain: Vec<SessionIssue>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -438,6 +443,8 @@ pub struct SessionIssue {
     pub principal: String,
     pub source_ip: String,
     pub time: Option<DateTime<Utc>>,
+    /// The access key the issuing call was signed with.
+    pub access_key: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -582,7 +589,7 @@ pub struct StatusState {
     /// Broken keymap or theme files, reported until the app closes.
     pub config_errors: Vec<String>,
     /// What an ingest or pull is doing right now, in this process or another.
-    pub activity: Option<String>,
+    pub activity: Option<ActivityReport>,
 }
 
 /// One line of the help: a section title, or keys and what they do.

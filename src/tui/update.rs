@@ -244,7 +244,7 @@ pub fn action_for_key(state: &AppState, keymap: &Keymap, key: &KeyEvent) -> Opti
     let chord = KeyChord::from_event(key);
     match state.mode {
         Mode::Normal => keymap.lookup(&[state.focus.section(), Section::Global], chord),
-        Mode::Help => keymap.lookup(&[Section::Help], chord),
+        Mode::Help | Mode::Activity => keymap.lookup(&[Section::Help], chord),
         Mode::Prompt(_) => keymap.lookup(&[Section::Prompt], chord).or(match key.code {
             KeyCode::Char(c)
                 if !key
@@ -280,6 +280,12 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
             state.help_cursor.scroll = 0;
         }
         Action::CloseHelp => state.mode = Mode::Normal,
+        Action::ShowActivity => {
+            state.mode = match state.mode {
+                Mode::Activity => Mode::Normal,
+                _ => Mode::Activity,
+            }
+        }
         Action::EditQuery => {
             let query = state.current_view().query;
             open_prompt(state, PromptKind::Query, &query);
@@ -460,6 +466,9 @@ fn focused_page(state: &AppState) -> isize {
 }
 
 fn move_focused(state: &mut AppState, delta: isize, effects: &mut Vec<Effect>) {
+    if state.mode == Mode::Activity {
+        return;
+    }
     if state.mode == Mode::Help {
         let height = state.help_cursor.height.max(1);
         let max_scroll = state.help.len().saturating_sub(height) as isize;

@@ -21,7 +21,7 @@ use super::state::{
 use crate::detect::pack::Severity as RuleSeverity;
 use crate::detect::{mark_alert, AlertMark, AlertSet};
 use crate::event::{derived_event_id, EventSummary};
-use crate::index::activity;
+use crate::index::activity::{self, ActivityReport};
 use crate::index::{IndexError, SearchRequest, SortOrder, TimeBounds, TrailIndex};
 
 /// Buckets of the events pane's histogram strip (the pane resamples them to its width).
@@ -30,6 +30,8 @@ pub const HISTOGRAM_BUCKETS: usize = 240;
 pub const ACTIVITY_BUCKETS: usize = 120;
 /// How many of each top list the timeline shows.
 pub const TOP_LIMIT: usize = 6;
+/// How far back through role chaining a session's issuing calls are followed.
+pub const SESSION_HOPS: usize = 5;
 /// Queue sizes both ways: the UI sends a handful of requests per key and the worker answers at
 /// most one per kind per round, so these are never close to full.
 const QUEUE: usize = 256;
@@ -142,8 +144,8 @@ pub enum Reply {
     },
     /// Unasked: the index has new commits, or the detector's alerts changed on disk.
     Changed { index: bool, alerts: bool },
-    /// Unasked: the live one-line summary of a writer's work, `None` once none is running.
-    Activity(Option<String>),
+    /// Unasked: a writer's live report (its summary and parts), `None` once none is running.
+    Activity(Option<ActivityReport>),
 }
 
 impl Reply {
@@ -317,7 +319,7 @@ fn serve(
 struct Watch {
     index: Option<Vec<(tantivy::index::SegmentId, u32)>>,
     alerts: Option<Vec<(SystemTime, u64)>>,
-    activity: Option<String>,
+    activity: Option<ActivityReport>,
 }
 
 impl Watch {
@@ -346,9 +348,13 @@ impl Watch {
                 alerts: alerts_changed,
             });
         }
+        // Only what the UI shows: `updated` changes on every report.
         let activity = activity::read(index.dir())
             .filter(|report| report.is_live(Utc::now()))
-            .map(|report| report.summary);
+            .map(|report| ActivityReport {
+                updated: report.started,
+                ..report
+            });
         if activity != self.activity {
             self.activity = activity.clone();
             notices.push(Reply::Activity(activity));
@@ -683,7 +689,7 @@ fn timeline(
             Ok(SessionLink {
                 access_key: key.value.clone(),
                 events: key.count,
-                issued_by: session_issue(index, searcher, &key.value)?,
+                chain: session_chain(index, searcher, &key.value)?,
             })
         })
         .collect::<Result<Vec<_>, IndexError>>()?;
@@ -703,6 +709,30 @@ fn timeline(
     })
 }
 
+/// The calls that issued `access_key`, hop by hop back through role chaining: each one's own
+/// key leads to the call before it. Stops at a key no indexed call issued (a long-term key, or
+/// history not loaded), a loop, or `SESSION_HOPS`.
+fn session_chain(
+    index: &TrailIndex,
+    searcher: &Searcher,
+    access_key: &str,
+) -> Result<Vec<SessionIssue>, IndexError> {
+    let mut chain: Vec<SessionIssue> = Vec::new();
+    let mut key = access_key.to_owned();
+    let mut seen = std::collections::HashSet::from([key.clone()]);
+    while chain.len() < SESSION_HOPS {
+        let Some(issue) = session_issue(index, searcher, &key)? else {
+            break;
+        };
+        key = issue.access_key.clone();
+        chain.push(issue);
+        if key.is_empty() || !seen.insert(key.clone()) {
+            break;
+        }
+    }
+    Ok(chain)
+}
+
 /// The call whose response handed out `access_key` (an AssumeRole and its kin), if indexed.
 fn session_issue(
     index: &TrailIndex,
@@ -719,13 +749,14 @@ fn session_issue(
         ..SearchRequest::default()
     };
     let (hits, _) = index.search(searcher, &request)?;
-    Ok(hits.first().map(|hit| {
-        let summary = EventSummary::from_raw(&hit.raw);
+    Ok(hits.into_iter().next().map(|hit| {
+        let row = row_of(hit.raw);
         SessionIssue {
-            event_name: summary.event_name,
-            principal: summary.principal.id,
-            source_ip: summary.source_ip,
-            time: summary.time,
+            event_name: row.summary.event_name,
+            principal: row.summary.principal.id,
+            source_ip: row.summary.source_ip,
+            time: row.summary.time,
+            access_key: row.access_key,
         }
     }))
 }

@@ -1,6 +1,7 @@
 //! Drawing: each pane reads the state and draws into its area; nothing here changes state or
 //! does I/O. Every string that came from an event goes through `terminal_safe` (or
 //! `json_terminal_safe`) before it reaches the frame.
+pub mod activity;
 pub mod alerts;
 pub mod detail;
 pub mod events;
@@ -36,8 +37,10 @@ pub fn draw(state: &AppState, theme: &Theme, frame: &mut Frame) {
         }
     }
     status::render(state, theme, frame, areas.status);
-    if state.mode == Mode::Help {
-        help::render(state, theme, frame, layout::help_area(area));
+    match state.mode {
+        Mode::Help => help::render(state, theme, frame, layout::help_area(area)),
+        Mode::Activity => activity::render(state, theme, frame, layout::help_area(area)),
+        Mode::Normal | Mode::Prompt(_) => {}
     }
 }
 

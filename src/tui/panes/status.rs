@@ -29,7 +29,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
     spans.push(Span::raw(index));
     if let Some(activity) = &status.activity {
         spans.push(Span::styled(
-            format!(" · {}", terminal_safe(activity)),
+            format!(" · {}", terminal_safe(&activity.summary)),
             theme.style(Slot::StatusBusy),
         ));
     }

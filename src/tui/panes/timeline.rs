@@ -36,7 +36,12 @@ pub fn line_count(timeline: &Timeline) -> usize {
         .iter()
         .map(|(_, values)| values.len().max(1))
         .sum();
-    head + values + timeline.sessions.len()
+    let sessions: usize = timeline
+        .sessions
+        .iter()
+        .map(|session| session.chain.len().max(1))
+        .sum();
+    head + values + sessions
 }
 
 fn labelled<'a>(label: &str, value: Vec<Span<'a>>, theme: &Theme) -> Line<'a> {
@@ -210,22 +215,31 @@ fn lines(
     lines.extend(value_rows(timeline, theme, width));
     for (i, session) in timeline.sessions.iter().enumerate() {
         let label = if i == 0 { "sessions" } else { "" };
-        let mut text = format!(
-            "{} ×{}",
+        let head = format!(
+            "{} ×{} ",
             terminal_safe(&session.access_key),
             thousands(session.events)
         );
-        match &session.issued_by {
-            Some(issue) => text.push_str(&format!(
-                " ← {} by {} from {} at {}",
+        let indent = " ".repeat(head.chars().count());
+        if session.chain.is_empty() {
+            let text = format!("{head}(issuing call not indexed)");
+            lines.push(labelled(label, vec![Span::raw(text)], theme));
+        }
+        for (hop, issue) in session.chain.iter().enumerate() {
+            let text = format!(
+                "{}← {} by {} from {} at {}",
+                if hop == 0 { &head } else { &indent },
                 terminal_safe(&issue.event_name),
                 terminal_safe(&issue.principal),
                 terminal_safe(&issue.source_ip),
                 time(issue.time)
-            )),
-            None => text.push_str(" (issuing call not indexed)"),
+            );
+            lines.push(labelled(
+                if hop == 0 { label } else { "" },
+                vec![Span::raw(text)],
+                theme,
+            ));
         }
-        lines.push(labelled(label, vec![Span::raw(text)], theme));
     }
     lines
 }
