@@ -14,12 +14,17 @@ use crate::source::{Problem, Severity};
 const MAX_PROBLEM_LINES: u64 = 1000;
 /// How often the live activity beside the index is rewritten (a terminal UI polls it).
 const PUBLISH_EVERY: Duration = Duration::from_millis(500);
+/// The newest problems the live report lists, so that a UI shows what went wrong while it runs.
+const LIVE_PROBLEMS: usize = 8;
 
-/// The live one-line summary `trailhound tui`, here or in another terminal, shows while this runs.
+/// What `trailhound tui`, here or in another terminal, shows while this runs: a one-line summary
+/// for the status line, and the counts and newest problems for its background-work overlay.
 struct LiveActivity {
     index_dir: PathBuf,
     report: ActivityReport,
     published: Option<Instant>,
+    problems: std::collections::VecDeque<String>,
+    problem_count: u64,
 }
 
 impl LiveActivity {
@@ -28,12 +33,21 @@ impl LiveActivity {
             index_dir: index_dir.to_owned(),
             report: ActivityReport::new("ingest"),
             published: None,
+            problems: std::collections::VecDeque::new(),
+            problem_count: 0,
         }
     }
 
     /// `ingest: 41% 120/290 files, 1.2M events, 24k ev/s`, published at most every half second
     /// (always when `force`).
-    fn update(&mut self, done: usize, total: usize, records: u64, elapsed: Duration, force: bool) {
+    fn update(
+        &mut self,
+        done: usize,
+        total: usize,
+        summary: &IngestSummary,
+        elapsed: Duration,
+        force: bool,
+    ) {
         let due = self
             .published
             .is_none_or(|at| at.elapsed() >= PUBLISH_EVERY);
@@ -41,13 +55,40 @@ impl LiveActivity {
             return;
         }
         let percent = (done * 100).checked_div(total).unwrap_or(0);
-        let rate = (records as f64 / elapsed.as_secs_f64().max(0.001)) as u64;
+        let rate = (summary.records as f64 / elapsed.as_secs_f64().max(0.001)) as u64;
         self.report.summary = format!(
             "ingest: {percent}% {done}/{total} files, {} events, {} ev/s",
-            crate::units::compact(records),
+            crate::units::compact(summary.records),
             crate::units::compact(rate)
         );
+        let units = crate::units::thousands;
+        self.report.details = vec![format!(
+            "{} records: {} new, {} duplicates, {} rejected, {} warnings",
+            units(summary.records),
+            units(summary.new),
+            units(summary.duplicates),
+            units(summary.rejected),
+            units(summary.warnings)
+        )];
+        if self.problem_count > 0 {
+            self.report.details.push(format!(
+                "{} problems, the newest {}:",
+                units(self.problem_count),
+                self.problems.len()
+            ));
+            self.report
+                .details
+                .extend(self.problems.iter().map(|p| format!("  {p}")));
+        }
         self.publish();
+    }
+
+    fn problem(&mut self, problem: &Problem) {
+        self.problem_count += 1;
+        if self.problems.len() == LIVE_PROBLEMS {
+            self.problems.pop_front();
+        }
+        self.problems.push_back(problem.to_string());
     }
 
     fn finish(&mut self, outcome: &str) {
@@ -103,7 +144,8 @@ impl IngestObserver for CliProgress {
     fn started(&mut self, files: usize) {
         self.total = files;
         self.started = Instant::now();
-        self.live.update(0, files, 0, Duration::ZERO, true);
+        self.live
+            .update(0, files, &IngestSummary::default(), Duration::ZERO, true);
         if self.quiet {
             return;
         }
@@ -127,7 +169,7 @@ impl IngestObserver for CliProgress {
         self.done += 1;
         let elapsed = self.started.elapsed();
         self.live
-            .update(self.done, self.total, summary.records, elapsed, false);
+            .update(self.done, self.total, summary, elapsed, false);
         if let Some(bar) = &self.bar {
             bar.set_position(self.done as u64);
             bar.set_message(format!("{} events ({} new)", summary.records, summary.new));
@@ -149,6 +191,7 @@ impl IngestObserver for CliProgress {
         {
             return;
         }
+        self.live.problem(problem);
         if self.printed < MAX_PROBLEM_LINES {
             self.printed += 1;
             self.print(&problem.to_string());
@@ -216,14 +259,39 @@ mod tests {
     fn live_activity_reads_like_a_status_line_and_is_throttled() {
         let dir = tempfile::tempdir().expect("dir");
         let mut live = LiveActivity::new(dir.path());
-        live.update(120, 290, 1_200_000, Duration::from_secs(50), false);
+        let mut summary = IngestSummary {
+            records: 1_200_000,
+            new: 1_100_000,
+            duplicates: 99_999,
+            rejected: 1,
+            ..IngestSummary::default()
+        };
+        for record in 1..=10 {
+            live.problem(&Problem {
+                severity: Severity::Rejected,
+                file: "a/b.json.gz".into(),
+                record: Some(record),
+                message: "invalid JSON\u{1b}[2J".into(),
+            });
+        }
+        live.update(120, 290, &summary, Duration::from_secs(50), false);
         let report = activity::read(dir.path()).expect("published");
         assert_eq!(
             report.summary,
             "ingest: 41% 120/290 files, 1.2M events, 24k ev/s"
         );
+        assert_eq!(
+            report.details[..3],
+            [
+                "1,200,000 records: 1,100,000 new, 99,999 duplicates, 1 rejected, 0 warnings",
+                "10 problems, the newest 8:",
+                "  rejected: a/b.json.gz: record 3: invalid JSON\\u{1b}[2J"
+            ]
+        );
+        assert_eq!(report.details.len(), 2 + LIVE_PROBLEMS);
         assert!(report.is_live(chrono::Utc::now()));
-        live.update(121, 290, 1_210_000, Duration::from_secs(51), false);
+        summary.records = 1_210_000;
+        live.update(121, 290, &summary, Duration::from_secs(51), false);
         assert_eq!(
             activity::read(dir.path()).expect("published").summary,
             report.summary,
