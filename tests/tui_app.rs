@@ -490,7 +490,7 @@ fn detail_pivots_finds_and_copies_the_field_under_the_cursor() {
     press(&mut app, &[with(KeyModifiers::CONTROL, 'f')]);
     type_text(&mut app, "eventSource");
     press(&mut app, &[key(KeyCode::Enter)]);
-    let line = app.state.detail.lines[app.state.detail.cursor.selected].clone();
+    let line = app.state.detail.current_line().cloned().expect("a line");
     assert_eq!(line.path, "eventSource");
     let source = line.value.clone().expect("a value");
 
@@ -505,6 +505,81 @@ fn detail_pivots_finds_and_copies_the_field_under_the_cursor() {
     press(&mut app, &[ch('p')]);
     assert_eq!(query(&app), format!("eventSource:\"{source}\""));
     assert!(matched(&app) > 0 && matched(&app) < DEMO_EVENTS);
+}
+
+#[test]
+fn detail_folds_objects_and_find_unfolds_what_it_lands_in() {
+    let mut app = open((160, 48));
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert_eq!(app.state.focus, PaneId::Detail);
+    let all = app.state.detail.visible.len();
+    press(&mut app, &[with(KeyModifiers::CONTROL, 'f')]);
+    type_text(&mut app, "\"userIdentity\"");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    let at = app.state.detail.current().expect("on userIdentity");
+    assert_eq!(app.state.detail.lines[at].path, "userIdentity");
+
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert!(app.state.detail.folded.contains(&at));
+    assert!(app.state.detail.visible.len() < all);
+    let text = screen(&app);
+    let row = text
+        .lines()
+        .find(|l| l.contains("\"userIdentity\": {"))
+        .expect("the folded line");
+    assert!(row.contains(" fields },"), "{row}");
+
+    // Space on a member folds the object it is in; find unfolds to show its match.
+    press(
+        &mut app,
+        &[key(KeyCode::Enter), key(KeyCode::Down), ch(' ')],
+    );
+    assert!(app.state.detail.folded.contains(&at));
+    assert_eq!(app.state.detail.current(), Some(at));
+    press(
+        &mut app,
+        &[
+            with(KeyModifiers::CONTROL, 'f'),
+            with(KeyModifiers::CONTROL, 'u'),
+        ],
+    );
+    type_text(&mut app, "\"type\"");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    let line = app.state.detail.current_line().cloned().expect("a line");
+    assert_eq!(line.path, "userIdentity.type");
+    assert!(!app.state.detail.folded.contains(&at));
+
+    press(&mut app, &[ch('-')]);
+    assert!(app.state.detail.folded.contains(&at));
+    assert_eq!(
+        app.state.detail.current_line().map(|l| l.path.as_str()),
+        Some("userIdentity"),
+        "the cursor stays on what holds its line"
+    );
+    press(&mut app, &[ch('=')]);
+    assert!(app.state.detail.folded.is_empty());
+    assert_eq!(app.state.detail.visible.len(), all);
+}
+
+#[test]
+fn the_status_line_says_the_newest_thing_and_a_hint_lasts_one_key() {
+    let mut app = open((160, 48));
+    focus(&mut app, PaneId::Detail);
+    app.state.status.fail("ingest: /tmp/bad.json: not found");
+    press(&mut app, &[key(KeyCode::Down)]);
+    assert!(
+        screen(&app).contains("last error: ingest"),
+        "an error outlives keys"
+    );
+    press(&mut app, &[ch('y')]);
+    assert!(
+        screen(&app).contains("copied the value"),
+        "{}",
+        screen(&app)
+    );
+    assert_eq!(app.state.status.last_error, None);
+    press(&mut app, &[key(KeyCode::Down)]);
+    assert_eq!(app.state.status.message, None, "a hint lasts one key");
 }
 
 #[test]

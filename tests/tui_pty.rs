@@ -362,6 +362,11 @@ fn one_key_loads_the_selected_principals_history_from_lookup_events() {
     session.wait_for("Username=bob: pulled 30 events (30 new");
     let screen = session.screen();
     assert!(!screen.contains(SECRET_KEY));
+
+    // A pull that fails changes nothing in the index, yet its end shows without another key.
+    session.press(b"L\x15--since nonsense\r");
+    session.wait_for("last error: pull: ");
+    session.wait_for("invalid value 'nonsense'");
     assert!(session.quit().success());
     let served = fake.served();
     assert!(served

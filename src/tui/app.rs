@@ -143,7 +143,7 @@ impl App {
             match effect {
                 Effect::Send(request) => {
                     if !self.worker.send(request) {
-                        self.state.status.last_error = Some("the search thread has stopped".into());
+                        self.state.status.fail("the search thread has stopped");
                     }
                 }
                 Effect::Copy(text) => self.clipboard.push(text),
@@ -158,14 +158,17 @@ impl App {
 
     fn start_job(&mut self, command: &str, args: &[String], label: &str) {
         let Some(program) = &self.job_program else {
-            self.state.status.last_error = Some(format!(
+            self.state.status.fail(format!(
                 "cannot find the trailhound program to {command} with"
             ));
             return;
         };
         match BackgroundJob::start(program, &self.index_dir, command, args, label) {
             Ok(job) => self.jobs.push(job),
-            Err(e) => self.state.status.last_error = Some(format!("cannot start {command}: {e}")),
+            Err(e) => self
+                .state
+                .status
+                .fail(format!("cannot start {command}: {e}")),
         }
     }
 
@@ -251,6 +254,10 @@ pub fn run(index: TrailIndex, options: Options) -> anyhow::Result<i32> {
 /// Most events handled between two draws, so that a held key cannot starve the screen.
 const EVENTS_PER_FRAME: usize = 64;
 const INPUT_POLL: Duration = Duration::from_millis(50);
+/// How often the loop looks at the UI's own background jobs while one runs.
+const JOB_POLL: Duration = Duration::from_millis(250);
+/// With no job running only a key or a worker reply changes the screen.
+const IDLE_WAIT: Duration = Duration::from_secs(60);
 
 fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> anyhow::Result<()> {
     let (input_tx, input) = crossbeam_channel::bounded::<Event>(EVENTS_PER_FRAME);
@@ -284,6 +291,12 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> anyhow::Result<(
             if app.state.should_quit {
                 return Ok(());
             }
+            // A job that ends wakes nothing: while one runs, look at it now and then.
+            let wait = if app.jobs_running() > 0 {
+                JOB_POLL
+            } else {
+                IDLE_WAIT
+            };
             crossbeam_channel::select! {
                 recv(input) -> event => match event {
                     Ok(event) => app.on_terminal_event(event),
@@ -294,6 +307,7 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> anyhow::Result<(
                         app.handle(Msg::Reply(Box::new(reply)));
                     }
                 },
+                default(wait) => {}
             }
             for _ in 0..EVENTS_PER_FRAME {
                 match input.try_recv() {

@@ -57,14 +57,19 @@ impl BackgroundJob {
             Ok(Some(status)) => status,
             Err(e) => return Some(Err(format!("cannot watch it: {e}"))),
         };
+        // The line that says what happened: the last one the program (or its argument
+        // parser) marked as its own, else the last one.
         let last_line = |path: &Path| {
-            std::fs::read_to_string(path)
-                .unwrap_or_default()
-                .lines()
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+            lines
+                .iter()
                 .rev()
-                .find(|l| !l.trim().is_empty())
+                .find(|l| l.starts_with("trailhound: ") || l.starts_with("error: "))
+                .or(lines.last())
                 .map(|l| {
                     let l = l.trim_start_matches("trailhound: ");
+                    let l = l.trim_start_matches("error: ");
                     l.strip_prefix(&format!("{}: ", self.command))
                         .unwrap_or(l)
                         .to_owned()

@@ -1,5 +1,6 @@
 //! An event's JSON as display lines, keys in their original order, each line knowing the field
 //! path and value it shows (for pivots and copying).
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -205,6 +206,58 @@ fn push_node(
     });
 }
 
+/// Whether `line` opens an object or array with members: a place that folds.
+pub fn opens(line: &JsonLine) -> bool {
+    line.kind == TokenKind::Punctuation && (line.text == "{" || line.text == "[")
+}
+
+fn closes(line: &JsonLine) -> bool {
+    line.kind == TokenKind::Punctuation && (line.text == "}" || line.text == "]")
+}
+
+/// The line that closes what line `open` opens: the next line back at its depth.
+pub fn closing(lines: &[JsonLine], open: usize) -> usize {
+    let depth = lines[open].depth;
+    (open + 1..lines.len())
+        .find(|i| lines[*i].depth == depth)
+        .unwrap_or(lines.len().saturating_sub(1))
+}
+
+/// The indices of the lines shown when what the lines in `folded` open is folded.
+pub fn visible_lines(lines: &[JsonLine], folded: &BTreeSet<usize>) -> Vec<usize> {
+    let mut visible = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        visible.push(i);
+        i = if folded.contains(&i) && opens(&lines[i]) {
+            closing(lines, i) + 1
+        } else {
+            i + 1
+        };
+    }
+    visible
+}
+
+/// A folded line's value: `{ … 3 fields }` or `[ … 2 items ]`, with the closing line's comma.
+pub fn folded_text(lines: &[JsonLine], open: usize) -> (String, bool) {
+    let close = closing(lines, open);
+    let depth = lines[open].depth + 1;
+    let members = lines[open + 1..close]
+        .iter()
+        .filter(|line| line.depth == depth && !closes(line))
+        .count();
+    let (noun, close_text) = match (lines[open].text.as_str(), members) {
+        ("[", 1) => ("item", "]"),
+        ("[", _) => ("items", "]"),
+        (_, 1) => ("field", "}"),
+        _ => ("fields", "}"),
+    };
+    (
+        format!("{} … {members} {noun} {close_text}", lines[open].text),
+        lines[close].comma,
+    )
+}
+
 /// The whole record pretty-printed, keys in their original order (for copying).
 pub fn pretty(lines: &[JsonLine]) -> String {
     let mut out = String::new();
@@ -251,6 +304,24 @@ mod tests {
         assert_eq!(lines[3].value.as_deref(), Some("a\u{1b}]0;x"));
         assert_eq!(lines[6].path, "tags");
         assert!(pretty(&lines).contains("\"z\": 1,\n"));
+    }
+
+    #[test]
+    fn folding_hides_an_objects_members_and_counts_them() {
+        let lines = lines_of(r#"{"a":{"b":1,"c":[1,2]},"d":[3]}"#);
+        let open_a = 1;
+        assert!(opens(&lines[open_a]));
+        assert_eq!(closing(&lines, open_a), 7);
+        let folded = BTreeSet::from([open_a]);
+        let shown: Vec<usize> = visible_lines(&lines, &folded);
+        assert_eq!(shown, [0, 1, 8, 9, 10, 11]);
+        assert_eq!(folded_text(&lines, open_a), ("{ … 2 fields }".into(), true));
+        assert_eq!(folded_text(&lines, 8), ("[ … 1 item ]".into(), false));
+        assert_eq!(
+            visible_lines(&lines, &BTreeSet::from([0])),
+            [0],
+            "the whole record"
+        );
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! Everything the screen shows, one struct per pane plus what the app as a whole remembers.
 //! Only `update` changes it; panes only read it.
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::json_view::JsonLine;
+use super::json_view::{self, JsonLine};
 use super::keymap::Section;
 use crate::event::EventSummary;
 use crate::index::activity::ActivityReport;
@@ -402,10 +402,103 @@ impl EventsState {
 pub struct DetailState {
     pub event_id: Option<String>,
     pub lines: Vec<JsonLine>,
+    /// Lines that open a folded object or array.
+    pub folded: BTreeSet<usize>,
+    /// The indices of the lines shown, folds applied; the cursor moves over these.
+    pub visible: Vec<usize>,
     pub cursor: Cursor,
     pub find: Option<String>,
     /// Lines that contain the find text.
     pub matches: Vec<usize>,
+}
+
+impl DetailState {
+    /// Shows `lines` (a new event), unfolded, the cursor on the first.
+    pub fn set_lines(&mut self, lines: Vec<JsonLine>) {
+        self.lines = lines;
+        self.folded.clear();
+        self.refold();
+        self.cursor.move_to(0, self.visible.len());
+    }
+
+    /// The index into `lines` of the line under the cursor.
+    pub fn current(&self) -> Option<usize> {
+        self.visible.get(self.cursor.selected).copied()
+    }
+
+    pub fn current_line(&self) -> Option<&JsonLine> {
+        self.lines.get(self.current()?)
+    }
+
+    /// Folds or unfolds the object or array under the cursor; on a member, folds the object or
+    /// array it is in.
+    pub fn toggle_fold(&mut self) {
+        let Some(at) = self.current() else {
+            return;
+        };
+        let target = if json_view::opens(&self.lines[at]) {
+            Some(at)
+        } else {
+            let depth = self.lines[at].depth;
+            (0..at)
+                .rev()
+                .find(|i| self.lines[*i].depth + 1 == depth && json_view::opens(&self.lines[*i]))
+        };
+        let Some(target) = target else {
+            return;
+        };
+        if !self.folded.remove(&target) {
+            self.folded.insert(target);
+        }
+        self.refold();
+        self.put_cursor_on(target);
+    }
+
+    /// Folds every object and array inside the record, leaving its top-level fields listed.
+    pub fn fold_all(&mut self) {
+        let at = self.current();
+        self.folded = (0..self.lines.len())
+            .filter(|i| self.lines[*i].depth > 0 && json_view::opens(&self.lines[*i]))
+            .collect();
+        self.refold();
+        if let Some(at) = at {
+            let top = (0..=at)
+                .rev()
+                .find(|i| self.visible.binary_search(i).is_ok())
+                .unwrap_or(0);
+            self.put_cursor_on(top);
+        }
+    }
+
+    pub fn unfold_all(&mut self) {
+        let at = self.current();
+        self.folded.clear();
+        self.refold();
+        if let Some(at) = at {
+            self.put_cursor_on(at);
+        }
+    }
+
+    /// Unfolds whatever hides line `line`, and puts the cursor on it.
+    pub fn reveal(&mut self, line: usize) {
+        let lines = &self.lines;
+        self.folded
+            .retain(|open| !(*open < line && json_view::closing(lines, *open) > line));
+        self.refold();
+        self.put_cursor_on(line);
+    }
+
+    fn refold(&mut self) {
+        self.visible = json_view::visible_lines(&self.lines, &self.folded);
+    }
+
+    fn put_cursor_on(&mut self, line: usize) {
+        let position = self
+            .visible
+            .binary_search(&line)
+            .unwrap_or_else(|i| i.saturating_sub(1));
+        self.cursor.move_to(position, self.visible.len());
+    }
 }
 
 /// A principal's activity, as the worker computed it.
@@ -590,6 +683,20 @@ pub struct StatusState {
     pub config_errors: Vec<String>,
     /// What an ingest or pull is doing right now, in this process or another.
     pub activity: Option<ActivityReport>,
+}
+
+impl StatusState {
+    /// Says `message`, in place of whatever was said or went wrong before.
+    pub fn say(&mut self, message: impl Into<String>) {
+        self.message = Some(message.into());
+        self.last_error = None;
+    }
+
+    /// Reports `error`, in place of whatever was said or went wrong before.
+    pub fn fail(&mut self, error: impl Into<String>) {
+        self.last_error = Some(error.into());
+        self.message = None;
+    }
 }
 
 /// One line of the help: a section title, or keys and what they do.

@@ -74,11 +74,11 @@ pub fn start(state: &mut AppState, initial_query: Option<&str>) -> Vec<Effect> {
 /// opens its principal's timeline.
 fn open_alert(state: &mut AppState, effects: &mut Vec<Effect>) {
     let Some(alert) = state.alerts.selected().cloned() else {
-        state.status.message = Some("no alert selected".into());
+        state.status.say("no alert selected");
         return;
     };
     if alert.event_ids.is_empty() {
-        state.status.message = Some("this alert cites no events".into());
+        state.status.say("this alert cites no events");
         return;
     }
     let ids: Vec<String> = alert.event_ids.iter().map(|id| quote(id)).collect();
@@ -88,13 +88,13 @@ fn open_alert(state: &mut AppState, effects: &mut Vec<Effect>) {
     view.time = TimeBounds::default();
     view.label = clip(&format!("alert {}", alert.rule_id), LABEL_WIDTH);
     search(state, view, HistoryMove::Push, None, effects);
-    state.status.message = (alert.count > alert.event_ids.len() as u64).then(|| {
-        format!(
+    if alert.count > alert.event_ids.len() as u64 {
+        state.status.say(format!(
             "the detector kept the first {} of this alert's {} events",
             alert.event_ids.len(),
             alert.count
-        )
-    });
+        ));
+    }
     if !alert.principal.is_empty() {
         request_timeline(state, alert.principal, TimeBounds::default(), effects);
     }
@@ -103,11 +103,11 @@ fn open_alert(state: &mut AppState, effects: &mut Vec<Effect>) {
 
 fn toggle_acknowledge(state: &mut AppState, effects: &mut Vec<Effect>) {
     let Some(alert) = state.alerts.selected() else {
-        state.status.message = Some("no alert selected".into());
+        state.status.say("no alert selected");
         return;
     };
     let (key, acknowledged) = (alert.key.clone(), !alert.acknowledged);
-    state.status.message = Some(format!(
+    state.status.say(format!(
         "{} {}",
         if acknowledged {
             "acknowledged"
@@ -214,6 +214,8 @@ pub fn update(state: &mut AppState, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
     match msg {
         Msg::Key(key) => {
+            // A message answers the key before; errors stay until something newer is said.
+            state.status.message = None;
             if let Some(action) = action_for_key(state, keymap, &key) {
                 apply(state, action, &mut effects);
             }
@@ -227,9 +229,9 @@ pub fn update(state: &mut AppState, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
         Msg::Reply(reply) => on_reply(state, *reply, &mut effects),
         Msg::JobEnded { label, result } => match result {
             Ok(summary) => {
-                state.status.message = Some(format!("{label}: {summary}"));
+                state.status.say(format!("{label}: {summary}"));
             }
-            Err(problem) => state.status.last_error = Some(format!("{label}: {problem}")),
+            Err(problem) => state.status.fail(format!("{label}: {problem}")),
         },
     }
     effects
@@ -280,6 +282,9 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
             state.help_cursor.scroll = 0;
         }
         Action::CloseHelp => state.mode = Mode::Normal,
+        Action::ToggleFold => state.detail.toggle_fold(),
+        Action::FoldAll => state.detail.fold_all(),
+        Action::UnfoldAll => state.detail.unfold_all(),
         Action::ShowActivity => {
             state.mode = match state.mode {
                 Mode::Activity => Mode::Normal,
@@ -322,7 +327,7 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
             if position > 0 {
                 jump(state, position - 1, effects);
             } else {
-                state.status.message = Some("nothing to go back to".into());
+                state.status.say("nothing to go back to");
             }
         }
         Action::Forward => {
@@ -330,7 +335,7 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
             if position + 1 < state.history.entries.len() {
                 jump(state, position + 1, effects);
             } else {
-                state.status.message = Some("nothing to go forward to".into());
+                state.status.say("nothing to go forward to");
             }
         }
         Action::ToggleSort => {
@@ -363,7 +368,7 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
                     TimeWindow::Around(at, Duration::minutes(AROUND_MINUTES)),
                     effects,
                 ),
-                None => state.status.message = Some("select an event with a time first".into()),
+                None => state.status.say("select an event with a time first"),
             }
         }
         Action::TimeWindowAll => set_window(state, TimeWindow::All, effects),
@@ -489,7 +494,7 @@ fn move_focused(state: &mut AppState, delta: isize, effects: &mut Vec<Effect>) {
             sync_selection(state, effects);
         }
         PaneId::Detail => {
-            let len = state.detail.lines.len();
+            let len = state.detail.visible.len();
             state.detail.cursor.move_by(delta, len);
         }
         PaneId::Timeline => {
@@ -570,7 +575,9 @@ fn apply_prompt(state: &mut AppState, effects: &mut Vec<Effect>) {
         PromptKind::Pull => {
             let args: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
             state.last_pull_options = Some(text.clone());
-            state.status.message = Some(format!("pulling ({})…", clip(&text, LABEL_WIDTH)));
+            state
+                .status
+                .say(format!("pulling ({})…", clip(&text, LABEL_WIDTH)));
             effects.push(Effect::Run {
                 command: "pull",
                 args,
@@ -582,7 +589,9 @@ fn apply_prompt(state: &mut AppState, effects: &mut Vec<Effect>) {
             if path.is_empty() {
                 return;
             }
-            state.status.message = Some(format!("ingesting {}…", clip(&path, LABEL_WIDTH)));
+            state
+                .status
+                .say(format!("ingesting {}…", clip(&path, LABEL_WIDTH)));
             effects.push(Effect::Run {
                 command: "ingest",
                 args: vec![path],
@@ -597,7 +606,7 @@ fn apply_prompt(state: &mut AppState, effects: &mut Vec<Effect>) {
 /// log) and every region the principal's timeline shows.
 fn pull_history(state: &mut AppState, effects: &mut Vec<Effect>) {
     let Some(row) = state.events.selected_row() else {
-        state.status.message = Some("select an event first".into());
+        state.status.say("select an event first");
         return;
     };
     let record: serde_json::Value = serde_json::from_str(&row.raw).unwrap_or_default();
@@ -637,7 +646,7 @@ fn pull_history(state: &mut AppState, effects: &mut Vec<Effect>) {
         args.push("--region".to_owned());
         args.push(region.clone());
     }
-    state.status.message = Some(format!(
+    state.status.say(format!(
         "loading the 90-day history of {} in {}…",
         clip(&attribute, LABEL_WIDTH),
         regions.join(", ")
@@ -748,7 +757,7 @@ fn pivot_label(name: &str, value: &str, mode: PivotMode) -> String {
 
 fn pivot(state: &mut AppState, field: PivotField, mode: PivotMode, effects: &mut Vec<Effect>) {
     let Some(row) = state.events.selected_row() else {
-        state.status.message = Some("select an event to pivot on".into());
+        state.status.say("select an event to pivot on");
         return;
     };
     let summary = &row.summary;
@@ -772,7 +781,9 @@ fn pivot(state: &mut AppState, field: PivotField, mode: PivotMode, effects: &mut
         }
     };
     if value.is_empty() {
-        state.status.message = Some(format!("the selected event has no {alias} to pivot on"));
+        state
+            .status
+            .say(format!("the selected event has no {alias} to pivot on"));
         return;
     }
     let mut view = state.current_view();
@@ -786,7 +797,9 @@ fn field_pivot(state: &mut AppState, mode: PivotMode, effects: &mut Vec<Effect>)
         let value = line.value.clone()?;
         (!line.path.is_empty()).then(|| (line.path.clone(), value))
     }) else {
-        state.status.message = Some("move the detail cursor onto a field with a value".into());
+        state
+            .status
+            .say("move the detail cursor onto a field with a value");
         return;
     };
     let mut view = state.current_view();
@@ -797,19 +810,19 @@ fn field_pivot(state: &mut AppState, mode: PivotMode, effects: &mut Vec<Effect>)
 }
 
 fn cursor_line(state: &AppState) -> Option<&json_view::JsonLine> {
-    state.detail.lines.get(state.detail.cursor.selected)
+    state.detail.current_line()
 }
 
 fn copy(state: &mut AppState, text: Option<String>, what: &str, effects: &mut Vec<Effect>) {
     match text {
         Some(text) => {
-            state.status.message = Some(format!(
+            state.status.say(format!(
                 "copied the {what} ({} bytes) to the clipboard",
                 text.len()
             ));
             effects.push(Effect::Copy(text));
         }
-        None => state.status.message = Some(format!("no {what} to copy here")),
+        None => state.status.say(format!("no {what} to copy here")),
     }
 }
 
@@ -836,7 +849,7 @@ fn find_step(state: &mut AppState, forward: bool) {
     let Some(find) = detail.find.clone() else {
         return;
     };
-    let current = detail.cursor.selected;
+    let current = detail.current().unwrap_or(0);
     let target = if forward {
         detail
             .matches
@@ -853,17 +866,16 @@ fn find_step(state: &mut AppState, forward: bool) {
     };
     match target.copied() {
         Some(line) => {
-            let len = detail.lines.len();
-            detail.cursor.move_to(line, len);
-            state.status.message = Some(format!(
+            detail.reveal(line);
+            state.status.say(format!(
                 "{} lines match “{}”",
                 detail.matches.len(),
                 clip(&find, LABEL_WIDTH)
             ));
         }
-        None => {
-            state.status.message = Some(format!("no line matches “{}”", clip(&find, LABEL_WIDTH)))
-        }
+        None => state
+            .status
+            .say(format!("no line matches “{}”", clip(&find, LABEL_WIDTH))),
     }
 }
 
@@ -924,9 +936,8 @@ fn sync_selection(state: &mut AppState, effects: &mut Vec<Effect>) {
     let event_id = row.summary.event_id.clone();
     let principal = row.summary.principal.id.clone();
     if state.detail.event_id.as_deref() != Some(event_id.as_str()) {
-        state.detail.lines = json_view::lines_of(&row.raw);
+        state.detail.set_lines(json_view::lines_of(&row.raw));
         state.detail.event_id = Some(event_id);
-        state.detail.cursor.move_to(0, state.detail.lines.len());
         find_matches(state);
     }
     let time = state.current_view().time;
@@ -1003,7 +1014,7 @@ fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
                     ensure_rows(state, effects);
                 }
                 Err(error) => {
-                    state.status.last_error = Some(error.clone());
+                    state.status.fail(error.clone());
                     state.query_error = Some(error);
                     if let Some(text) = pending.typed {
                         open_prompt(state, PromptKind::Query, &text);
@@ -1027,7 +1038,7 @@ fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
                     state.events.rows = rows;
                     sync_selection(state, effects);
                 }
-                Err(error) => state.status.last_error = Some(error),
+                Err(error) => state.status.fail(error),
             }
         }
         Reply::Timeline {
@@ -1038,7 +1049,7 @@ fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
             }
             match result {
                 Ok(timeline) => state.timeline.timeline = Some(timeline),
-                Err(error) => state.status.last_error = Some(error),
+                Err(error) => state.status.fail(error),
             }
         }
         Reply::Stats { result, .. } => match result {
@@ -1047,17 +1058,17 @@ fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
                 state.status.index_bytes = Some(stats.bytes);
                 state.status.span = stats.span;
             }
-            Err(error) => state.status.last_error = Some(error),
+            Err(error) => state.status.fail(error),
         },
         Reply::Alerts {
             result, mark_error, ..
         } => {
             match result {
                 Ok(alerts) => state.alerts.set_alerts(alerts),
-                Err(error) => state.status.last_error = Some(error),
+                Err(error) => state.status.fail(error),
             }
             if let Some(error) = mark_error {
-                state.status.last_error = Some(error);
+                state.status.fail(error);
             }
         }
         Reply::Changed { .. } | Reply::Activity(_) => on_notice(state, reply, effects),

@@ -5,7 +5,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::super::format::clip;
-use super::super::json_view::{JsonLine, TokenKind};
+use super::super::json_view::{self, JsonLine, TokenKind};
 use super::super::state::{AppState, PaneId};
 use super::super::theme::{Slot, Theme};
 use crate::event::{json_terminal_safe, terminal_safe};
@@ -29,7 +29,8 @@ fn token_slot(kind: TokenKind) -> Slot {
     }
 }
 
-fn line<'a>(json: &JsonLine, theme: &Theme) -> Line<'a> {
+/// One line; a folded one shows `{ … 3 fields }` in place of its members.
+fn line<'a>(json: &JsonLine, folded: Option<(String, bool)>, theme: &Theme) -> Line<'a> {
     let mut spans = vec![Span::raw("  ".repeat(json.depth))];
     if let Some(key) = &json.key {
         spans.push(Span::styled(
@@ -38,11 +39,20 @@ fn line<'a>(json: &JsonLine, theme: &Theme) -> Line<'a> {
         ));
         spans.push(Span::styled(": ", theme.style(Slot::JsonPunctuation)));
     }
-    spans.push(Span::styled(
-        json_terminal_safe(&json.text).into_owned(),
-        theme.style(token_slot(json.kind)),
-    ));
-    if json.comma {
+    let comma = match folded {
+        Some((text, comma)) => {
+            spans.push(Span::styled(text, theme.style(Slot::Dim)));
+            comma
+        }
+        None => {
+            spans.push(Span::styled(
+                json_terminal_safe(&json.text).into_owned(),
+                theme.style(token_slot(json.kind)),
+            ));
+            json.comma
+        }
+    };
+    if comma {
         spans.push(Span::styled(",", theme.style(Slot::JsonPunctuation)));
     }
     Line::from(spans)
@@ -55,11 +65,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
     }
     let detail = &state.detail;
     let mut block = super::block(title(state), focused, theme);
-    if let Some(current) = detail
-        .lines
-        .get(detail.cursor.selected)
-        .filter(|l| !l.path.is_empty())
-    {
+    if let Some(current) = detail.current_line().filter(|l| !l.path.is_empty()) {
         let path = format!(
             " {} ",
             terminal_safe(&clip(&current.path, area.width.saturating_sub(4) as usize))
@@ -78,14 +84,19 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
         return;
     }
     let cursor = &detail.cursor;
-    let end = (cursor.scroll + inner.height as usize).min(detail.lines.len());
+    let end = (cursor.scroll + inner.height as usize).min(detail.visible.len());
     let lines: Vec<Line> = (cursor.scroll..end)
-        .map(|index| {
-            let mut rendered = line(&detail.lines[index], theme);
+        .map(|position| {
+            let index = detail.visible[position];
+            let folded = detail
+                .folded
+                .contains(&index)
+                .then(|| json_view::folded_text(&detail.lines, index));
+            let mut rendered = line(&detail.lines[index], folded, theme);
             if detail.matches.binary_search(&index).is_ok() {
                 rendered = rendered.patch_style(theme.style(Slot::JsonMatch));
             }
-            if index == cursor.selected && focused {
+            if position == cursor.selected && focused {
                 rendered = rendered.patch_style(theme.style(Slot::JsonCursor));
             }
             rendered
