@@ -366,8 +366,8 @@ fn main() {
             enter.0.push(frame);
             enter.1.push(result);
             session.press(b"b", |screen| events_title(screen) == Some((total, total)));
-            // Enter focused the timeline: back to the alerts.
-            session.type_keys(b"\t");
+            // Enter focused the events: back to the alerts.
+            session.type_keys(b"\x1b[Z");
         }
         session.type_keys(b"\t");
         alert = Some((cited, enter));

@@ -337,10 +337,13 @@ fn main() -> ExitCode {
                     return ExitCode::from(exit::OK as u8);
                 }
             }
-            eprintln!(
-                "trailhound: {}",
-                trailhound::event::terminal_safe(&format!("{error:#}"))
-            );
+            // Line by line: a query error points at its column on the lines below it.
+            let text = format!("{error:#}");
+            let lines: Vec<String> = text
+                .lines()
+                .map(|line| trailhound::event::terminal_safe(line).into_owned())
+                .collect();
+            eprintln!("trailhound: {}", lines.join("\n"));
             ExitCode::from(exit::FAILURE as u8)
         }
     }

@@ -670,7 +670,7 @@ fn enter_on_an_alert_lists_exactly_its_events_and_opens_its_principals_timeline(
     shown.sort();
     cited.sort();
     assert_eq!(shown, cited, "exactly the alert's events");
-    assert_eq!(app.state.focus, PaneId::Timeline);
+    assert_eq!(app.state.focus, PaneId::Events);
     assert_eq!(
         app.state.timeline.principal.as_deref(),
         Some(alert.principal.as_str())
@@ -1176,13 +1176,25 @@ fn the_timeline_gives_each_listed_value_the_time_the_principal_first_used_it() {
         "user:{}",
         trailhound::tui::worker::quote(&timeline.principal)
     );
-    for (field, values) in [
+    let principal_query = index
+        .prepare_query(&user, trailhound::index::TimeBounds::default())
+        .expect("query");
+    for (field, list) in [
         ("sourceIPAddress", &timeline.source_ips),
         ("awsRegion", &timeline.regions),
         ("eventSource", &timeline.services),
     ] {
-        assert!(!values.is_empty(), "{field}");
-        for value in values.iter() {
+        assert!(!list.values.is_empty(), "{field}");
+        let every = index
+            .top_values(
+                &searcher,
+                field,
+                Some(principal_query.query.as_ref()),
+                10_000,
+            )
+            .expect("top");
+        assert_eq!(list.distinct, every.len(), "{field}: how many in all");
+        for value in list.values.iter() {
             let expected = oldest(format!(
                 "{user} AND {field}.keyword:{}",
                 trailhound::tui::worker::quote(&value.value)
@@ -1191,7 +1203,7 @@ fn the_timeline_gives_each_listed_value_the_time_the_principal_first_used_it() {
             assert_eq!(value.first_seen, expected, "{field} {}", value.value);
         }
     }
-    let first_ip = &timeline.source_ips[0];
+    let first_ip = &timeline.source_ips.values[0];
     let shown = trailhound::tui::format::time(first_ip.first_seen);
     focus(&mut app, PaneId::Timeline);
     press(&mut app, &[ch('z')]);
@@ -1285,4 +1297,39 @@ fn a_chained_sessions_timeline_follows_each_key_back_to_the_user_who_started_the
     let screen = screen(&app);
     assert!(screen.contains("from 198.51.100.21"), "{screen}");
     assert!(screen.contains("from 198.51.100.20"), "{screen}");
+}
+
+#[test]
+fn failed_console_logins_count_as_errors_though_they_have_no_error_code() {
+    let mut app = open((160, 48));
+    press(&mut app, &[ch('/'), with(KeyModifiers::CONTROL, 'u')]);
+    type_text(
+        &mut app,
+        "eventName:ConsoleLogin AND _exists_:errorMessage AND NOT _exists_:errorCode",
+    );
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert!(matched(&app) > 0, "the demo has failed console logins");
+    let principal = app
+        .state
+        .events
+        .selected_row()
+        .expect("a row")
+        .summary
+        .principal
+        .id
+        .clone();
+    wait_until(&mut app, "the timeline", |app| {
+        app.state
+            .timeline
+            .timeline
+            .as_ref()
+            .is_some_and(|t| t.principal == principal)
+    });
+    let timeline = app.state.timeline.timeline.clone().expect("timeline");
+    assert!(timeline.errors >= matched(&app), "{timeline:?}");
+    assert!(
+        screen(&app).contains("Failed authentication"),
+        "{}",
+        screen(&app)
+    );
 }

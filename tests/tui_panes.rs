@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Color;
 use ratatui::{Frame, Terminal};
 
-use trailhound::index::TopValue;
+use trailhound::index::{TopList, TopValue};
 use trailhound::tui::action::Action;
 use trailhound::tui::keymap::Keymap;
 use trailhound::tui::panes::{self, help::help_lines};
@@ -33,17 +33,24 @@ fn at(text: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// Values with counts, each first seen an hour after the one before it.
-fn top(values: &[(&str, u64)]) -> Vec<TopValue> {
-    values
-        .iter()
-        .zip(0..)
-        .map(|((value, count), hour)| TopValue {
-            value: (*value).into(),
-            count: *count,
-            first_seen: Some(at("2026-11-01T04:35:26Z") + chrono::Duration::hours(hour)),
-        })
-        .collect()
+/// Values with counts, each first seen an hour after the one before it, of `distinct` in all.
+fn top_of(values: &[(&str, u64)], distinct: usize) -> TopList {
+    TopList {
+        values: values
+            .iter()
+            .zip(0..)
+            .map(|((value, count), hour)| TopValue {
+                value: (*value).into(),
+                count: *count,
+                first_seen: Some(at("2026-11-01T04:35:26Z") + chrono::Duration::hours(hour)),
+            })
+            .collect(),
+        distinct,
+    }
+}
+
+fn top(values: &[(&str, u64)]) -> TopList {
+    top_of(values, values.len())
 }
 
 /// A state as the app has it after the worker answered: stats, the first search, the timeline.
@@ -98,7 +105,7 @@ fn fed_state(size: (u16, u16), actions: &[Action]) -> AppState {
                             end: at("2026-11-03T00:00:00Z"),
                             counts: vec![1, 0, 0, 4, 9, 2, 0, 7],
                         }),
-                        source_ips: top(&[("193.142.146.35", 33), ("10.0.0.8", 9)]),
+                        source_ips: top_of(&[("193.142.146.35", 33), ("10.0.0.8", 9)], 1_302),
                         regions: top(&[("us-east-1", 40), ("eu-west-1", 2)]),
                         services: top(&[
                             ("cloudtrail.amazonaws.com", 2),
@@ -339,7 +346,7 @@ fn detail_pane_pretty_and_coloured() {
 #[test]
 fn timeline_pane_of_the_selected_principal() {
     let state = fed_state((120, 40), &[]);
-    let buffer = draw((90, 19), |f, a| {
+    let buffer = draw((90, 20), |f, a| {
         panes::timeline::render(&state, &theme(), f, a, false)
     });
     insta::assert_snapshot!(text(&buffer));

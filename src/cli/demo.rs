@@ -134,10 +134,11 @@ pub fn run(print: bool) -> anyhow::Result<i32> {
         "user",
         "errorCode:accessdenied",
     )?;
+    // The archive lives in a temporary folder gone when this exits: point at what lasts.
     writeln!(
         std::io::stdout(),
-        "\nTry it yourself: trailhound ingest {}",
-        terminal_safe(&archive.join("AWSLogs").display().to_string())
+        "\nTry it yourself: `trailhound demo` opens this in the terminal UI; \
+         `trailhound ingest PATH/AWSLogs` then `trailhound` does it for your own trails."
     )?;
     Ok(exit::OK)
 }

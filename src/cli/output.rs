@@ -47,7 +47,7 @@ pub fn table_row(summary: &EventSummary) -> String {
         clip(&summary.region, 15),
         clip(summary.principal.short_name(), 32),
         clip(&summary.source_ip, 16),
-        terminal_safe(&summary.error_code),
+        terminal_safe(&summary.error),
     )
     .trim_end()
     .to_owned()

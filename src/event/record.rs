@@ -13,6 +13,9 @@ pub struct EventSummary {
     pub region: String,
     pub source_ip: String,
     pub error_code: String,
+    /// What went wrong, for lists: the errorCode, else the errorMessage (a failed ConsoleLogin
+    /// has only `"errorMessage": "Failed authentication"`).
+    pub error: String,
     pub user_agent: String,
     pub account: String,
     pub principal: Principal,
@@ -59,6 +62,10 @@ impl EventSummary {
             region: field(record, "awsRegion"),
             source_ip: field(record, "sourceIPAddress"),
             error_code: field(record, "errorCode"),
+            error: match field(record, "errorCode") {
+                code if code.is_empty() => field(record, "errorMessage"),
+                code => code,
+            },
             user_agent: field(record, "userAgent"),
             account,
             principal: derive_principal(record),
@@ -97,6 +104,19 @@ mod tests {
         assert_eq!(s.event_name, "ListBuckets");
         assert_eq!(s.account, "111122223333");
         assert_eq!(s.principal.short_name(), "alice");
+        assert_eq!(
+            (s.error_code.as_str(), s.error.as_str()),
+            ("AccessDenied", "AccessDenied")
+        );
+    }
+
+    #[test]
+    fn a_failed_console_login_reads_as_an_error_without_an_error_code() {
+        let record = json!({"eventName": "ConsoleLogin", "errorMessage": "Failed authentication",
+            "responseElements": {"ConsoleLogin": "Failure"}});
+        let s = EventSummary::from_record(&record, "e1".into());
+        assert_eq!(s.error_code, "");
+        assert_eq!(s.error, "Failed authentication");
     }
 
     #[test]

@@ -18,5 +18,5 @@ pub use coverage::{Coverage, SourceCoverage};
 pub use error::IndexError;
 pub use search::{Hit, SearchRequest, SortOrder, TimeBounds};
 pub use store::TrailIndex;
-pub use top::TopValue;
+pub use top::{TopList, TopValue};
 pub use writer::{Added, EventWriter};

@@ -24,6 +24,13 @@ pub struct TopValue {
     pub first_seen: Option<DateTime<Utc>>,
 }
 
+/// The most frequent values, and how many distinct values there were in all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TopList {
+    pub values: Vec<TopValue>,
+    pub distinct: usize,
+}
+
 /// What `tally` reads besides the counts.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tally {
@@ -58,7 +65,9 @@ impl TrailIndex {
         query: Option<&dyn Query>,
         limit: usize,
     ) -> Result<Vec<TopValue>, IndexError> {
-        self.tally(searcher, field, query, limit, Tally::Counts)
+        Ok(self
+            .tally(searcher, field, query, limit, Tally::Counts)?
+            .values)
     }
 
     /// As `top_values`, each value also with the time of its oldest matching event (read from
@@ -69,7 +78,7 @@ impl TrailIndex {
         field: &str,
         query: Option<&dyn Query>,
         limit: usize,
-    ) -> Result<Vec<TopValue>, IndexError> {
+    ) -> Result<TopList, IndexError> {
         self.tally(searcher, field, query, limit, Tally::CountsAndFirstSeen)
     }
 
@@ -80,7 +89,7 @@ impl TrailIndex {
         query: Option<&dyn Query>,
         limit: usize,
         tally: Tally,
-    ) -> Result<Vec<TopValue>, IndexError> {
+    ) -> Result<TopList, IndexError> {
         let path = top_path(field);
         let prefix = path_term(&path, "");
         let matching = match query {
@@ -167,8 +176,12 @@ impl TrailIndex {
             })
             .collect();
         top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        let distinct = top.len();
         top.truncate(limit);
-        Ok(top)
+        Ok(TopList {
+            values: top,
+            distinct,
+        })
     }
 
     fn io_error(&self, source: std::io::Error) -> IndexError {

@@ -210,7 +210,7 @@ impl Action {
             Action::Forward => "Go forward again after going back",
             Action::ToggleSort => "Sort by time: newest first or oldest first",
             Action::TimeWindowCycle => {
-                "Time window: all, then the last 1h/6h/24h/7d/30d of the index"
+                "Time window: all, then the last 1h/6h/1d/7d/30d up to the index's newest event"
             }
             Action::TimeWindowAround => {
                 "Time window of 15 minutes either side of the selected event"

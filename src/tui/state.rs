@@ -9,7 +9,7 @@ use super::json_view::{self, JsonLine};
 use super::keymap::Section;
 use crate::event::EventSummary;
 use crate::index::activity::ActivityReport;
-use crate::index::{SortOrder, TimeBounds, TopValue};
+use crate::index::{SortOrder, TimeBounds, TopList};
 
 /// The four panes, in focus order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -510,11 +510,11 @@ pub struct Timeline {
     pub first_seen: Option<DateTime<Utc>>,
     pub last_seen: Option<DateTime<Utc>>,
     pub activity: Option<Histogram>,
-    pub source_ips: Vec<TopValue>,
-    pub regions: Vec<TopValue>,
-    pub services: Vec<TopValue>,
-    pub user_agents: Vec<TopValue>,
-    pub access_keys: Vec<TopValue>,
+    pub source_ips: TopList,
+    pub regions: TopList,
+    pub services: TopList,
+    pub user_agents: TopList,
+    pub access_keys: TopList,
     /// The principal's sessions: each access key it used, and the AssumeRole that issued it.
     pub sessions: Vec<SessionLink>,
 }

@@ -70,8 +70,8 @@ pub fn start(state: &mut AppState, initial_query: Option<&str>) -> Vec<Effect> {
     effects
 }
 
-/// Shows the selected alert's events (exactly the ids the detector cited) over all time, and
-/// opens its principal's timeline.
+/// Shows the selected alert's events (exactly the ids the detector cited) over all time, focused,
+/// and opens its principal's timeline.
 fn open_alert(state: &mut AppState, effects: &mut Vec<Effect>) {
     let Some(alert) = state.alerts.selected().cloned() else {
         state.status.say("no alert selected");
@@ -98,7 +98,7 @@ fn open_alert(state: &mut AppState, effects: &mut Vec<Effect>) {
     if !alert.principal.is_empty() {
         request_timeline(state, alert.principal, TimeBounds::default(), effects);
     }
-    set_focus(state, PaneId::Timeline, effects);
+    set_focus(state, PaneId::Events, effects);
 }
 
 fn toggle_acknowledge(state: &mut AppState, effects: &mut Vec<Effect>) {
@@ -295,10 +295,8 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
             let query = state.current_view().query;
             open_prompt(state, PromptKind::Query, &query);
         }
-        Action::Find => {
-            let text = state.detail.find.clone().unwrap_or_default();
-            open_prompt(state, PromptKind::Find, &text);
-        }
+        // Starts empty (typing replaces nothing); Enter on nothing finds the last text again.
+        Action::Find => open_prompt(state, PromptKind::Find, ""),
         Action::Apply => apply_prompt(state, effects),
         Action::Cancel => {
             if state
@@ -526,6 +524,10 @@ fn edit_prompt(state: &mut AppState, action: Action) {
     let Some(prompt) = state.prompt.as_mut() else {
         return;
     };
+    if prompt.kind == PromptKind::Query {
+        // The error was about the text as it stood.
+        state.query_error = None;
+    }
     let history: &[String] = match prompt.kind {
         PromptKind::Query => &state.query_history,
         PromptKind::Find | PromptKind::Pull | PromptKind::Ingest => &[],
@@ -568,7 +570,9 @@ fn apply_prompt(state: &mut AppState, effects: &mut Vec<Effect>) {
             search(state, view, HistoryMove::Push, Some(text), effects);
         }
         PromptKind::Find => {
-            state.detail.find = (!text.is_empty()).then_some(text);
+            if !text.is_empty() {
+                state.detail.find = Some(text);
+            }
             find_matches(state);
             find_step(state, true);
         }
@@ -626,7 +630,7 @@ fn pull_history(state: &mut AppState, effects: &mut Vec<Effect>) {
         .as_ref()
         .filter(|t| t.principal == row.summary.principal.id)
     {
-        regions.extend(timeline.regions.iter().map(|r| r.value.clone()));
+        regions.extend(timeline.regions.values.iter().map(|r| r.value.clone()));
     }
     // Region names come from event records: keep only what a region name can look like.
     regions.retain(|r| {

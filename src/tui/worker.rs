@@ -653,7 +653,11 @@ fn timeline(
     let filter = format!("user:{}", quote(principal));
     let compiled = index.prepare_query(&filter, time)?;
     let query = compiled.query.as_ref();
-    let errors = index.prepare_query(&format!("{filter} AND _exists_:errorCode"), time)?;
+    // A failed ConsoleLogin has an errorMessage and no errorCode.
+    let errors = index.prepare_query(
+        &format!("{filter} AND (_exists_:errorCode OR _exists_:errorMessage)"),
+        time,
+    )?;
     let edge = |order: SortOrder| -> Result<Option<DateTime<Utc>>, IndexError> {
         let request = SearchRequest {
             query: filter.clone(),
@@ -684,6 +688,7 @@ fn timeline(
     let top = |field: &str| index.top_values_first_seen(searcher, field, Some(query), TOP_LIMIT);
     let access_keys = top("userIdentity.accessKeyId")?;
     let sessions = access_keys
+        .values
         .iter()
         .map(|key| {
             Ok(SessionLink {

@@ -56,7 +56,7 @@ fn cells(row: &EventRow, theme: &Theme, compact: bool) -> Row<'static> {
         Cell::from(safe(short_source(&s.event_source))),
         Cell::from(safe(&s.region)),
         Cell::from(safe(&s.source_ip)),
-        Cell::from(safe(&s.error_code)).style(theme.style(Slot::EventError)),
+        Cell::from(safe(&s.error)).style(theme.style(Slot::EventError)),
     ])
 }
 

@@ -84,6 +84,16 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
                 terminal_safe(&editor.text).into_owned(),
                 theme.style(Slot::Query),
             ));
+            if let (PromptKind::Find, true, Some(last)) = (
+                prompt.kind,
+                editor.text.is_empty(),
+                state.detail.find.as_deref(),
+            ) {
+                spans.push(Span::styled(
+                    format!("(enter finds “{}” again)", terminal_safe(&clip(last, 40))),
+                    theme.style(Slot::Dim),
+                ));
+            }
             if let Ok(x) = u16::try_from(cursor_x) {
                 if x < area.right() {
                     frame.set_cursor_position(Position::new(x, area.y));

@@ -9,7 +9,7 @@ use super::super::format::{clip, thousands, time};
 use super::super::state::{AppState, PaneId, TimeWindow, Timeline, TimelineState};
 use super::super::theme::{Slot, Theme};
 use crate::event::terminal_safe;
-use crate::index::TopValue;
+use crate::index::TopList;
 
 /// Columns of the labels before the values (the activity line takes the rest).
 pub const LABEL_WIDTH: usize = 12;
@@ -34,7 +34,7 @@ pub fn line_count(timeline: &Timeline) -> usize {
     let head = 6;
     let values: usize = value_lists(timeline)
         .iter()
-        .map(|(_, values)| values.len().max(1))
+        .map(|(_, list)| list.values.len().max(1) + usize::from(list.distinct > list.values.len()))
         .sum();
     let sessions: usize = timeline
         .sessions
@@ -54,7 +54,7 @@ fn labelled<'a>(label: &str, value: Vec<Span<'a>>, theme: &Theme) -> Line<'a> {
 }
 
 /// The value lists, in the order shown.
-fn value_lists(timeline: &Timeline) -> [(&'static str, &[TopValue]); 5] {
+fn value_lists(timeline: &Timeline) -> [(&'static str, &TopList); 5] {
     [
         ("source IPs", &timeline.source_ips),
         ("regions", &timeline.regions),
@@ -73,7 +73,7 @@ fn value_rows(timeline: &Timeline, theme: &Theme, width: usize) -> Vec<Line<'sta
     let lists = value_lists(timeline);
     let count_width = lists
         .iter()
-        .flat_map(|(_, values)| values.iter())
+        .flat_map(|(_, list)| list.values.iter())
         .map(|v| thousands(v.count).chars().count() + 1)
         .fold("events".len(), usize::max);
     let full = width >= LABEL_WIDTH + 19 + 2 + count_width + 2 + VALUE_ROOM;
@@ -95,11 +95,11 @@ fn value_rows(timeline: &Timeline, theme: &Theme, width: usize) -> Vec<Line<'sta
         )],
         theme,
     )];
-    for (label, values) in lists {
-        if values.is_empty() {
+    for (label, list) in lists {
+        if list.values.is_empty() {
             lines.push(labelled(label, vec![Span::raw("—")], theme));
         }
-        for (i, value) in values.iter().enumerate() {
+        for (i, value) in list.values.iter().enumerate() {
             let count = format!("×{}", thousands(value.count));
             let spans = vec![
                 Span::styled(seen(value.first_seen), theme.style(Slot::EventTime)),
@@ -107,6 +107,20 @@ fn value_rows(timeline: &Timeline, theme: &Theme, width: usize) -> Vec<Line<'sta
                 Span::raw(terminal_safe(&value.value).into_owned()),
             ];
             lines.push(labelled(if i == 0 { label } else { "" }, spans, theme));
+        }
+        let more = list.distinct.saturating_sub(list.values.len());
+        if more > 0 {
+            let text = format!(
+                "{:time_width$}  {:>count_width$}  … {} more",
+                "",
+                "",
+                thousands(more as u64)
+            );
+            lines.push(labelled(
+                "",
+                vec![Span::styled(text, theme.style(Slot::Dim))],
+                theme,
+            ));
         }
     }
     lines
@@ -222,7 +236,12 @@ fn lines(
         );
         let indent = " ".repeat(head.chars().count());
         if session.chain.is_empty() {
-            let text = format!("{head}(issuing call not indexed)");
+            let why = if session.access_key.starts_with("AKIA") {
+                "(a long-term key: no call issued it)"
+            } else {
+                "(issuing call not indexed)"
+            };
+            let text = format!("{head}{why}");
             lines.push(labelled(label, vec![Span::raw(text)], theme));
         }
         for (hop, issue) in session.chain.iter().enumerate() {
