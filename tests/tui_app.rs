@@ -176,7 +176,7 @@ fn opens_on_every_event_with_the_four_panes_and_counts() {
         "Detail",
         "Timeline",
         "3,000 events",
-        "NET-02 AWS security group ingress opened to the internet",
+        "NET-02 aws-support-ops ×1 AWS security group ingress opened",
     ] {
         assert!(text.contains(word), "`{word}` missing from:\n{text}");
     }

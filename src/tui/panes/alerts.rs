@@ -5,7 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::super::format::{short_duration, thousands, time};
+use super::super::format::{clip, short_duration, thousands, time};
 use super::super::state::{AppState, PaneId, Severity};
 use super::super::theme::{Slot, Theme};
 use crate::event::terminal_safe;
@@ -67,8 +67,24 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
     }
     let cursor = &alerts.cursor;
     let end = (cursor.scroll + inner.height as usize).min(alerts.shown.len());
-    let lines: Vec<Line> = (cursor.scroll..end)
+    // The principal before the title, in a column: the title is the part a narrow pane can lose.
+    let principals: Vec<String> = (cursor.scroll..end)
         .map(|row| {
+            let alert = &alerts.alerts[alerts.shown[row]];
+            clip(
+                &terminal_safe(short_principal(&alert.principal)),
+                PRINCIPAL_WIDTH,
+            )
+        })
+        .collect();
+    let principal_width = principals
+        .iter()
+        .map(|p| p.chars().count())
+        .max()
+        .unwrap_or(0);
+    let lines: Vec<Line> = (cursor.scroll..end)
+        .zip(principals)
+        .map(|(row, principal)| {
             let alert = &alerts.alerts[alerts.shown[row]];
             let severity = if alert.acknowledged {
                 theme.style(Slot::Dim)
@@ -85,26 +101,22 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
                 }
                 _ => String::new(),
             };
+            let acknowledged = if alert.acknowledged { "✓" } else { " " };
             let line = Line::from(vec![
                 Span::styled(
-                    if alert.acknowledged {
-                        "ack✓"
-                    } else {
-                        severity_tag(alert.severity)
-                    },
+                    format!("{}{acknowledged} ", severity_tag(alert.severity)),
                     severity,
                 ),
-                Span::raw(" "),
                 Span::styled(time(alert.last), theme.style(Slot::EventTime)),
                 Span::raw(" "),
                 Span::styled(terminal_safe(&alert.rule_id).into_owned(), severity),
                 Span::raw(" "),
-                Span::styled(terminal_safe(&alert.title).into_owned(), severity),
-                Span::raw(format!(" ×{}{span} ", thousands(alert.count))),
                 Span::styled(
-                    terminal_safe(short_principal(&alert.principal)).into_owned(),
+                    format!("{principal:<principal_width$}"),
                     theme.style(Slot::EventPrincipal),
                 ),
+                Span::raw(format!(" ×{}{span} ", thousands(alert.count))),
+                Span::styled(terminal_safe(&alert.title).into_owned(), severity),
             ]);
             if row == cursor.selected && focused {
                 line.patch_style(super::selection_style(true, theme))
@@ -115,6 +127,9 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
+
+/// Columns an alert's principal takes at most.
+const PRINCIPAL_WIDTH: usize = 24;
 
 /// The last part of an ARN-like principal: `alice` of `arn:aws:iam::1:user/alice`.
 fn short_principal(principal: &str) -> &str {

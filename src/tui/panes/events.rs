@@ -4,7 +4,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use super::super::format::{thousands, time};
+use super::super::format::{clip, thousands, time};
 use super::super::state::{AppState, EventRow, PaneId, TimeWindow};
 use super::super::theme::{Slot, Theme};
 use crate::event::terminal_safe;
@@ -41,23 +41,143 @@ fn short_source(source: &str) -> &str {
 
 /// Below this table width the year is left out of the time column.
 const COMPACT_BELOW: u16 = 110;
+const SPACING: u16 = 1;
 
-fn cells(row: &EventRow, theme: &Theme, compact: bool) -> Row<'static> {
-    let s = &row.summary;
-    let safe = |text: &str| terminal_safe(text).into_owned();
-    let when = match (compact, s.time) {
-        (true, Some(t)) => t.format("%m-%d %H:%M:%S").to_string(),
-        _ => time(s.time),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Time,
+    Principal,
+    Event,
+    Source,
+    Region,
+    SourceIp,
+    Error,
+}
+
+impl Column {
+    const ALL: [Column; 7] = [
+        Column::Time,
+        Column::Principal,
+        Column::Event,
+        Column::Source,
+        Column::Region,
+        Column::SourceIp,
+        Column::Error,
+    ];
+    /// Dropped first to last when even the narrowest widths do not fit (zoom shows them all).
+    const DROPPABLE: [Column; 3] = [Column::Source, Column::Region, Column::Error];
+
+    fn header(self) -> &'static str {
+        match self {
+            Column::Time => "Time",
+            Column::Principal => "Principal",
+            Column::Event => "Event",
+            Column::Source => "Source",
+            Column::Region => "Region",
+            Column::SourceIp => "Source IP",
+            Column::Error => "Error",
+        }
+    }
+
+    /// The narrowest and widest a column is drawn (the time's width is fixed).
+    fn bounds(self, compact: bool) -> (usize, usize) {
+        match self {
+            Column::Time if compact => (14, 14),
+            Column::Time => (19, 19),
+            Column::Principal => (12, 32),
+            Column::Event => (14, 32),
+            Column::Source => (6, 16),
+            Column::Region => (9, 14),
+            Column::SourceIp => (15, 24),
+            Column::Error => (8, 28),
+        }
+    }
+
+    fn text(self, row: &EventRow, compact: bool) -> String {
+        let s = &row.summary;
+        let text = match self {
+            Column::Time => {
+                return match (compact, s.time) {
+                    (true, Some(t)) => t.format("%m-%d %H:%M:%S").to_string(),
+                    _ => time(s.time),
+                }
+            }
+            Column::Principal => s.principal.short_name(),
+            Column::Event => &s.event_name,
+            Column::Source => short_source(&s.event_source),
+            Column::Region => &s.region,
+            Column::SourceIp => &s.source_ip,
+            Column::Error => &s.error,
+        };
+        terminal_safe(text).into_owned()
+    }
+
+    fn slot(self) -> Option<Slot> {
+        match self {
+            Column::Time => Some(Slot::EventTime),
+            Column::Principal => Some(Slot::EventPrincipal),
+            Column::Error => Some(Slot::EventError),
+            _ => None,
+        }
+    }
+}
+
+/// The columns shown and their widths: each as wide as its widest visible value allows, the
+/// widest of them narrowed first when the table is short of room, the least needed dropped when
+/// even their narrowest widths do not fit.
+fn layout_columns(texts: &[Vec<String>], width: u16, compact: bool) -> Vec<(Column, usize)> {
+    let natural = |column: Column, i: usize| {
+        let (min, max) = column.bounds(compact);
+        texts
+            .iter()
+            .map(|row| row[i].chars().count())
+            .chain([column.header().len()])
+            .max()
+            .unwrap_or(0)
+            .clamp(min, max)
     };
-    Row::new(vec![
-        Cell::from(when).style(theme.style(Slot::EventTime)),
-        Cell::from(safe(s.principal.short_name())).style(theme.style(Slot::EventPrincipal)),
-        Cell::from(safe(&s.event_name)),
-        Cell::from(safe(short_source(&s.event_source))),
-        Cell::from(safe(&s.region)),
-        Cell::from(safe(&s.source_ip)),
-        Cell::from(safe(&s.error)).style(theme.style(Slot::EventError)),
-    ])
+    let mut shown: Vec<(Column, usize)> = Column::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, column)| (*column, natural(*column, i)))
+        .collect();
+    let room = |shown: &[(Column, usize)]| {
+        (width as usize).saturating_sub(shown.len().saturating_sub(1) * SPACING as usize)
+    };
+    for dropped in Column::DROPPABLE {
+        let narrowest: usize = shown.iter().map(|(c, _)| c.bounds(compact).0).sum();
+        if narrowest <= room(&shown) {
+            break;
+        }
+        shown.retain(|(c, _)| *c != dropped);
+    }
+    let room = room(&shown);
+    while shown.iter().map(|(_, w)| w).sum::<usize>() > room {
+        let widest = shown
+            .iter_mut()
+            .filter(|(c, w)| *w > c.bounds(compact).0)
+            .max_by_key(|(_, w)| *w);
+        match widest {
+            Some((_, w)) => *w -= 1,
+            None => break,
+        }
+    }
+    shown
+}
+
+fn cells(texts: Vec<String>, columns: &[(Column, usize)], theme: &Theme) -> Row<'static> {
+    let by_column: Vec<(Column, String)> = Column::ALL.iter().copied().zip(texts).collect();
+    Row::new(columns.iter().map(|(column, width)| {
+        let text = by_column
+            .iter()
+            .find(|(c, _)| c == column)
+            .map(|(_, t)| clip(t, *width))
+            .unwrap_or_default();
+        match column.slot() {
+            Some(slot) => Cell::from(text).style(theme.style(slot)),
+            None => Cell::from(text),
+        }
+    }))
 }
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, collapsed: bool) {
@@ -91,10 +211,21 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
     let compact = table_area.width < COMPACT_BELOW;
     let cursor = &events.cursor;
     let end = (cursor.scroll + cursor.height).min(events.len());
-    let rows: Vec<Row> = (cursor.scroll..end)
+    let texts: Vec<Option<Vec<String>>> = (cursor.scroll..end)
         .map(|index| {
-            let row = match events.row(index) {
-                Some(row) => cells(row, theme, compact),
+            events
+                .row(index)
+                .map(|row| Column::ALL.iter().map(|c| c.text(row, compact)).collect())
+        })
+        .collect();
+    let loaded: Vec<Vec<String>> = texts.iter().flatten().cloned().collect();
+    let columns = layout_columns(&loaded, table_area.width, compact);
+    let rows: Vec<Row> = texts
+        .into_iter()
+        .zip(cursor.scroll..end)
+        .map(|(texts, index)| {
+            let row = match texts {
+                Some(texts) => cells(texts, &columns, theme),
                 None => Row::new(vec![Cell::from("…").style(theme.style(Slot::Dim))]),
             };
             if index == cursor.selected {
@@ -104,25 +235,22 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
             }
         })
         .collect();
-    let widths = [
-        Constraint::Length(if compact { 14 } else { 19 }),
-        Constraint::Fill(4),
-        Constraint::Fill(4),
-        Constraint::Fill(2),
-        Constraint::Length(if compact { 11 } else { 14 }),
-        Constraint::Length(15),
-        Constraint::Fill(2),
-    ];
-    let header = Row::new([
-        "Time",
-        "Principal",
-        "Event",
-        "Source",
-        "Region",
-        "Source IP",
-        "Error",
-    ])
-    .style(theme.style(Slot::Header));
-    let table = Table::new(rows, widths).header(header).column_spacing(1);
+    let last = columns.len().saturating_sub(1);
+    let widths: Vec<Constraint> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (_, width))| {
+            if i == last {
+                Constraint::Fill(1)
+            } else {
+                Constraint::Length(*width as u16)
+            }
+        })
+        .collect();
+    let header = Row::new(columns.iter().map(|(column, _)| column.header()))
+        .style(theme.style(Slot::Header));
+    let table = Table::new(rows, widths)
+        .header(header)
+        .column_spacing(SPACING);
     frame.render_widget(table, table_area);
 }
