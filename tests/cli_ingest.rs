@@ -139,7 +139,7 @@ fn damaged_input_costs_only_the_damaged_records() {
     );
     write(
         &root.join("invalid.json"),
-        br#"{"Records":[{"eventID":"inv-1"},{"eventID": oops},{"eventID":"inv-3"},17,"text"]}"#,
+        br#"{"Records":[{"eventID":"inv-1","eventName":"X"},{"eventID": oops},{"eventID":"inv-3","eventName":"X"},17,"text"]}"#,
     );
     write(
         &root.join("no-id.jsonl"),
@@ -154,8 +154,10 @@ fn damaged_input_costs_only_the_damaged_records() {
     write(&root.join("huge.json"), &trail_file(&[huge]));
     write(
         &root.join("latin1.jsonl"),
-        b"{\"eventID\":\"bytes-1\",\"userAgent\":\"caf\xe9\"}\n{\"eventID\":\"bytes-2\"}\n",
+        b"{\"eventID\":\"bytes-1\",\"eventName\":\"X\",\"userAgent\":\"caf\xe9\"}\n{\"eventID\":\"bytes-2\",\"eventName\":\"X\"}\n",
     );
+    // Some other JSON beside the trail: not an event with no time.
+    write(&root.join("labels.json"), br#"{"seed":2026,"events":3000}"#);
     std::os::unix::fs::symlink(&root, root.join("loop")).unwrap();
     std::os::unix::fs::symlink(root.join("missing-target"), root.join("dangling.json")).unwrap();
 
@@ -194,6 +196,10 @@ fn damaged_input_costs_only_the_damaged_records() {
     );
     assert!(
         stderr.contains("latin1.jsonl: record 1: invalid UTF-8 bytes replaced"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("labels.json: record 1: not a CloudTrail record"),
         "{stderr}"
     );
     assert!(stderr.contains("symlink loop"), "{stderr}");

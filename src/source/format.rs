@@ -233,18 +233,20 @@ mod tests {
 
     #[test]
     fn recognises_every_shape_by_content() {
-        let trail = br#"{"Records":[{"eventID":"a"},{"eventID":"b"}]}"#;
+        let trail =
+            br#"{"Records":[{"eventID":"a","eventName":"X"},{"eventID":"b","eventName":"X"}]}"#;
         assert_eq!(
             read(trail),
             (FileKind::Trail, vec!["a".into(), "b".into()], vec![])
         );
-        let lines = b"{\"eventID\":\"a\"}\n{\"eventID\":\"b\"}\n";
+        let lines =
+            b"{\"eventID\":\"a\",\"eventName\":\"X\"}\n{\"eventID\":\"b\",\"eventName\":\"X\"}\n";
         assert_eq!(read(lines).0, FileKind::JsonLines);
         assert_eq!(read(lines).1, ["a", "b"]);
-        let array = br#" [ {"eventID":"a"} ]"#;
+        let array = br#" [ {"eventID":"a","eventName":"X"} ]"#;
         assert_eq!(read(array).0, FileKind::Array);
-        let lookup = br#"{"Events":[{"EventId":"a","EventTime":"2026-11-01T08:00:00+00:00","CloudTrailEvent":"{\"eventID\":\"a\"}"},
-            {"EventId":"b","EventTime":1761984000.0,"CloudTrailEvent":"{\"eventID\":\"b\"}"}],"NextToken":"x"}"#;
+        let lookup = br#"{"Events":[{"EventId":"a","EventTime":"2026-11-01T08:00:00+00:00","CloudTrailEvent":"{\"eventID\":\"a\",\"eventName\":\"X\"}"},
+            {"EventId":"b","EventTime":1761984000.0,"CloudTrailEvent":"{\"eventID\":\"b\",\"eventName\":\"X\"}"}],"NextToken":"x"}"#;
         assert_eq!(
             read(lookup),
             (FileKind::LookupOutput, vec!["a".into(), "b".into()], vec![])
@@ -257,7 +259,7 @@ mod tests {
 
     #[test]
     fn a_bad_record_in_a_trail_file_costs_only_itself() {
-        let trail = br#"{"Records":[{"eventID":"a"},{"eventID":},{"eventID":"c"},7]}"#;
+        let trail = br#"{"Records":[{"eventID":"a","eventName":"X"},{"eventID":},{"eventID":"c","eventName":"X"},7]}"#;
         let (kind, ids, problems) = read(trail);
         assert_eq!(kind, FileKind::Trail);
         assert_eq!(ids, ["a", "c"]);
@@ -271,7 +273,7 @@ mod tests {
 
     #[test]
     fn a_bad_line_costs_only_itself() {
-        let lines = b"{\"eventID\":\"a\"}\n{\"eventID\": nope}\n{\"eventID\":\"c\"}\n";
+        let lines = b"{\"eventID\":\"a\",\"eventName\":\"X\"}\n{\"eventID\": nope}\n{\"eventID\":\"c\",\"eventName\":\"X\"}\n";
         let (_, ids, problems) = read(lines);
         assert_eq!(ids, ["a", "c"]);
         assert!(problems[0].starts_with("rejected: f: record 2: invalid JSON"));
@@ -279,7 +281,7 @@ mod tests {
 
     #[test]
     fn truncated_trail_keeps_complete_records() {
-        let trail = br#"{"Records":[{"eventID":"a"},{"eventID":"b"},{"eventID":"c","eventN"#;
+        let trail = br#"{"Records":[{"eventID":"a","eventName":"X"},{"eventID":"b","eventName":"X"},{"eventID":"c","eventN"#;
         let (_, ids, problems) = read(trail);
         assert_eq!(ids, ["a", "b"]);
         assert_eq!(

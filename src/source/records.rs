@@ -73,6 +73,18 @@ pub fn parse_record<'a>(
             format!("not a JSON object (found {})", kind_of(&value)),
         );
     }
+    // Every CloudTrail record says when, what and where; an object with none of them is some
+    // other JSON (a manifest, a label file) and would be an event with no time.
+    let defining = ["eventTime", "eventName", "eventSource"];
+    if defining
+        .iter()
+        .all(|key| value.get(key).is_none_or(Value::is_null))
+    {
+        return reject(
+            problems,
+            "not a CloudTrail record: it has no eventTime, eventName or eventSource".to_owned(),
+        );
+    }
     let event_id = match value.get("eventID") {
         Some(Value::String(id)) if !id.is_empty() => id.clone(),
         _ => {
@@ -115,8 +127,10 @@ mod tests {
 
     #[test]
     fn lookup_events_are_unwrapped_and_bad_inner_json_rejected() {
-        let (record, _) = parse(br#"{"EventId":"e2","CloudTrailEvent":"{\"eventID\":\"e2\"}"}"#);
-        assert_eq!(record.unwrap().raw, r#"{"eventID":"e2"}"#);
+        let (record, _) = parse(
+            br#"{"EventId":"e2","CloudTrailEvent":"{\"eventID\":\"e2\",\"eventName\":\"X\"}"}"#,
+        );
+        assert_eq!(record.unwrap().raw, r#"{"eventID":"e2","eventName":"X"}"#);
         let (record, problems) = parse(br#"{"EventId":"e3","CloudTrailEvent":"not json"}"#);
         assert!(record.is_none());
         assert!(problems[0]
@@ -137,6 +151,16 @@ mod tests {
     }
 
     #[test]
+    fn json_that_is_not_a_cloudtrail_record_is_rejected() {
+        let (record, problems) = parse(br#"{"seed":2026,"events":3000}"#);
+        assert!(record.is_none());
+        assert_eq!(
+            problems[0].to_string(),
+            "rejected: f.json: record 3: not a CloudTrail record: it has no eventTime, eventName or eventSource"
+        );
+    }
+
+    #[test]
     fn missing_event_id_gets_a_stable_derived_id_and_a_warning() {
         let (record, problems) = parse(br#"{"eventName":"X"}"#);
         let id = record.unwrap().event_id;
@@ -148,7 +172,8 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_replaced_and_kept() {
-        let (record, problems) = parse(b"{\"eventID\":\"e4\",\"userAgent\":\"a\xffb\"}");
+        let (record, problems) =
+            parse(b"{\"eventID\":\"e4\",\"eventName\":\"X\",\"userAgent\":\"a\xffb\"}");
         assert_eq!(record.unwrap().value["userAgent"], "a\u{fffd}b");
         assert_eq!(problems[0].severity, Severity::Warning);
     }
