@@ -480,6 +480,31 @@ fn time_window_keys_narrow_and_widen_with_a_histogram() {
     assert!(matched(&app) >= 1);
     press(&mut app, &[ch('W')]);
     assert_eq!(matched(&app), DEMO_EVENTS);
+
+    // Cycling windows is one step on the trail: one back returns to the query unwindowed.
+    let steps = app.state.history.entries.len();
+    for c in ['u', 't', 't', 't'] {
+        press(&mut app, &[ch(c)]);
+    }
+    let labels: Vec<String> = app
+        .state
+        .history
+        .entries
+        .iter()
+        .map(|e| e.label.clone())
+        .collect();
+    assert_eq!(
+        app.state.history.entries.len(),
+        steps + 2,
+        "the pivot and one window: {labels:?}"
+    );
+    assert_eq!(
+        app.state.current_view().window,
+        TimeWindow::Last(chrono::Duration::hours(24))
+    );
+    press(&mut app, &[ch('b')]);
+    assert_eq!(app.state.current_view().window, TimeWindow::All);
+    assert!(app.state.current_view().query.starts_with("user:"));
 }
 
 #[test]
@@ -580,6 +605,74 @@ fn the_status_line_says_the_newest_thing_and_a_hint_lasts_one_key() {
     assert_eq!(app.state.status.last_error, None);
     press(&mut app, &[key(KeyCode::Down)]);
     assert_eq!(app.state.status.message, None, "a hint lasts one key");
+}
+
+#[test]
+fn a_pivot_keeps_the_selection_on_the_event_it_was_made_from() {
+    let mut app = open((160, 48));
+    focus(&mut app, PaneId::Events);
+    press(&mut app, &[key(KeyCode::Down); 7]);
+    let selected = |app: &App| {
+        app.state
+            .events
+            .selected_row()
+            .map(|row| row.summary.event_id.clone())
+    };
+    let before = selected(&app).expect("a row");
+    press(&mut app, &[ch('r')]);
+    assert!(matched(&app) < DEMO_EVENTS);
+    assert_eq!(selected(&app), Some(before.clone()), "after r");
+    press(&mut app, &[ch('U')]);
+    assert_eq!(selected(&app), Some(before), "after U");
+}
+
+#[test]
+fn pivoting_on_a_null_field_lists_the_events_without_a_value_there() {
+    let mut app = open((160, 48));
+    press(&mut app, &[ch('/'), with(KeyModifiers::CONTROL, 'u')]);
+    type_text(&mut app, "eventID:\"d7c870b4-f6c9-4d1e-a70d-c28c899f2415\"");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert_eq!(matched(&app), 1);
+    focus(&mut app, PaneId::Detail);
+    press(&mut app, &[with(KeyModifiers::CONTROL, 'f')]);
+    type_text(&mut app, "\"requestParameters\": null");
+    press(&mut app, &[key(KeyCode::Enter), ch('p')]);
+    assert_eq!(query(&app), "(* AND NOT _exists_:requestParameters)");
+    let index = demo_index();
+    let searcher = index.searcher().expect("searcher");
+    let expected = index
+        .prepare_query("_exists_:requestParameters", Default::default())
+        .and_then(|q| index.count(&searcher, q.query.as_ref()))
+        .expect("count") as u64;
+    assert!(matched(&app) > 0);
+    assert_eq!(matched(&app), DEMO_EVENTS - expected);
+}
+
+#[test]
+fn zooming_keeps_each_panes_scroll_where_it_makes_sense() {
+    let mut app = open((120, 40));
+    focus(&mut app, PaneId::Alerts);
+    press(&mut app, &[key(KeyCode::Down); 6]);
+    assert_eq!(app.state.alerts.cursor.scroll, 0);
+    focus(&mut app, PaneId::Events);
+    press(&mut app, &[ch('z'), ch('z')]);
+    assert_eq!(
+        app.state.alerts.cursor.scroll, 0,
+        "folding the alerts while another pane is zoomed does not scroll them"
+    );
+
+    focus(&mut app, PaneId::Timeline);
+    press(&mut app, &[key(KeyCode::PageDown); 3]);
+    assert!(app.state.timeline.cursor.scroll > 0);
+    press(&mut app, &[ch('z')]);
+    let lines = trailhound::tui::panes::timeline::line_count(
+        app.state.timeline.timeline.as_ref().expect("timeline"),
+    );
+    let cursor = app.state.timeline.cursor;
+    assert!(
+        cursor.scroll <= lines.saturating_sub(cursor.height),
+        "no blank space below the last line when zoomed: {cursor:?} of {lines}"
+    );
 }
 
 #[test]

@@ -334,7 +334,11 @@ impl Cursor {
     }
 
     pub fn follow(&mut self) {
-        let height = self.height.max(1);
+        // A folded pane shows nothing: its scroll waits for it to open again.
+        if self.height == 0 {
+            return;
+        }
+        let height = self.height;
         if self.selected < self.scroll {
             self.scroll = self.selected;
         } else if self.selected >= self.scroll + height {
@@ -736,6 +740,8 @@ impl RequestKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HistoryMove {
     Push,
+    /// In place of the current step (another time window for the same query).
+    Replace,
     Jump(usize),
     /// The same view again on a grown index: the history stays as it is.
     Refresh,

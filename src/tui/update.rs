@@ -447,7 +447,19 @@ pub fn relayout(state: &mut AppState) {
     state.events.cursor.follow();
     state.detail.cursor.follow();
     state.alerts.cursor.follow();
-    state.timeline.cursor.follow();
+    // The timeline scrolls by its top line: a taller pane needs less of it scrolled away.
+    let timeline_lines = state
+        .timeline
+        .timeline
+        .as_ref()
+        .map_or(0, timeline_line_count);
+    let cursor = &mut state.timeline.cursor;
+    if cursor.height > 0 {
+        cursor.scroll = cursor
+            .scroll
+            .min(timeline_lines.saturating_sub(cursor.height));
+        cursor.selected = cursor.scroll;
+    }
 }
 
 fn set_focus(state: &mut AppState, pane: PaneId, effects: &mut Vec<Effect>) {
@@ -734,7 +746,22 @@ fn set_window(state: &mut AppState, window: TimeWindow, effects: &mut Vec<Effect
     view.window = window;
     view.time = window.bounds(state.status.span.map(|(_, newest)| newest));
     view.label = window.label();
-    search(state, view, HistoryMove::Push, None, effects);
+    // Cycling windows is one step on the trail, not one per press.
+    let history = &state.history;
+    let window_step = history
+        .current
+        .checked_sub(1)
+        .and_then(|before| history.entries.get(before))
+        .zip(history.entries.get(history.current))
+        .is_some_and(|(before, current)| {
+            before.query == current.query && before.window != current.window
+        });
+    let step = if window_step {
+        HistoryMove::Replace
+    } else {
+        HistoryMove::Push
+    };
+    search(state, view, step, None, effects);
 }
 
 /// `current` combined with `filter`: replaced, narrowed (AND) or excluding (AND NOT).
@@ -793,24 +820,50 @@ fn pivot(state: &mut AppState, field: PivotField, mode: PivotMode, effects: &mut
     let mut view = state.current_view();
     view.query = combine(&view.query, &format!("{alias}:{}", quote(&value)), mode);
     view.label = pivot_label(alias, &short, mode);
-    search(state, view, HistoryMove::Push, None, effects);
+    search_keeping_selection(state, view, mode, effects);
 }
 
 fn field_pivot(state: &mut AppState, mode: PivotMode, effects: &mut Vec<Effect>) {
-    let Some((path, value)) = cursor_line(state).and_then(|line| {
+    let Some((path, value, is_null)) = cursor_line(state).and_then(|line| {
         let value = line.value.clone()?;
-        (!line.path.is_empty()).then(|| (line.path.clone(), value))
+        let is_null = line.kind == json_view::TokenKind::Null;
+        (!line.path.is_empty()).then(|| (line.path.clone(), value, is_null))
     }) else {
         state
             .status
             .say("move the detail cursor onto a field with a value");
         return;
     };
+    // A null is indexed as nothing: the events where the field holds no value.
+    let filter = if is_null {
+        format!("(* AND NOT _exists_:{path})")
+    } else {
+        format!("{path}:{}", quote(&value))
+    };
     let mut view = state.current_view();
-    view.query = combine(&view.query, &format!("{path}:{}", quote(&value)), mode);
+    view.query = combine(&view.query, &filter, mode);
     let name = path.rsplit('.').next().unwrap_or(&path).to_owned();
     view.label = pivot_label(&name, &value, mode);
-    search(state, view, HistoryMove::Push, None, effects);
+    search_keeping_selection(state, view, mode, effects);
+}
+
+/// Runs a pivot's view with the selection kept on the event pivoted from, which a replacing or
+/// narrowing pivot always keeps in its results.
+fn search_keeping_selection(
+    state: &mut AppState,
+    view: View,
+    mode: PivotMode,
+    effects: &mut Vec<Effect>,
+) {
+    let anchor = match mode {
+        PivotMode::Exclude => None,
+        PivotMode::Replace | PivotMode::Narrow => state.events.selected_row().map(|row| Anchor {
+            event_id: row.summary.event_id.clone(),
+            time: row.summary.time,
+            index: state.events.cursor.selected,
+        }),
+    };
+    search_anchored(state, view, HistoryMove::Push, None, anchor, effects);
 }
 
 fn cursor_line(state: &AppState) -> Option<&json_view::JsonLine> {
@@ -1007,6 +1060,13 @@ fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
                                 .is_some_and(|current| current.same_results(&pending.view));
                             if !same {
                                 state.history.push(pending.view);
+                            }
+                        }
+                        HistoryMove::Replace => {
+                            let current = state.history.current;
+                            match state.history.entries.get_mut(current) {
+                                Some(entry) => *entry = pending.view,
+                                None => state.history.push(pending.view),
                             }
                         }
                         HistoryMove::Jump(index) if index < state.history.entries.len() => {
