@@ -182,7 +182,15 @@ enum AlertFormat {
 }
 
 fn parse_severity(text: &str) -> Result<trailhound::detect::pack::Severity, String> {
-    trailhound::detect::pack::Severity::parse(text)
+    // The UI's short tags (CRIT, MED, INFO) work too.
+    let text = text.to_ascii_lowercase();
+    let full = match text.as_str() {
+        "crit" => "critical",
+        "med" => "medium",
+        "informational" => "info",
+        other => other,
+    };
+    trailhound::detect::pack::Severity::parse(full)
         .ok_or_else(|| format!("`{text}` is not a severity: info, low, medium, high or critical"))
 }
 

@@ -100,7 +100,16 @@ pub fn run(index_dir: &Path, args: &AlertsArgs) -> anyhow::Result<i32> {
         "ID", "SEVERITY", "RULE", "COUNT", "FIRST", "LAST", "PRINCIPAL"
     )?;
     for alert in &shown {
-        let principal: String = terminal_safe(&alert.principal).chars().take(40).collect();
+        // An ARN's end names the principal: a long one loses its start.
+        let safe = terminal_safe(&alert.principal);
+        let length = safe.chars().count();
+        let principal: String = if length > 40 {
+            std::iter::once('…')
+                .chain(safe.chars().skip(length - 39))
+                .collect()
+        } else {
+            safe.into_owned()
+        };
         writeln!(
             out,
             "{:<10} {:<9} {:<9} {:>6}  {:<20}  {:<20}  {:<40} {}{}{}",

@@ -160,7 +160,10 @@ impl IngestObserver for CliProgress {
             bar.enable_steady_tick(Duration::from_millis(120));
             self.bar = Some(bar);
         } else {
-            eprintln!("ingesting {files} files");
+            eprintln!(
+                "ingesting {files} file{}",
+                if files == 1 { "" } else { "s" }
+            );
             self.next_line_at = files.div_ceil(10).max(1);
         }
     }
@@ -235,7 +238,10 @@ pub fn run(
     }
     println!("{summary}");
     if summary.alerts > 0 && !quiet {
-        eprintln!("{} alerts; see `trailhound alerts`", summary.alerts);
+        eprintln!(
+            "{} alerts in the index; see `trailhound alerts`",
+            summary.alerts
+        );
     }
     if !quiet {
         eprintln!(

@@ -16,6 +16,22 @@ pub struct SourceRecord<'a> {
     pub event_id: String,
 }
 
+/// serde's message with its position said relative to the record (its line 1 is not the file's).
+fn json_error(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let message = text
+        .rfind(" at line ")
+        .map_or(text.as_str(), |at| &text[..at]);
+    match error.line() {
+        0 => message.to_owned(),
+        1 => format!("{message} at column {}", error.column()),
+        line => format!(
+            "{message} at line {line} of the record, column {}",
+            error.column()
+        ),
+    }
+}
+
 fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
@@ -52,7 +68,7 @@ pub fn parse_record<'a>(
     };
     let value: Value = match serde_json::from_str(&raw) {
         Ok(value) => value,
-        Err(e) => return reject(problems, format!("invalid JSON: {e}")),
+        Err(e) => return reject(problems, format!("invalid JSON: {}", json_error(&e))),
     };
     let (raw, value) = match value.get("CloudTrailEvent") {
         Some(Value::String(inner)) => match serde_json::from_str::<Value>(inner) {
@@ -147,7 +163,15 @@ mod tests {
             "rejected: f.json: record 3: not a JSON object (found a number)"
         );
         let (_, problems) = parse(b"{\"a\":");
-        assert!(problems[0].message.starts_with("invalid JSON"));
+        assert_eq!(
+            problems[0].message,
+            "invalid JSON: EOF while parsing a value at column 5"
+        );
+        let (_, problems) = parse(b"{\n \"a\": nope}");
+        assert_eq!(
+            problems[0].message,
+            "invalid JSON: expected ident at line 2 of the record, column 8"
+        );
     }
 
     #[test]
