@@ -676,6 +676,37 @@ fn zooming_keeps_each_panes_scroll_where_it_makes_sense() {
 }
 
 #[test]
+fn a_copy_also_goes_to_the_local_clipboard_tool_when_there_is_one() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("copied");
+    let mut options = Options::builtin();
+    options.clipboard_tool = Some(trailhound::tui::clipboard::ClipboardTool {
+        name: "a test file".into(),
+        program: "sh".into(),
+        args: vec!["-c".into(), format!("cat > '{}'", out.display())],
+    });
+    let mut app = open_with(&options, (160, 48));
+    focus(&mut app, PaneId::Detail);
+    press(&mut app, &[key(KeyCode::Down), ch('y')]);
+    let value = app.clipboard.last().cloned().expect("an OSC 52 copy");
+    assert_eq!(std::fs::read_to_string(&out).expect("copied"), value);
+    let text = screen(&app);
+    assert!(text.contains("with OSC 52 and a test file"), "{text}");
+
+    options.clipboard_tool = Some(trailhound::tui::clipboard::ClipboardTool {
+        name: "a broken tool".into(),
+        program: "sh".into(),
+        args: vec!["-c".into(), "exit 1".into()],
+    });
+    let mut app = open_with(&options, (160, 48));
+    focus(&mut app, PaneId::Detail);
+    press(&mut app, &[key(KeyCode::Down), ch('y')]);
+    assert_eq!(app.clipboard.len(), 1, "OSC 52 still goes out");
+    let error = app.state.status.last_error.clone().unwrap_or_default();
+    assert!(error.starts_with("copy to a broken tool failed"), "{error}");
+}
+
+#[test]
 fn help_lists_bindings_from_the_keymap_and_quit_quits() {
     let mut app = open((120, 40));
     press(&mut app, &[ch('?')]);

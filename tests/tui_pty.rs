@@ -63,8 +63,12 @@ impl Session {
         command.env("TERM", "xterm-256color");
         command.env("HOME", home);
         command.env("XDG_CONFIG_HOME", home.join(".config"));
+        // Also the clipboard tools' variables: a copy in a test must not reach the desktop's.
         for name in [
             "NO_COLOR",
+            "TMUX",
+            "DISPLAY",
+            "WAYLAND_DISPLAY",
             "TRAILHOUND_THEME",
             "TRAILHOUND_KEYMAP",
             "TRAILHOUND_INDEX",

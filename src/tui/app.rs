@@ -13,6 +13,7 @@ use ratatui::crossterm::event::{self, Event, KeyEvent};
 use ratatui::{DefaultTerminal, Frame};
 
 use super::background::BackgroundJob;
+use super::clipboard::ClipboardTool;
 use super::config_file::user_config_dir;
 use super::keymap::{self, Keymap};
 use super::panes::{self, help::help_lines};
@@ -43,6 +44,8 @@ pub struct Options {
     /// The trailhound binary that runs pulls and ingests started from the UI (this program by
     /// default).
     pub job_program: Option<PathBuf>,
+    /// Where a copy also goes besides OSC 52 (`None`: OSC 52 only).
+    pub clipboard_tool: Option<ClipboardTool>,
 }
 
 impl Options {
@@ -56,6 +59,7 @@ impl Options {
             initial_query: None,
             poll: DEFAULT_POLL,
             job_program: None,
+            clipboard_tool: None,
         }
     }
 
@@ -76,6 +80,7 @@ impl Options {
             initial_query: None,
             poll: DEFAULT_POLL,
             job_program: std::env::current_exe().ok(),
+            clipboard_tool: ClipboardTool::from_environment(),
         }
     }
 }
@@ -90,6 +95,7 @@ pub struct App {
     pub clipboard: Vec<String>,
     index_dir: PathBuf,
     job_program: Option<PathBuf>,
+    clipboard_tool: Option<ClipboardTool>,
     jobs: Vec<BackgroundJob>,
 }
 
@@ -123,6 +129,7 @@ impl App {
             clipboard: Vec::new(),
             index_dir,
             job_program: options.job_program.clone(),
+            clipboard_tool: options.clipboard_tool.clone(),
             jobs: Vec::new(),
         };
         app.perform(effects);
@@ -146,7 +153,22 @@ impl App {
                         self.state.status.fail("the search thread has stopped");
                     }
                 }
-                Effect::Copy(text) => self.clipboard.push(text),
+                Effect::Copy(text) => {
+                    if let Some(tool) = &self.clipboard_tool {
+                        match tool.copy(&text) {
+                            Ok(()) => {
+                                if let Some(message) = &mut self.state.status.message {
+                                    message.push_str(&format!(" and {}", tool.name));
+                                }
+                            }
+                            Err(e) => self
+                                .state
+                                .status
+                                .fail(format!("copy to {} failed ({e}); OSC 52 only", tool.name)),
+                        }
+                    }
+                    self.clipboard.push(text);
+                }
                 Effect::Run {
                     command,
                     args,

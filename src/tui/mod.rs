@@ -9,6 +9,7 @@
 pub mod action;
 pub mod app;
 pub mod background;
+pub mod clipboard;
 pub mod config_file;
 pub mod format;
 pub mod json_view;

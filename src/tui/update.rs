@@ -874,7 +874,7 @@ fn copy(state: &mut AppState, text: Option<String>, what: &str, effects: &mut Ve
     match text {
         Some(text) => {
             state.status.say(format!(
-                "copied the {what} ({} bytes) to the clipboard",
+                "copied the {what} ({} bytes) with OSC 52",
                 text.len()
             ));
             effects.push(Effect::Copy(text));

@@ -94,6 +94,13 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
                     theme.style(Slot::Dim),
                 ));
             }
+            if prompt.kind == PromptKind::Pull {
+                spans.push(Span::styled(
+                    "   options: --since 7d | --start T --end T, --region R, --all-regions, \
+                     --attribute KEY=VALUE, --no-insights",
+                    theme.style(Slot::Dim),
+                ));
+            }
             if let Ok(x) = u16::try_from(cursor_x) {
                 if x < area.right() {
                     frame.set_cursor_position(Position::new(x, area.y));
