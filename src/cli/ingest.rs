@@ -61,19 +61,11 @@ impl LiveActivity {
             crate::units::compact(summary.records),
             crate::units::compact(rate)
         );
-        let units = crate::units::thousands;
-        self.report.details = vec![format!(
-            "{} records: {} new, {} duplicates, {} rejected, {} warnings",
-            units(summary.records),
-            units(summary.new),
-            units(summary.duplicates),
-            units(summary.rejected),
-            units(summary.warnings)
-        )];
+        self.report.details = vec![summary.to_string()];
         if self.problem_count > 0 {
             self.report.details.push(format!(
                 "{} problems, the newest {}:",
-                units(self.problem_count),
+                crate::units::thousands(self.problem_count),
                 self.problems.len()
             ));
             self.report
@@ -289,7 +281,7 @@ mod tests {
         assert_eq!(
             report.details[..3],
             [
-                "1,200,000 records: 1,100,000 new, 99,999 duplicates, 1 rejected, 0 warnings",
+                "files 0, records 1200000, new 1100000, duplicates 99999, skipped 0, rejected 1, warnings 0",
                 "10 problems, the newest 8:",
                 "  rejected: a/b.json.gz: record 3: invalid JSON\\u{1b}[2J"
             ]

@@ -146,7 +146,7 @@ impl TrailIndex {
                                 found.count += 1;
                                 if let Some(time) = times.as_ref().and_then(|t| t.first(doc)) {
                                     let secs = time.into_timestamp_secs();
-                                    found.first = Some(found.first.map_or(secs, |f| f.min(secs)));
+                                    found.first = earliest(found.first, Some(secs));
                                 }
                             }
                             doc = postings.advance();
@@ -158,10 +158,7 @@ impl TrailIndex {
                     let value = String::from_utf8_lossy(&terms.key()[prefix.len()..]).into_owned();
                     let total = seen.entry(value).or_default();
                     total.count += found.count;
-                    total.first = match (total.first, found.first) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    };
+                    total.first = earliest(total.first, found.first);
                 }
             }
         }
@@ -189,6 +186,13 @@ impl TrailIndex {
             path: self.dir().to_owned(),
             source,
         }
+    }
+}
+
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 

@@ -77,13 +77,12 @@ fn value_rows(timeline: &Timeline, theme: &Theme, width: usize) -> Vec<Line<'sta
         .map(|v| thousands(v.count).chars().count() + 1)
         .fold("events".len(), usize::max);
     let full = width >= LABEL_WIDTH + 19 + 2 + count_width + 2 + VALUE_ROOM;
+    let time_width = if full { 19 } else { 11 };
     let seen = |first: Option<DateTime<Utc>>| match (first, full) {
         (Some(first), true) => time(Some(first)),
         (Some(first), false) => first.format("%m-%d %H:%M").to_string(),
-        (None, true) => " ".repeat(19),
-        (None, false) => " ".repeat(11),
+        (None, _) => " ".repeat(time_width),
     };
-    let time_width = if full { 19 } else { 11 };
     let mut lines = vec![labelled(
         "",
         vec![Span::styled(
