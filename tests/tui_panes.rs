@@ -12,7 +12,7 @@ use trailhound::tui::action::Action;
 use trailhound::tui::keymap::Keymap;
 use trailhound::tui::panes::{self, help::help_lines};
 use trailhound::tui::state::{
-    Alert, AppState, Histogram, Mode, SessionIssue, SessionLink, Severity, Timeline,
+    Alert, AppState, Histogram, Mode, PaneId, SessionIssue, SessionLink, Severity, Timeline,
 };
 use trailhound::tui::theme::{Slot, Theme, ThemeEnv};
 use trailhound::tui::update::{self, Effect, Msg};
@@ -224,6 +224,9 @@ fn alerts_pane_grouped_by_severity_and_coloured() {
         principal: "arn:aws:iam::111122223333:user/aws-support-ops".into(),
         event_ids: vec!["e-0001".into()],
         acknowledged: ack,
+        why: format!("{title}: the reason it matters."),
+        next: "Check who else acted from the same address.".into(),
+        baseline: None,
     };
     state.alerts.set_alerts(vec![
         alert(
@@ -264,6 +267,15 @@ fn alerts_pane_grouped_by_severity_and_coloured() {
         panes::alerts::render(&state, &theme, f, a, false)
     });
     insta::assert_snapshot!(text(&buffer));
+    // Focused and tall enough: the selected alert's why and next under the feed.
+    state.focus = PaneId::Alerts;
+    let with_reasons = draw((90, 14), |f, a| {
+        panes::alerts::render(&state, &theme, f, a, false)
+    });
+    insta::assert_snapshot!(
+        "alerts_pane_focused_with_the_selected_alerts_reasons",
+        text(&with_reasons)
+    );
     let critical_fg = theme.style(Slot::SeverityCritical).fg;
     assert!(critical_fg.is_some());
     assert_eq!(
@@ -297,6 +309,9 @@ fn alerts_pane_hiding_acknowledged_says_so_in_its_title() {
         principal: "aws-support-ops".into(),
         event_ids: vec!["e-0002".into()],
         acknowledged,
+        why: String::new(),
+        next: String::new(),
+        baseline: None,
     };
     state
         .alerts

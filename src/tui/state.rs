@@ -606,6 +606,11 @@ pub struct Alert {
     pub principal: String,
     pub event_ids: Vec<String>,
     pub acknowledged: bool,
+    /// The rule's reason it matters and what to check next.
+    pub why: String,
+    pub next: String,
+    /// For a first-seen rule: the value and the baseline it was compared against.
+    pub baseline: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -895,6 +900,9 @@ mod tests {
             principal: "p".into(),
             event_ids: vec![format!("{key}{minute}")],
             acknowledged,
+            why: String::new(),
+            next: String::new(),
+            baseline: None,
         }
     }
 

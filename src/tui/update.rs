@@ -202,11 +202,7 @@ fn refresh(state: &mut AppState, effects: &mut Vec<Effect>) {
     let Some(view) = state.events.view.clone() else {
         return;
     };
-    let anchor = state.events.selected_row().map(|row| Anchor {
-        event_id: row.summary.event_id.clone(),
-        time: row.summary.time,
-        index: state.events.cursor.selected,
-    });
+    let anchor = selection_anchor(state);
     search_anchored(state, view, HistoryMove::Refresh, None, anchor, effects);
 }
 
@@ -424,7 +420,12 @@ pub fn relayout(state: &mut AppState) {
     let (width, height) = state.size;
     let area = Rect::new(0, 0, width, height);
     let areas = layout::areas(area, state.focus, state.zoomed);
-    state.alerts.cursor.height = areas.inner_height(PaneId::Alerts);
+    let alerts_height = areas.inner_height(PaneId::Alerts);
+    let footer = super::panes::alerts::footer_rows(
+        u16::try_from(alerts_height).unwrap_or(u16::MAX),
+        state.focus == PaneId::Alerts,
+    );
+    state.alerts.cursor.height = alerts_height.saturating_sub(footer as usize);
     state.events.cursor.height = areas
         .inner_height(PaneId::Events)
         .saturating_sub(EVENTS_CHROME_ROWS);
@@ -847,6 +848,15 @@ fn field_pivot(state: &mut AppState, mode: PivotMode, effects: &mut Vec<Effect>)
     search_keeping_selection(state, view, mode, effects);
 }
 
+/// The selected event, for a search that keeps the selection on it.
+fn selection_anchor(state: &AppState) -> Option<Anchor> {
+    state.events.selected_row().map(|row| Anchor {
+        event_id: row.summary.event_id.clone(),
+        time: row.summary.time,
+        index: state.events.cursor.selected,
+    })
+}
+
 /// Runs a pivot's view with the selection kept on the event pivoted from, which a replacing or
 /// narrowing pivot always keeps in its results.
 fn search_keeping_selection(
@@ -857,11 +867,7 @@ fn search_keeping_selection(
 ) {
     let anchor = match mode {
         PivotMode::Exclude => None,
-        PivotMode::Replace | PivotMode::Narrow => state.events.selected_row().map(|row| Anchor {
-            event_id: row.summary.event_id.clone(),
-            time: row.summary.time,
-            index: state.events.cursor.selected,
-        }),
+        PivotMode::Replace | PivotMode::Narrow => selection_anchor(state),
     };
     search_anchored(state, view, HistoryMove::Push, None, anchor, effects);
 }

@@ -411,6 +411,9 @@ pub fn stored_alerts(dir: &Path) -> std::io::Result<Vec<Alert>> {
             principal: alert.principal,
             event_ids: alert.event_ids,
             acknowledged: alert.acknowledged,
+            why: alert.why,
+            next: alert.next,
+            baseline: alert.baseline,
         })
         .collect())
 }

@@ -1,12 +1,12 @@
 //! The alert feed: the detector's grouped alerts, most severe and newest first, with their count,
 //! time span and principal; acknowledged ones marked, or hidden.
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::super::format::{clip, short_duration, thousands, time};
-use super::super::state::{AppState, PaneId, Severity};
+use super::super::state::{Alert, AppState, PaneId, Severity};
 use super::super::theme::{Slot, Theme};
 use crate::event::terminal_safe;
 
@@ -45,14 +45,55 @@ fn severity_tag(severity: Severity) -> &'static str {
     }
 }
 
+/// Rows under the focused feed for the selected alert's why and next, when it is tall enough.
+pub fn footer_rows(inner_height: u16, focused: bool) -> u16 {
+    if focused && inner_height >= 10 {
+        (inner_height / 3).min(5)
+    } else {
+        0
+    }
+}
+
+/// The selected alert's reason, next step and baseline, wrapped.
+fn render_footer(alert: &Alert, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut lines = Vec::new();
+    let mut add = |label: &str, text: &str| {
+        if !text.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{label} "), theme.style(Slot::Header)),
+                Span::raw(terminal_safe(text).into_owned()),
+            ]));
+        }
+    };
+    add("why", &alert.why);
+    add("next", &alert.next);
+    add("seen", alert.baseline.as_deref().unwrap_or_default());
+    let [rule, text] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            "─".repeat(rule.width as usize),
+            theme.style(Slot::Dim),
+        )),
+        rule,
+    );
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), text);
+}
+
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, collapsed: bool) {
     let focused = state.focus == PaneId::Alerts;
     if collapsed {
         return super::render_collapsed(title(state), focused, theme, frame, area);
     }
     let block = super::block(title(state), focused, theme);
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
     frame.render_widget(block, area);
+    let footer = footer_rows(inner.height, focused);
+    if let (true, Some(alert)) = (footer > 0, state.alerts.selected()) {
+        let [list, below] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(footer)]).areas(inner);
+        render_footer(alert, theme, frame, below);
+        inner = list;
+    }
     let alerts = &state.alerts;
     if alerts.shown.is_empty() {
         let note = if !alerts.loaded {

@@ -102,5 +102,18 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
             rendered
         })
         .collect();
+    let cut: Vec<bool> = lines
+        .iter()
+        .map(|line| line.width() > inner.width as usize)
+        .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+    // A value cut at the edge says so (y copies it whole, z widens the pane).
+    for (row, _) in cut.iter().enumerate().filter(|(_, cut)| **cut) {
+        if let Some(cell) = frame
+            .buffer_mut()
+            .cell_mut((inner.right().saturating_sub(1), inner.y + row as u16))
+        {
+            cell.set_symbol("…").set_style(theme.style(Slot::Dim));
+        }
+    }
 }
