@@ -584,6 +584,31 @@ fn detail_folds_objects_and_find_unfolds_what_it_lands_in() {
     press(&mut app, &[ch('=')]);
     assert!(app.state.detail.folded.is_empty());
     assert_eq!(app.state.detail.visible.len(), all);
+
+    // What is folded stays folded on the next event.
+    press(
+        &mut app,
+        &[
+            with(KeyModifiers::CONTROL, 'f'),
+            with(KeyModifiers::CONTROL, 'u'),
+        ],
+    );
+    type_text(&mut app, "\"userIdentity\"");
+    press(&mut app, &[key(KeyCode::Enter), key(KeyCode::Enter)]);
+    assert!(app.state.detail.folded.contains(&at));
+    focus(&mut app, PaneId::Events);
+    press(&mut app, &[key(KeyCode::Down)]);
+    let detail = &app.state.detail;
+    let user_identity = detail
+        .lines
+        .iter()
+        .position(|l| l.path == "userIdentity" && l.depth == 1)
+        .expect("the next event has a userIdentity");
+    assert!(
+        detail.folded.contains(&user_identity),
+        "{:?}",
+        detail.folded
+    );
 }
 
 #[test]

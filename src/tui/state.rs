@@ -408,6 +408,8 @@ pub struct DetailState {
     pub lines: Vec<JsonLine>,
     /// Lines that open a folded object or array.
     pub folded: BTreeSet<usize>,
+    /// What the user folded, by depth and path, so that the next event opens folded alike.
+    pub fold_memory: BTreeSet<(usize, String)>,
     /// The indices of the lines shown, folds applied; the cursor moves over these.
     pub visible: Vec<usize>,
     pub cursor: Cursor,
@@ -417,10 +419,14 @@ pub struct DetailState {
 }
 
 impl DetailState {
-    /// Shows `lines` (a new event), unfolded, the cursor on the first.
+    /// Shows `lines` (a new event), folded where the last one was, the cursor on the first.
     pub fn set_lines(&mut self, lines: Vec<JsonLine>) {
         self.lines = lines;
-        self.folded.clear();
+        self.folded = (0..self.lines.len())
+            .filter(|i| {
+                json_view::opens(&self.lines[*i]) && self.fold_memory.contains(&self.fold_key(*i))
+            })
+            .collect();
         self.refold();
         self.cursor.move_to(0, self.visible.len());
     }
@@ -451,8 +457,12 @@ impl DetailState {
         let Some(target) = target else {
             return;
         };
-        if !self.folded.remove(&target) {
+        let key = self.fold_key(target);
+        if self.folded.remove(&target) {
+            self.fold_memory.remove(&key);
+        } else {
             self.folded.insert(target);
+            self.fold_memory.insert(key);
         }
         self.refold();
         self.put_cursor_on(target);
@@ -464,6 +474,8 @@ impl DetailState {
         self.folded = (0..self.lines.len())
             .filter(|i| self.lines[*i].depth > 0 && json_view::opens(&self.lines[*i]))
             .collect();
+        let keys: Vec<_> = self.folded.iter().map(|i| self.fold_key(*i)).collect();
+        self.fold_memory.extend(keys);
         self.refold();
         if let Some(at) = at {
             let top = (0..=at)
@@ -477,6 +489,7 @@ impl DetailState {
     pub fn unfold_all(&mut self) {
         let at = self.current();
         self.folded.clear();
+        self.fold_memory.clear();
         self.refold();
         if let Some(at) = at {
             self.put_cursor_on(at);
@@ -486,10 +499,21 @@ impl DetailState {
     /// Unfolds whatever hides line `line`, and puts the cursor on it.
     pub fn reveal(&mut self, line: usize) {
         let lines = &self.lines;
-        self.folded
-            .retain(|open| !(*open < line && json_view::closing(lines, *open) > line));
+        let (hiding, kept): (BTreeSet<usize>, BTreeSet<usize>) = self
+            .folded
+            .iter()
+            .partition(|open| **open < line && json_view::closing(lines, **open) > line);
+        for open in hiding {
+            let key = self.fold_key(open);
+            self.fold_memory.remove(&key);
+        }
+        self.folded = kept;
         self.refold();
         self.put_cursor_on(line);
+    }
+
+    fn fold_key(&self, line: usize) -> (usize, String) {
+        (self.lines[line].depth, self.lines[line].path.clone())
     }
 
     fn refold(&mut self) {
