@@ -2,7 +2,7 @@
 //! (a pull's regions, an ingest's files), as the writer last published them.
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::super::state::AppState;
@@ -48,16 +48,7 @@ fn lines(report: Option<&ActivityReport>, theme: &Theme) -> Vec<Line<'static>> {
 }
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
-    frame.render_widget(Clear, area);
-    let block = Block::bordered()
-        .title(Line::styled(
-            " Background work (J or esc closes) ",
-            theme.style(Slot::PaneTitleFocused),
-        ))
-        .border_style(theme.style(Slot::PaneBorderFocused))
-        .style(theme.style(Slot::Text));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = super::overlay("Background work (J or esc closes)", theme, frame, area);
     frame.render_widget(
         Paragraph::new(lines(state.status.activity.as_ref(), theme)),
         inner,

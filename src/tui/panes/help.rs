@@ -1,7 +1,7 @@
 //! The help overlay, generated from the keymap and each action's description.
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::super::keymap::{Keymap, Section};
@@ -31,16 +31,7 @@ pub fn help_lines(keymap: &Keymap) -> Vec<HelpLine> {
 }
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
-    frame.render_widget(Clear, area);
-    let block = Block::bordered()
-        .title(Line::styled(
-            " Help: keys (esc closes) ",
-            theme.style(Slot::PaneTitleFocused),
-        ))
-        .border_style(theme.style(Slot::PaneBorderFocused))
-        .style(theme.style(Slot::Text));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = super::overlay("Help: keys (esc closes)", theme, frame, area);
     let lines: Vec<Line> = state
         .help
         .iter()

@@ -13,7 +13,7 @@ pub mod timeline;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::layout;
@@ -42,6 +42,21 @@ pub fn draw(state: &AppState, theme: &Theme, frame: &mut Frame) {
         Mode::Activity => activity::render(state, theme, frame, layout::help_area(area)),
         Mode::Normal | Mode::Prompt(_) => {}
     }
+}
+
+/// An overlay's frame over whatever is under `area` (help, background work); its inner area.
+pub fn overlay(title: &str, theme: &Theme, frame: &mut Frame, area: Rect) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = Block::bordered()
+        .title(Line::styled(
+            format!(" {title} "),
+            theme.style(Slot::PaneTitleFocused),
+        ))
+        .border_style(theme.style(Slot::PaneBorderFocused))
+        .style(theme.style(Slot::Text));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
 }
 
 /// A pane's frame: border and title styled by focus.
