@@ -1264,20 +1264,25 @@ fn an_ingest_started_from_the_ui_runs_in_the_background_and_its_events_appear() 
     });
 }
 
-#[test]
-fn the_timeline_links_each_session_to_the_assume_role_that_issued_its_key() {
-    let mut app = open((160, 48));
-    press(&mut app, &[ch('/'), with(KeyModifiers::CONTROL, 'u')]);
-    type_text(&mut app, "eventID:\"679189cb-7a4e-40ab-9dcd-63f68c449798\"");
-    press(&mut app, &[key(KeyCode::Enter)]);
-    wait_until(&mut app, "the role's timeline", |app| {
+/// Queries the demo's event of staging-identity-lambda-role and waits for that role's timeline.
+fn open_role_timeline(app: &mut App) -> trailhound::tui::state::Timeline {
+    press(app, &[ch('/'), with(KeyModifiers::CONTROL, 'u')]);
+    type_text(app, "eventID:\"679189cb-7a4e-40ab-9dcd-63f68c449798\"");
+    press(app, &[key(KeyCode::Enter)]);
+    wait_until(app, "the role's timeline", |app| {
         app.state
             .timeline
             .timeline
             .as_ref()
             .is_some_and(|t| t.principal.contains("staging-identity-lambda-role"))
     });
-    let timeline = app.state.timeline.timeline.clone().expect("timeline");
+    app.state.timeline.timeline.clone().expect("timeline")
+}
+
+#[test]
+fn the_timeline_links_each_session_to_the_assume_role_that_issued_its_key() {
+    let mut app = open((160, 48));
+    let timeline = open_role_timeline(&mut app);
     assert!(!timeline.sessions.is_empty());
     let linked: Vec<_> = timeline
         .sessions
@@ -1297,17 +1302,7 @@ fn the_timeline_links_each_session_to_the_assume_role_that_issued_its_key() {
 #[test]
 fn the_timeline_gives_each_listed_value_the_time_the_principal_first_used_it() {
     let mut app = open((160, 48));
-    press(&mut app, &[ch('/'), with(KeyModifiers::CONTROL, 'u')]);
-    type_text(&mut app, "eventID:\"679189cb-7a4e-40ab-9dcd-63f68c449798\"");
-    press(&mut app, &[key(KeyCode::Enter)]);
-    wait_until(&mut app, "the role's timeline", |app| {
-        app.state
-            .timeline
-            .timeline
-            .as_ref()
-            .is_some_and(|t| t.principal.contains("staging-identity-lambda-role"))
-    });
-    let timeline = app.state.timeline.timeline.clone().expect("timeline");
+    let timeline = open_role_timeline(&mut app);
     let index = demo_index();
     let searcher = index.searcher().expect("searcher");
     let oldest = |query: String| {
