@@ -330,6 +330,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
 }
 
 fn main() -> ExitCode {
+    trailhound::index::panic_guard::silence_caught_panics();
     let cli = Cli::parse();
     if cli.low_priority {
         // Before any thread starts: threads inherit the niceness of the one that spawns them.

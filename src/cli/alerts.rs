@@ -69,7 +69,9 @@ fn recompute(index: &TrailIndex, rules: &super::rules::RuleOptions) -> anyhow::R
 pub fn run(index_dir: &Path, args: &AlertsArgs) -> anyhow::Result<i32> {
     let index = TrailIndex::open(index_dir)?;
     let alerts = if args.recompute {
-        recompute(&index, &args.rules)?
+        // tantivy panics on some damaged files: say the index is damaged instead.
+        crate::index::panic_guard::catch(|| recompute(&index, &args.rules))
+            .map_err(|panic| index.damaged(panic))??
     } else {
         AlertSet::load(index.dir())?
     };

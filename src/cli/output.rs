@@ -1,11 +1,11 @@
 //! Shared formatting for command output: event tables, CSV and JSON Lines. Every string taken
-//! from an event is made terminal-safe before it is printed.
+//! from an event is made terminal-safe before it is printed, and CSV cells spreadsheet-safe.
 use std::io::Write;
 
 use chrono::SecondsFormat;
 use serde_json::Value;
 
-use crate::event::{json_terminal_safe, terminal_safe, EventSummary};
+use crate::event::{json_terminal_safe, spreadsheet_safe, terminal_safe, EventSummary};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -104,8 +104,11 @@ impl<W: Write> CsvOut<W> {
             &s.user_agent,
             &s.account,
         ];
-        self.writer
-            .write_record(fields.iter().map(|f| terminal_safe(f).into_owned()))
+        self.writer.write_record(
+            fields
+                .iter()
+                .map(|f| spreadsheet_safe(&terminal_safe(f)).into_owned()),
+        )
     }
 
     pub fn flush(&mut self) -> std::io::Result<()> {

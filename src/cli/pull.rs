@@ -77,7 +77,10 @@ pub struct PullArgs {
 fn parse_age(text: &str) -> Result<chrono::Duration, String> {
     let age = humantime::parse_duration(text)
         .map_err(|_| format!("`{text}` is not a duration (24h, 7d, 90d)"))?;
-    chrono::Duration::from_std(age).map_err(|e| e.to_string())
+    chrono::Duration::from_std(age)
+        .ok()
+        .filter(|age| Utc::now().checked_sub_signed(*age).is_some())
+        .ok_or_else(|| format!("`{text}` reaches back before any time trailhound can represent"))
 }
 
 fn parse_attribute(text: &str) -> Result<String, String> {

@@ -33,12 +33,32 @@ pub fn load_rules(options: &RuleOptions) -> anyhow::Result<(Vec<PackRule>, Vec<P
     let mut dirs = vec![builtin.path().to_owned()];
     dirs.extend(config::user_rules_dir(options.config.as_deref()));
     dirs.extend(options.dirs.iter().cloned());
-    let mut rules = Vec::new();
+    let mut rules: Vec<PackRule> = Vec::new();
     let mut errors = Vec::new();
     for dir in &dirs {
-        let (mut loaded, mut failed) = load_pack_dir(dir);
-        rules.append(&mut loaded);
+        let (loaded, mut failed) = load_pack_dir(dir);
         errors.append(&mut failed);
+        for rule in loaded {
+            // A rule file cannot replace a built-in rule, nor one from an earlier folder, by
+            // taking its id: both would raise alerts under one id.
+            match rules.iter().find(|r| r.rule_id == rule.rule_id) {
+                Some(first) => errors.push(PackError {
+                    path: rule.origin.clone(),
+                    document: 0,
+                    field: None,
+                    message: format!(
+                        "rule id '{}' is already used by {}; give this rule an id of its own (a built-in rule is tuned in the config file)",
+                        rule.rule_id,
+                        if first.origin.starts_with(builtin.path()) {
+                            format!("the built-in rule '{}'", first.title)
+                        } else {
+                            first.origin.display().to_string()
+                        }
+                    ),
+                }),
+                None => rules.push(rule),
+            }
+        }
     }
     Ok((rules, errors))
 }

@@ -38,7 +38,9 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use walkdir::WalkDir;
 
-use super::sigma::{parse_rule_str, CorrelationKind, RuleError, RuleKind, SigmaRule};
+use super::sigma::{
+    parse_rule_str, read_rule_text, CorrelationKind, RuleError, RuleKind, SigmaRule,
+};
 
 /// The top-level key of our extension block in a Sigma document.
 pub const EXTENSION_KEY: &str = "trailhound";
@@ -463,8 +465,7 @@ fn is_rule_file(path: &Path) -> bool {
 
 /// Loads one rule file in either format.
 pub fn load_pack_file(path: &Path) -> Result<PackRule, PackError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| PackError::file(path, format!("cannot read the file: {error}")))?;
+    let text = read_rule_text(path).map_err(|error| PackError::from_rule_error(path, error))?;
     load_pack_text(&text, path)
 }
 

@@ -6,4 +6,4 @@ mod sanitize;
 
 pub use principal::{derive_principal, Principal};
 pub use record::{derived_event_id, EventSummary};
-pub use sanitize::{json_terminal_safe, terminal_safe};
+pub use sanitize::{json_terminal_safe, spreadsheet_safe, terminal_safe};

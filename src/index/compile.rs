@@ -741,9 +741,9 @@ pub fn parse_instant(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     };
     let duration = humantime::parse_duration(amount).ok()?;
     let duration = Duration::from_std(duration).ok()?;
-    Some(if sign < 0 {
-        now - duration
+    if sign < 0 {
+        now.checked_sub_signed(duration)
     } else {
-        now + duration
-    })
+        now.checked_add_signed(duration)
+    }
 }

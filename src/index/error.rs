@@ -12,6 +12,10 @@ pub enum IndexError {
         found: u32,
         expected: u32,
     },
+    #[error("the index at {path} is damaged: {detail}; rebuild it with `trailhound --index NEW_DIR ingest PATH` from the original trails (the damaged copy can stay as it is)")]
+    Damaged { path: PathBuf, detail: String },
+    #[error("the index at {0} is read-only: searching works, writing (ingest, pull, recompute, ack) does not")]
+    ReadOnly(PathBuf),
     #[error("index at {path}: {source}")]
     Tantivy {
         path: PathBuf,
@@ -26,4 +30,16 @@ pub enum IndexError {
     },
     #[error("{0}")]
     Query(String),
+}
+
+impl IndexError {
+    pub(crate) fn damaged(path: &std::path::Path, detail: impl Into<String>) -> IndexError {
+        let detail: String = detail.into();
+        // One line: a panic message may span several.
+        let detail = detail.lines().next().unwrap_or_default().to_owned();
+        IndexError::Damaged {
+            path: path.to_owned(),
+            detail,
+        }
+    }
 }

@@ -66,6 +66,14 @@ impl TrailIndex {
         searcher: &Searcher,
         request: &SearchRequest,
     ) -> Result<(Vec<Hit>, CompiledQuery), IndexError> {
+        self.guarded(|| self.search_unguarded(searcher, request))
+    }
+
+    fn search_unguarded(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+    ) -> Result<(Vec<Hit>, CompiledQuery), IndexError> {
         let compiled = self.prepare_query(&request.query, request.time)?;
         let order = match request.order {
             SortOrder::NewestFirst => Order::Desc,
@@ -88,9 +96,11 @@ impl TrailIndex {
     }
 
     pub fn count(&self, searcher: &Searcher, query: &dyn Query) -> Result<usize, IndexError> {
-        searcher
-            .search(query, &Count)
-            .map_err(|e| self.tantivy_error(e))
+        self.guarded(|| {
+            searcher
+                .search(query, &Count)
+                .map_err(|e| self.tantivy_error(e))
+        })
     }
 
     pub fn raw_record(
@@ -98,12 +108,15 @@ impl TrailIndex {
         searcher: &Searcher,
         address: DocAddress,
     ) -> Result<String, IndexError> {
-        let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.tantivy_error(e))?;
-        let bytes = doc
-            .get_first(self.fields.raw)
-            .and_then(|v| v.as_bytes())
-            .unwrap_or_default();
-        Ok(String::from_utf8_lossy(bytes).into_owned())
+        self.guarded(|| {
+            let doc: TantivyDocument =
+                searcher.doc(address).map_err(|e| self.tantivy_error(e))?;
+            let bytes = doc
+                .get_first(self.fields.raw)
+                .and_then(|v| v.as_bytes())
+                .unwrap_or_default();
+            Ok(String::from_utf8_lossy(bytes).into_owned())
+        })
     }
 
     /// The verbatim record with this eventID, if the index has it.
@@ -113,9 +126,11 @@ impl TrailIndex {
         event_id: &str,
     ) -> Result<Option<String>, IndexError> {
         let query = event_id_query(&self.fields, event_id);
-        let top = searcher
-            .search(&query, &TopDocs::with_limit(1).order_by_score())
-            .map_err(|e| self.tantivy_error(e))?;
+        let top = self.guarded(|| {
+            searcher
+                .search(&query, &TopDocs::with_limit(1).order_by_score())
+                .map_err(|e| self.tantivy_error(e))
+        })?;
         match top.first() {
             Some((_, address)) => Ok(Some(self.raw_record(searcher, *address)?)),
             None => Ok(None),
@@ -123,8 +138,18 @@ impl TrailIndex {
     }
 
     /// Paths the query names that no indexed event has, each with the indexed paths that end
-    /// the same way (`publiclyAccessible` -> `requestParameters.publiclyAccessible`).
+    /// the same way (`publiclyAccessible` -> `requestParameters.publiclyAccessible`). Only
+    /// hints: none when the index cannot be read.
     pub fn missing_paths(
+        &self,
+        searcher: &Searcher,
+        paths: &[String],
+    ) -> Vec<(String, Vec<String>)> {
+        super::panic_guard::catch(|| self.missing_paths_unguarded(searcher, paths))
+            .unwrap_or_default()
+    }
+
+    fn missing_paths_unguarded(
         &self,
         searcher: &Searcher,
         paths: &[String],

@@ -1,11 +1,14 @@
 use std::path::{Path, PathBuf};
 
-use tantivy::directory::MmapDirectory;
+use tantivy::directory::error::{LockError, OpenReadError};
+use tantivy::directory::{Directory, MmapDirectory};
 use tantivy::store::{Compressor, ZstdCompressor};
-use tantivy::{Index, IndexReader, IndexSettings, ReloadPolicy, Searcher};
+use tantivy::{Index, IndexReader, IndexSettings, ReloadPolicy, Searcher, TantivyError};
 
 use super::coverage::Coverage;
 use super::error::IndexError;
+use super::panic_guard;
+use super::reader_directory::ReaderDirectory;
 use super::schema::{self, Fields, SCHEMA_VERSION};
 use super::tokenizer;
 
@@ -28,20 +31,17 @@ fn settings() -> IndexSettings {
 }
 
 impl TrailIndex {
-    /// Opens the index in `dir`, creating it when there is none.
+    /// Opens the index in `dir` for writing, creating it when there is none.
     pub fn open_or_create(dir: &Path) -> Result<TrailIndex, IndexError> {
         std::fs::create_dir_all(dir).map_err(|source| IndexError::Io {
             path: dir.to_owned(),
             source,
         })?;
+        let directory = MmapDirectory::open(dir).map_err(|e| classify(dir, e.into()))?;
         if dir.join("meta.json").exists() {
-            return Self::open(dir);
+            return Self::open_in(dir, directory);
         }
         let (schema, fields) = schema::build();
-        let directory = MmapDirectory::open(dir).map_err(|e| IndexError::Tantivy {
-            path: dir.to_owned(),
-            source: e.into(),
-        })?;
         let index = Index::builder()
             .schema(schema)
             .settings(settings())
@@ -53,16 +53,23 @@ impl TrailIndex {
         Ok(Self::wrap(index, fields, dir))
     }
 
-    /// Opens an existing index; a missing one is an error that says how to make it.
+    /// Opens an existing index; a missing one is an error that says how to make it. Reading it
+    /// needs no write access (an evidence copy may be mounted read-only).
     pub fn open(dir: &Path) -> Result<TrailIndex, IndexError> {
         if !dir.join("meta.json").exists() {
             return Err(IndexError::Missing(dir.to_owned()));
         }
-        let tantivy_err = |source| IndexError::Tantivy {
-            path: dir.to_owned(),
-            source,
+        let directory = ReaderDirectory::open(dir).map_err(|e| classify(dir, e.into()))?;
+        Self::open_in(dir, directory)
+    }
+
+    fn open_in(dir: &Path, directory: impl Directory) -> Result<TrailIndex, IndexError> {
+        let opened = panic_guard::catch(|| Index::open(directory));
+        let index = match opened {
+            Ok(Ok(index)) => index,
+            Ok(Err(error)) => return Err(classify(dir, error)),
+            Err(panic) => return Err(IndexError::damaged(dir, panic)),
         };
-        let index = Index::open_in_dir(dir).map_err(tantivy_err)?;
         let (expected_schema, fields) = schema::build();
         let found = read_coverage(&index, dir)?.schema_version;
         if index.schema() != expected_schema || (found != 0 && found != SCHEMA_VERSION) {
@@ -92,29 +99,80 @@ impl TrailIndex {
         &self.fields
     }
 
-    pub(crate) fn tantivy_error(&self, source: tantivy::TantivyError) -> IndexError {
-        IndexError::Tantivy {
-            path: self.dir.clone(),
-            source,
+    pub(crate) fn tantivy_error(&self, source: TantivyError) -> IndexError {
+        match classify(&self.dir, source) {
+            IndexError::Damaged { detail, .. } => self.damaged(detail),
+            other => other,
         }
+    }
+
+    /// The index is damaged: says which files fail their checksums when any do, else `cause`.
+    pub(crate) fn damaged(&self, cause: String) -> IndexError {
+        let failing = panic_guard::catch(|| self.index.validate_checksum());
+        let mut files: Vec<String> = match failing {
+            Ok(Ok(files)) => files.iter().map(|f| f.display().to_string()).collect(),
+            _ => Vec::new(),
+        };
+        files.sort();
+        let detail = match files.len() {
+            0 => cause,
+            1 => format!("{} fails its checksum", files[0]),
+            n => format!(
+                "{n} files fail their checksums ({}{})",
+                files[..n.min(3)].join(", "),
+                if n > 3 { ", ..." } else { "" }
+            ),
+        };
+        IndexError::damaged(&self.dir, detail)
+    }
+
+    /// Runs a read of the index; tantivy panics on some damaged files, and such a panic comes
+    /// back as [`IndexError::Damaged`] instead of reaching the user.
+    pub fn guarded<T>(
+        &self,
+        read: impl FnOnce() -> Result<T, IndexError>,
+    ) -> Result<T, IndexError> {
+        panic_guard::catch(read).unwrap_or_else(|panic| Err(self.damaged(panic)))
     }
 
     /// A reader that sees the latest commit when it is opened and on every `reload`.
     pub fn reader(&self) -> Result<IndexReader, IndexError> {
-        self.index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(|e| self.tantivy_error(e))
+        self.guarded(|| {
+            self.index
+                .reader_builder()
+                .reload_policy(ReloadPolicy::Manual)
+                .try_into()
+                .map_err(|e| self.tantivy_error(e))
+        })
     }
 
     pub fn searcher(&self) -> Result<Searcher, IndexError> {
         Ok(self.reader()?.searcher())
     }
 
+    /// A searcher on the latest commit, through a reader opened before.
+    pub fn fresh_searcher(&self, reader: &IndexReader) -> Result<Searcher, IndexError> {
+        self.guarded(|| {
+            reader.reload().map_err(|e| self.tantivy_error(e))?;
+            Ok(reader.searcher())
+        })
+    }
+
     /// The coverage summary as of the last commit.
     pub fn coverage(&self) -> Result<Coverage, IndexError> {
         read_coverage(&self.index, &self.dir)
+    }
+
+    /// Whether this process may write into the index folder (false on a read-only mount).
+    pub fn is_writable(&self) -> bool {
+        #[cfg(unix)]
+        {
+            rustix::fs::access(&self.dir, rustix::fs::Access::WRITE_OK).is_ok()
+        }
+        #[cfg(not(unix))]
+        {
+            std::fs::metadata(&self.dir).is_ok_and(|m| !m.permissions().readonly())
+        }
     }
 
     /// Bytes on disk, for the status line and `info`.
@@ -132,11 +190,55 @@ impl TrailIndex {
     }
 }
 
+/// A tantivy error as the user should read it: damage, a read-only folder, or tantivy's words.
+fn classify(dir: &Path, source: TantivyError) -> IndexError {
+    let read_only = |error: &std::io::Error| {
+        matches!(
+            error.kind(),
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+        )
+    };
+    let damage = match &source {
+        TantivyError::DataCorruption(corruption) => {
+            let text = format!("{corruption:?}");
+            // tantivy appends the whole file to some of these.
+            let text = text.split(" Content:").next().unwrap_or_default();
+            Some(text.chars().take(200).collect())
+        }
+        TantivyError::OpenReadError(OpenReadError::FileDoesNotExist(file)) => {
+            Some(format!("{} is missing", file.display()))
+        }
+        TantivyError::IoError(error)
+            if matches!(
+                error.kind(),
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            Some(error.to_string())
+        }
+        TantivyError::Poisoned => Some("an earlier read of it failed".to_owned()),
+        TantivyError::LockFailure(LockError::IoError(error), _) if read_only(error) => {
+            return IndexError::ReadOnly(dir.to_owned());
+        }
+        TantivyError::OpenWriteError(tantivy::directory::error::OpenWriteError::IoError {
+            io_error,
+            ..
+        }) if read_only(io_error) => return IndexError::ReadOnly(dir.to_owned()),
+        _ => None,
+    };
+    match damage {
+        Some(detail) => IndexError::damaged(dir, detail),
+        None => IndexError::Tantivy {
+            path: dir.to_owned(),
+            source,
+        },
+    }
+}
+
 fn read_coverage(index: &Index, dir: &Path) -> Result<Coverage, IndexError> {
-    let metas = index.load_metas().map_err(|source| IndexError::Tantivy {
-        path: dir.to_owned(),
-        source,
-    })?;
+    let metas = panic_guard::catch(|| index.load_metas())
+        .map_err(|panic| IndexError::damaged(dir, panic))?
+        .map_err(|source| classify(dir, source))?;
     Ok(metas
         .payload
         .as_deref()

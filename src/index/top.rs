@@ -90,6 +90,17 @@ impl TrailIndex {
         limit: usize,
         tally: Tally,
     ) -> Result<TopList, IndexError> {
+        self.guarded(|| self.tally_unguarded(searcher, field, query, limit, tally))
+    }
+
+    fn tally_unguarded(
+        &self,
+        searcher: &Searcher,
+        field: &str,
+        query: Option<&dyn Query>,
+        limit: usize,
+        tally: Tally,
+    ) -> Result<TopList, IndexError> {
         let path = top_path(field);
         let prefix = path_term(&path, "");
         let matching = match query {
@@ -182,10 +193,7 @@ impl TrailIndex {
     }
 
     fn io_error(&self, source: std::io::Error) -> IndexError {
-        IndexError::Io {
-            path: self.dir().to_owned(),
-            source,
-        }
+        self.tantivy_error(source.into())
     }
 }
 

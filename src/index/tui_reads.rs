@@ -27,9 +27,11 @@ impl TrailIndex {
             span: (end.timestamp() - start.timestamp()).max(0) + 1,
             buckets,
         };
-        searcher
-            .search(query, &collector)
-            .map_err(|e| self.tantivy_error(e))
+        self.guarded(|| {
+            searcher
+                .search(query, &collector)
+                .map_err(|e| self.tantivy_error(e))
+        })
     }
 }
 

@@ -21,6 +21,9 @@ use crate::index::coverage::Span;
 
 /// Give up on one page after this many failed attempts in a row (its slice stays resumable).
 const MAX_ATTEMPTS: u32 = 12;
+/// ... or once it has been failing this long, so that a pull to an endpoint that does not answer
+/// ends in a time the user is told (at most this plus one request's timeout).
+pub const GIVE_UP_AFTER: Duration = Duration::from_secs(90);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const PAGE_SIZE: i32 = 50;
 const IDLE_CHAIN_WAIT: Duration = Duration::from_millis(200);
@@ -120,6 +123,7 @@ async fn run_slice(
     let mut token = resume_token;
     let attribute = key.attribute.as_deref().and_then(|a| a.split_once('='));
     let mut attempt = 0;
+    let mut failing_since: Option<Instant> = None;
     job.progress
         .slice_started(next.active.span(), oldest_loaded);
     loop {
@@ -153,6 +157,7 @@ async fn run_slice(
         match answer {
             Ok(output) => {
                 attempt = 0;
+                failing_since = None;
                 let events: Vec<LookupEvent> =
                     output.events().iter().map(LookupEvent::from_sdk).collect();
                 let page_oldest = events.iter().filter_map(|e| e.time).min();
@@ -193,8 +198,22 @@ async fn run_slice(
                         job.pacer.hold_off(backoff(options, attempt));
                     }
                     CallFailure::Transient(reason) => {
+                        let failing = failing_since.get_or_insert(sent).elapsed();
+                        let delay = backoff(options, attempt);
+                        if failing + delay > GIVE_UP_AFTER {
+                            return Err(format!(
+                                "no page for {} s ({attempt} attempts, last: {reason}); gave up, pull again to resume",
+                                failing.as_secs()
+                            ));
+                        }
                         job.progress.retried(&reason);
-                        tokio::time::sleep(backoff(options, attempt)).await;
+                        job.progress.notice(format!(
+                            "{}: {reason}; retry {attempt} in {:.1} s (gives up {} s after the first failure)",
+                            job.region,
+                            delay.as_secs_f64(),
+                            GIVE_UP_AFTER.as_secs()
+                        ));
+                        tokio::time::sleep(delay).await;
                     }
                     CallFailure::StaleToken => {
                         // The rest of the slice, re-asked with a fresh window; its boundary

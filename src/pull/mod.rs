@@ -255,6 +255,9 @@ pub fn run_pull(
         for line in problems_in.try_iter() {
             observer.problem(&line);
         }
+        for line in ordered.iter().flat_map(|p| p.take_notices()) {
+            observer.problem(&line);
+        }
         observer.tick(&snapshots);
         activity.summary = status_line(&snapshots);
         activity.details = snapshots.iter().map(RegionSnapshot::line).collect();

@@ -27,6 +27,8 @@ pub struct RegionProgress {
     retries: AtomicU64,
     window: Mutex<WindowProgress>,
     state: Mutex<RegionState>,
+    /// Lines to tell the user as they happen (retries), until the display takes them.
+    notices: Mutex<Vec<String>>,
 }
 
 /// How much of the region's time window is loaded, in seconds, per slice (known by its end).
@@ -87,6 +89,7 @@ impl RegionProgress {
             retries: AtomicU64::new(0),
             window: Mutex::new(window),
             state: Mutex::new(RegionState::Running),
+            notices: Mutex::new(Vec::new()),
         }
     }
 
@@ -118,6 +121,16 @@ impl RegionProgress {
     pub fn retried(&self, reason: &str) {
         self.retries.fetch_add(1, Ordering::Relaxed);
         self.window.lock().unwrap().last_retry = Some(reason.to_owned());
+    }
+
+    /// A line for the user now, e.g. why a page is being retried.
+    pub fn notice(&self, line: String) {
+        self.notices.lock().unwrap().push(line);
+    }
+
+    /// The lines noticed since the last call.
+    pub fn take_notices(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notices.lock().unwrap())
     }
 
     pub fn indexed(&self, new_events: u64) {

@@ -20,7 +20,7 @@ use super::panes::{self, help::help_lines};
 use super::state::AppState;
 use super::theme::{self, Theme, ThemeEnv, DEFAULT_THEME};
 use super::update::{self, Effect, Msg};
-use super::worker::{Worker, DEFAULT_POLL};
+use super::worker::{Request, Worker, DEFAULT_POLL};
 use crate::cli::exit;
 use crate::index::TrailIndex;
 
@@ -97,7 +97,13 @@ pub struct App {
     job_program: Option<PathBuf>,
     clipboard_tool: Option<ClipboardTool>,
     jobs: Vec<BackgroundJob>,
+    /// The index folder cannot be written (an evidence copy mounted read-only).
+    read_only: bool,
 }
+
+/// What the UI says when it opens an index it cannot write.
+pub const READ_ONLY_NOTICE: &str =
+    "read-only index: searching works; ingest, pull and ack are off";
 
 impl App {
     pub fn new(index: TrailIndex, options: &Options, size: (u16, u16)) -> anyhow::Result<App> {
@@ -118,6 +124,10 @@ impl App {
                 .push(format!("theme {error} (using the default theme)"));
         }
         let index_dir = index.dir().to_owned();
+        let read_only = !index.is_writable();
+        if read_only {
+            state.status.say(READ_ONLY_NOTICE);
+        }
         let worker =
             Worker::spawn(index, options.poll).context("cannot start the search thread")?;
         let effects = update::start(&mut state, options.initial_query.as_deref());
@@ -131,6 +141,7 @@ impl App {
             job_program: options.job_program.clone(),
             clipboard_tool: options.clipboard_tool.clone(),
             jobs: Vec::new(),
+            read_only,
         };
         app.perform(effects);
         Ok(app)
@@ -148,6 +159,15 @@ impl App {
     fn perform(&mut self, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
+                Effect::Send(Request::Alerts {
+                    id,
+                    mark: Some(_),
+                }) if self.read_only => {
+                    self.state.status.fail(READ_ONLY_NOTICE);
+                    // Shows the marks as they are on disk again.
+                    self.worker.send(Request::Alerts { id, mark: None });
+                }
+                Effect::Run { .. } if self.read_only => self.state.status.fail(READ_ONLY_NOTICE),
                 Effect::Send(request) => {
                     if !self.worker.send(request) {
                         self.state.status.fail("the search thread has stopped");
@@ -262,6 +282,8 @@ pub fn run(index: TrailIndex, options: Options) -> anyhow::Result<i32> {
     }
     // try_init also installs a panic hook that restores the terminal before the panic is printed.
     let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    // In front of the hook that restores the terminal: a panic the index catches must not.
+    crate::index::panic_guard::silence_caught_panics();
     let result = terminal
         .size()
         .map_err(anyhow::Error::from)

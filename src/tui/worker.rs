@@ -22,6 +22,7 @@ use crate::detect::pack::Severity as RuleSeverity;
 use crate::detect::{mark_alert, AlertMark, AlertSet};
 use crate::event::{derived_event_id, EventSummary};
 use crate::index::activity::{self, ActivityReport};
+use crate::index::panic_guard;
 use crate::index::{IndexError, SearchRequest, SortOrder, TimeBounds, TrailIndex};
 
 /// Buckets of the events pane's histogram strip (the pane resamples them to its width).
@@ -290,7 +291,7 @@ fn serve(
             newest[i] = Some(request);
         }
         let searcher = match &reader {
-            Ok(reader) => fresh_searcher(reader),
+            Ok(reader) => index.fresh_searcher(reader).map_err(message),
             Err(error) => Err(error.to_string()),
         };
         for request in newest.into_iter().flatten() {
@@ -305,7 +306,13 @@ fn serve(
                         mark_error: mark_error.take(),
                     }
                 }
-                (Ok(searcher), request) => answer(index, searcher, request),
+                (Ok(searcher), request) => {
+                    // The index's reads catch their own panics; this catches any other, so
+                    // that the UI gets an answer instead of waiting on a dead thread.
+                    let asked = request.clone();
+                    panic_guard::catch(|| answer(index, searcher, request))
+                        .unwrap_or_else(|panic| failure(asked, index.damaged(panic).to_string()))
+                }
                 (Err(error), request) => failure(request, error.clone()),
             };
             if replies.send(reply).is_err() {
@@ -365,13 +372,16 @@ impl Watch {
 
 /// The committed segments and their live documents: what changes when a writer commits.
 fn segments(reader: &IndexReader) -> tantivy::Result<Vec<(tantivy::index::SegmentId, u32)>> {
-    reader.reload()?;
-    Ok(reader
-        .searcher()
-        .segment_readers()
-        .iter()
-        .map(|segment| (segment.segment_id(), segment.num_docs()))
-        .collect())
+    panic_guard::catch(|| {
+        reader.reload()?;
+        Ok(reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|segment| (segment.segment_id(), segment.num_docs()))
+            .collect())
+    })
+    .unwrap_or_else(|panic| Err(tantivy::TantivyError::InternalError(panic)))
 }
 
 /// When and how big the detector's files were last written.
@@ -416,11 +426,6 @@ pub fn stored_alerts(dir: &Path) -> std::io::Result<Vec<Alert>> {
             baseline: alert.baseline,
         })
         .collect())
-}
-
-fn fresh_searcher(reader: &IndexReader) -> Result<Searcher, String> {
-    reader.reload().map_err(|e| e.to_string())?;
-    Ok(reader.searcher())
 }
 
 fn failure(request: Request, error: String) -> Reply {

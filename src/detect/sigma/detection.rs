@@ -6,6 +6,8 @@ use yaml_serde::{Mapping, Value as Yaml};
 use super::condition::parse_condition;
 use super::error::{DocumentContext, RuleError};
 use super::expand;
+use super::literal_set::{LiteralSet, SET_FROM};
+use super::load::MAX_VALUES;
 use super::matcher::{Detection, Selection, Test};
 use super::modifier::{Comparison, ItemKey, Transform};
 use super::path::FieldPath;
@@ -99,12 +101,10 @@ fn compile_selection(
             return Err(context.error(field, "mixes mappings with other values"));
         }
         keywords => {
-            let patterns =
-                keyword_patterns(keywords).map_err(|message| context.error(&field, message))?;
-            vec![vec![Test::Keywords {
-                patterns,
-                require_all: false,
-            }]]
+            let test = keyword_patterns(keywords)
+                .and_then(|patterns| Test::keywords(patterns, false))
+                .map_err(|message| context.error(&field, message))?;
+            vec![vec![test]]
         }
     };
     Ok(Selection {
@@ -116,6 +116,12 @@ fn compile_selection(
 /// Field-less values (keyword lists) match anywhere in a string: `'evil'` is `'*evil*'`.
 fn keyword_patterns(value: &Yaml) -> Result<Vec<TextPattern>, String> {
     let items: &[Yaml] = match value {
+        Yaml::Sequence(items) if items.len() > MAX_VALUES => {
+            return Err(format!(
+                "{} keywords; a selection may have at most {MAX_VALUES}",
+                items.len()
+            ))
+        }
         Yaml::Sequence(items) => items,
         single => std::slice::from_ref(single),
     };
@@ -163,6 +169,12 @@ fn compile_item(key: &str, values: &Yaml) -> Result<Test, String> {
     let key = ItemKey::parse(key)?;
     let values: Vec<Option<String>> = match values {
         Yaml::Sequence(items) if items.is_empty() => return Err("empty list of values".into()),
+        Yaml::Sequence(items) if items.len() > MAX_VALUES => {
+            return Err(format!(
+                "{} values; an item may have at most {MAX_VALUES}",
+                items.len()
+            ))
+        }
         Yaml::Sequence(items) => items.iter().map(item_value).collect::<Result<_, _>>()?,
         single => vec![item_value(single)?],
     };
@@ -181,10 +193,7 @@ fn compile_item(key: &str, values: &Yaml) -> Result<Test, String> {
                 TextPattern::sigma(text, Anchor::Contains, key.cased)
             })
             .collect::<Result<_, _>>()?;
-        return Ok(Test::Keywords {
-            patterns,
-            require_all: key.require_all,
-        });
+        return Test::keywords(patterns, key.require_all);
     }
     let path = FieldPath::new(&key.field);
     if key.comparison == Comparison::Exists {
@@ -210,9 +219,30 @@ fn compile_item(key: &str, values: &Yaml) -> Result<Test, String> {
     } else {
         Test::AnyValue {
             path,
-            values: groups.into_iter().flatten().collect(),
+            values: literals_as_one_set(groups.into_iter().flatten().collect())?,
         }
     })
+}
+
+/// Many literal values become one [`LiteralSet`] (the other values stay as they are).
+fn literals_as_one_set(values: Vec<ValueMatcher>) -> Result<Vec<ValueMatcher>, String> {
+    let literals: Vec<_> = values
+        .iter()
+        .filter_map(|value| match value {
+            ValueMatcher::Text(pattern) => pattern.as_literal(),
+            _ => None,
+        })
+        .collect();
+    if literals.len() < SET_FROM {
+        return Ok(values);
+    }
+    let set = LiteralSet::new(&literals)?;
+    let mut rest: Vec<ValueMatcher> = values
+        .into_iter()
+        .filter(|value| !matches!(value, ValueMatcher::Text(pattern) if pattern.as_literal().is_some()))
+        .collect();
+    rest.push(ValueMatcher::Literals(set));
+    Ok(rest)
 }
 
 /// `None` for YAML null.

@@ -8,6 +8,7 @@ use yaml_serde::{Mapping, Value as Yaml};
 use super::correlation::parse_correlation;
 use super::detection::compile_detection;
 use super::error::{DocumentContext, RuleError};
+use super::nesting::too_deep;
 use super::rule::{LogSource, RuleKind, SigmaRule};
 use super::yaml::{get, kind_name, scalar_text, string_list, to_json};
 
@@ -35,21 +36,65 @@ const STANDARD_KEYS: &[&str] = &[
     "scope",
 ];
 
+/// The largest rule file loaded (real Sigma rules are a few KB; big IOC lists a few hundred).
+pub const MAX_RULE_BYTES: usize = 2 * 1024 * 1024;
+/// The deepest nesting a rule file may have (Sigma rules use about six levels).
+pub const MAX_NESTING: usize = 64;
+/// The most values one detection item may list.
+pub const MAX_VALUES: usize = 50_000;
+
 /// Loads every rule in a YAML file (a file may hold several documents separated by `---`,
 /// e.g. a correlation and the rules it uses).
 pub fn parse_rule_file(path: &Path) -> Result<Vec<SigmaRule>, RuleError> {
-    let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| RuleError {
-        origin: origin.clone(),
+    let text = read_rule_text(path)?;
+    parse_rule_str(&text, &path.display().to_string())
+}
+
+/// A rule file's text, refused when it is larger than [`MAX_RULE_BYTES`].
+pub fn read_rule_text(path: &Path) -> Result<String, RuleError> {
+    use std::io::Read;
+    let whole_file = |message: String| RuleError {
+        origin: path.display().to_string(),
         document: 0,
         field: None,
-        message: format!("cannot read the file: {error}"),
-    })?;
-    parse_rule_str(&text, &origin)
+        message,
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| {
+            file.take(MAX_RULE_BYTES as u64 + 1)
+                .read_to_string(&mut text)
+        })
+        .map_err(|error| whole_file(format!("cannot read the file: {error}")))?;
+    if text.len() > MAX_RULE_BYTES {
+        return Err(whole_file(too_big()));
+    }
+    Ok(text)
+}
+
+fn too_big() -> String {
+    format!(
+        "the file is larger than {} MiB, the most a rule file may be",
+        MAX_RULE_BYTES / (1024 * 1024)
+    )
 }
 
 /// Loads every rule in YAML `text`; `origin` names it in errors (usually a file path).
 pub fn parse_rule_str(text: &str, origin: &str) -> Result<Vec<SigmaRule>, RuleError> {
+    let whole_text = |message: String| RuleError {
+        origin: origin.to_owned(),
+        document: 0,
+        field: None,
+        message,
+    };
+    if text.len() > MAX_RULE_BYTES {
+        return Err(whole_text(too_big()));
+    }
+    if let Some(line) = too_deep(text, MAX_NESTING) {
+        return Err(whole_text(format!(
+            "line {line} nests deeper than {MAX_NESTING} levels, the most a rule file may"
+        )));
+    }
     let mut rules = Vec::new();
     for (index, document) in yaml_serde::Deserializer::from_str(text).enumerate() {
         let context = DocumentContext {

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::condition::Condition;
 use super::path::{any_string, FieldPath};
+use super::literal_set::{LiteralSet, SET_FROM};
 use super::pattern::TextPattern;
 use super::prefilter::required_event_names;
 use super::value::{text_form, ValueMatcher};
@@ -83,14 +84,38 @@ pub(crate) enum Test {
     },
     /// `|exists: true/false`: present with a non-null value, or not.
     Exists { path: FieldPath, expected: bool },
-    /// Field-less values searched for in every string of the record.
+    /// Field-less values searched for in every string of the record; when any one will do,
+    /// many literal ones are in `literals`.
     Keywords {
         patterns: Vec<TextPattern>,
+        literals: Option<LiteralSet>,
         require_all: bool,
     },
 }
 
 impl Test {
+    /// Field-less values; when any will do, many literal ones are tested as one set.
+    pub fn keywords(patterns: Vec<TextPattern>, require_all: bool) -> Result<Test, String> {
+        let literal_count = patterns.iter().filter(|p| p.as_literal().is_some()).count();
+        if require_all || literal_count < SET_FROM {
+            return Ok(Test::Keywords {
+                patterns,
+                literals: None,
+                require_all,
+            });
+        }
+        let literals: Vec<_> = patterns.iter().filter_map(TextPattern::as_literal).collect();
+        let set = LiteralSet::new(&literals)?;
+        Ok(Test::Keywords {
+            patterns: patterns
+                .into_iter()
+                .filter(|pattern| pattern.as_literal().is_none())
+                .collect(),
+            literals: Some(set),
+            require_all,
+        })
+    }
+
     pub fn matches(&self, record: &Value) -> bool {
         match self {
             Test::AnyValue { path, values } => field_matches_any(path, values, record),
@@ -102,13 +127,16 @@ impl Test {
             }
             Test::Keywords {
                 patterns,
+                literals,
                 require_all: false,
             } => any_string(record, &mut |text| {
-                patterns.iter().any(|pattern| pattern.matches(text))
+                literals.as_ref().is_some_and(|set| set.matches(text))
+                    || patterns.iter().any(|pattern| pattern.matches(text))
             }),
             Test::Keywords {
                 patterns,
                 require_all: true,
+                ..
             } => patterns
                 .iter()
                 .all(|pattern| any_string(record, &mut |text| pattern.matches(text))),
@@ -121,7 +149,9 @@ impl Test {
             Test::AnyValue { path, values } => field_cost(path, values.iter()),
             Test::AllValues { path, groups } => field_cost(path, groups.iter().flatten()),
             Test::Exists { path, .. } => 2 + u32::from(path.is_nested()),
-            Test::Keywords { patterns, .. } => 100 + patterns.len() as u32,
+            Test::Keywords {
+                patterns, literals, ..
+            } => 100 + patterns.len() as u32 + u32::from(literals.is_some()) * 4,
         }
     }
 }

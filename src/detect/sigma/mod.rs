@@ -21,9 +21,11 @@ mod correlation;
 mod detection;
 mod error;
 mod expand;
+mod literal_set;
 mod load;
 mod matcher;
 mod modifier;
+mod nesting;
 mod path;
 mod pattern;
 mod prefilter;
@@ -38,6 +40,8 @@ mod tests;
 
 pub use correlation::{CompareOp, Correlation, CorrelationKind, Threshold};
 pub use error::RuleError;
-pub use load::{parse_rule_file, parse_rule_str};
+pub use load::{
+    parse_rule_file, parse_rule_str, read_rule_text, MAX_NESTING, MAX_RULE_BYTES, MAX_VALUES,
+};
 pub use matcher::Detection;
 pub use rule::{LogSource, RuleKind, SigmaRule};

@@ -40,6 +40,15 @@ enum Shape {
     Regex(Regex),
 }
 
+/// A pattern that is one literal at an anchor, with its text as the pattern compares it
+/// (lowercased unless cased).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Literal<'a> {
+    pub text: &'a str,
+    pub anchor: Anchor,
+    pub cased: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Piece {
     Literal(String),
@@ -127,6 +136,22 @@ impl TextPattern {
             Shape::Exact(text) => Some(text),
             _ => None,
         }
+    }
+
+    /// The pattern as a literal at an anchor; `None` for wildcards, regexes and `*`.
+    pub fn as_literal(&self) -> Option<Literal<'_>> {
+        let (text, anchor) = match &self.shape {
+            Shape::Exact(text) => (text, Anchor::Whole),
+            Shape::Prefix(text) => (text, Anchor::StartsWith),
+            Shape::Suffix(text) => (text, Anchor::EndsWith),
+            Shape::Contains(text) => (text, Anchor::Contains),
+            Shape::Anything | Shape::Regex(_) => return None,
+        };
+        Some(Literal {
+            text,
+            anchor,
+            cased: self.cased,
+        })
     }
 
     /// True when any non-null value matches (`*`, or `|contains: '*'`).

@@ -42,13 +42,21 @@ fn selection_names(selection: &Selection) -> Option<BTreeSet<String>> {
 /// An alternative pins the name when one of its tests is `eventName` against exact values only.
 fn conjunction_names(tests: &[Test]) -> Option<BTreeSet<String>> {
     tests.iter().find_map(|test| match test {
-        Test::AnyValue { path, values } if path.as_str() == EVENT_NAME => values
-            .iter()
-            .map(|value| match value {
-                ValueMatcher::Text(pattern) => pattern.exact_text().map(str::to_lowercase),
-                _ => None,
-            })
-            .collect(),
+        Test::AnyValue { path, values } if path.as_str() == EVENT_NAME => {
+            let mut names = BTreeSet::new();
+            for value in values {
+                match value {
+                    ValueMatcher::Text(pattern) => {
+                        names.insert(pattern.exact_text()?.to_lowercase());
+                    }
+                    ValueMatcher::Literals(set) => {
+                        names.extend(set.exact_only()?.map(str::to_lowercase));
+                    }
+                    _ => return None,
+                }
+            }
+            Some(names)
+        }
         _ => None,
     })
 }

@@ -7,6 +7,7 @@ use ipnet::IpNet;
 use serde_json::Value;
 
 use super::correlation::CompareOp;
+use super::literal_set::LiteralSet;
 use super::path::FieldPath;
 use super::pattern::{Anchor, TextPattern};
 
@@ -15,6 +16,8 @@ pub(crate) enum ValueMatcher {
     /// `null`: the field is absent or JSON null (handled by the item, not per value).
     Null,
     Text(TextPattern),
+    /// Many literal texts at once (any matches).
+    Literals(LiteralSet),
     Number(CompareOp, f64),
     Cidr(IpNet),
     FieldRef {
@@ -32,6 +35,7 @@ impl ValueMatcher {
             ValueMatcher::Text(pattern) => {
                 pattern.matches_anything() || text.is_some_and(|text| pattern.matches(text))
             }
+            ValueMatcher::Literals(set) => text.is_some_and(|text| set.matches(text)),
             ValueMatcher::Number(op, bound) => {
                 number_form(value).is_some_and(|number| op.holds(number, *bound))
             }
@@ -56,14 +60,17 @@ impl ValueMatcher {
     }
 
     pub fn needs_text(&self) -> bool {
-        matches!(self, ValueMatcher::FieldRef { .. })
-            || matches!(self, ValueMatcher::Text(pattern) if !pattern.matches_anything())
+        matches!(
+            self,
+            ValueMatcher::FieldRef { .. } | ValueMatcher::Literals(_)
+        ) || matches!(self, ValueMatcher::Text(pattern) if !pattern.matches_anything())
     }
 
     pub fn cost(&self) -> u32 {
         match self {
             ValueMatcher::Null => 0,
             ValueMatcher::Text(pattern) => pattern.cost(),
+            ValueMatcher::Literals(_) => 5,
             ValueMatcher::Number(..) => 3,
             ValueMatcher::Cidr(_) => 6,
             ValueMatcher::FieldRef { .. } => 20,
