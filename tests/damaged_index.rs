@@ -44,16 +44,12 @@ fn copy_of_index() -> TempDir {
     copy
 }
 
-/// Inverts 256 bytes at each of a few places inside the file (never its footer's last bytes).
+/// Inverts every 61st byte of the file but its last 64 (a footer stays readable, mostly).
 fn flip_bytes(path: &Path) {
     let mut bytes = std::fs::read(path).unwrap();
-    let len = bytes.len();
-    for fraction in [4, 2] {
-        let start = len / fraction;
-        let end = (start + 256).min(len.saturating_sub(16));
-        for byte in bytes.iter_mut().take(end).skip(start) {
-            *byte ^= 0xa5;
-        }
+    let end = bytes.len().saturating_sub(64);
+    for byte in bytes[..end].iter_mut().step_by(61) {
+        *byte ^= 0xff;
     }
     std::fs::write(path, bytes).unwrap();
 }
@@ -84,6 +80,8 @@ fn read_commands() -> Vec<Vec<String>> {
         vec!["search", "eventName:ConsoleLogin OR user:*", "--format", "csv"],
         vec!["search", "--count", ""],
         vec!["search", "--oldest-first", "--since", "3000d"],
+        vec!["search", "errorCode:* OR eventSource:iam.amazonaws.com AND NOT eventName:Get*"],
+        vec!["search", "--count", "errorCode:*"],
         vec!["show", &id],
         vec!["top", "eventName"],
         vec!["top", "sourceIPAddress", "eventSource:iam.amazonaws.com"],

@@ -100,30 +100,58 @@ impl TrailIndex {
     }
 
     pub(crate) fn tantivy_error(&self, source: TantivyError) -> IndexError {
+        let may_be_damage = matches!(
+            source,
+            TantivyError::IoError(_)
+                | TantivyError::OpenReadError(OpenReadError::IoError { .. })
+                | TantivyError::InternalError(_)
+        );
         match classify(&self.dir, source) {
             IndexError::Damaged { detail, .. } => self.damaged(detail),
+            other if may_be_damage => match self.failing_files() {
+                Some(files) => IndexError::damaged(&self.dir, files),
+                None => other,
+            },
             other => other,
         }
     }
 
     /// The index is damaged: says which files fail their checksums when any do, else `cause`.
     pub(crate) fn damaged(&self, cause: String) -> IndexError {
-        let failing = panic_guard::catch(|| self.index.validate_checksum());
-        let mut files: Vec<String> = match failing {
-            Ok(Ok(files)) => files.iter().map(|f| f.display().to_string()).collect(),
-            _ => Vec::new(),
+        let detail = self
+            .failing_files()
+            .unwrap_or_else(|| format!("reading it failed ({cause})"));
+        IndexError::damaged(&self.dir, detail)
+    }
+
+    /// The segment files that fail their checksums (or cannot be checked), as text; `None` when
+    /// every one passes. Reads the whole index: only for when a read has already failed.
+    fn failing_files(&self) -> Option<String> {
+        let check = || -> Vec<String> {
+            let Ok(metas) = self.index.load_metas() else {
+                return vec!["meta.json".to_owned()];
+            };
+            let directory = self.index.directory();
+            let mut failing: Vec<String> = metas
+                .list_segment_files()
+                .into_iter()
+                .filter(|file| directory.exists(file).unwrap_or(true))
+                .filter(|file| !matches!(directory.validate_checksum(file), Ok(true)))
+                .map(|file| file.display().to_string())
+                .collect();
+            failing.sort();
+            failing
         };
-        files.sort();
-        let detail = match files.len() {
-            0 => cause,
-            1 => format!("{} fails its checksum", files[0]),
-            n => format!(
+        let files = panic_guard::catch(check).unwrap_or_default();
+        match files.len() {
+            0 => None,
+            1 => Some(format!("{} fails its checksum", files[0])),
+            n => Some(format!(
                 "{n} files fail their checksums ({}{})",
                 files[..n.min(3)].join(", "),
                 if n > 3 { ", ..." } else { "" }
-            ),
-        };
-        IndexError::damaged(&self.dir, detail)
+            )),
+        }
     }
 
     /// Runs a read of the index; tantivy panics on some damaged files, and such a panic comes
@@ -207,6 +235,14 @@ fn classify(dir: &Path, source: TantivyError) -> IndexError {
         }
         TantivyError::OpenReadError(OpenReadError::FileDoesNotExist(file)) => {
             Some(format!("{} is missing", file.display()))
+        }
+        TantivyError::OpenReadError(OpenReadError::IoError { io_error, filepath })
+            if matches!(
+                io_error.kind(),
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            Some(format!("{} cannot be read", filepath.display()))
         }
         TantivyError::IoError(error)
             if matches!(
