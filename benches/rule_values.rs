@@ -70,7 +70,10 @@ fn per_event(detector: &Detector, events: &[(Value, EventSummary)]) -> Duration 
 
 fn main() {
     let events = records();
-    println!("{:<12} {:>8} {:>12} {:>10} {:>10}", "kind", "values", "per event", "vs 8", "load");
+    println!(
+        "{:<12} {:>8} {:>12} {:>10} {:>10}",
+        "kind", "values", "per event", "vs 8", "load"
+    );
     for kind in ["|contains", "|startswith", "|endswith", ""] {
         let mut baseline = None;
         for values in LENGTHS {

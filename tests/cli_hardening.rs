@@ -31,7 +31,10 @@ fn a_since_too_far_back_is_a_usage_error_not_a_panic() {
             args.join(" ")
         );
         assert!(!stderr.contains("panicked"), "{stderr}");
-        assert!(stderr.contains("300000y"), "the error names the value: {stderr}");
+        assert!(
+            stderr.contains("300000y"),
+            "the error names the value: {stderr}"
+        );
     }
 }
 
@@ -43,7 +46,11 @@ fn a_query_time_too_far_back_is_an_error_not_a_panic() {
         &dir.path().join("trail.json"),
         &trail_file(&[record("e-1", "ListBuckets", "s3.amazonaws.com", json!({}))]),
     );
-    trailhound(&index).arg("ingest").arg(&archive).assert().success();
+    trailhound(&index)
+        .arg("ingest")
+        .arg(&archive)
+        .assert()
+        .success();
     let output = trailhound(&index)
         .args(["search", "eventTime:[now-300000y TO now]"])
         .output()
@@ -69,13 +76,27 @@ fn index_with_text(dir: &std::path::Path, user: &str, agent: &str) -> std::path:
         }),
     );
     let archive = write(&dir.join("trail.json"), &trail_file(&[event]));
-    trailhound(&index).arg("ingest").arg(&archive).assert().success();
+    trailhound(&index)
+        .arg("ingest")
+        .arg(&archive)
+        .assert()
+        .success();
     index
 }
 
 const INVISIBLE: [char; 12] = [
-    '\u{200b}', '\u{200c}', '\u{200d}', '\u{feff}', '\u{ad}', '\u{2060}', '\u{2064}', '\u{202a}',
-    '\u{202e}', '\u{2066}', '\u{2069}', '\u{e0041}',
+    '\u{200b}',
+    '\u{200c}',
+    '\u{200d}',
+    '\u{feff}',
+    '\u{ad}',
+    '\u{2060}',
+    '\u{2064}',
+    '\u{202a}',
+    '\u{202e}',
+    '\u{2066}',
+    '\u{2069}',
+    '\u{e0041}',
 ];
 
 #[test]
@@ -148,7 +169,11 @@ fn csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised() {
         })
         .collect();
     let archive = write(&dir.path().join("trail.json"), &trail_file(&events));
-    trailhound(&index).arg("ingest").arg(&archive).assert().success();
+    trailhound(&index)
+        .arg("ingest")
+        .arg(&archive)
+        .assert()
+        .success();
 
     let output = trailhound(&index)
         .args(["search", "--format", "csv"])
@@ -183,7 +208,11 @@ fn csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised() {
 fn a_pull_to_an_endpoint_that_does_not_answer_shows_each_retry() {
     use fake_cloudtrail::{FakeCloudTrail, Fault, ACCESS_KEY, SECRET_KEY};
     let fake = FakeCloudTrail::start();
-    fake.inject(Some("us-east-1"), Fault::Slow(Duration::from_secs(30)), 1000);
+    fake.inject(
+        Some("us-east-1"),
+        Fault::Slow(Duration::from_secs(30)),
+        1000,
+    );
     let dir = tempfile::tempdir().unwrap();
     let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("trailhound"));
     for variable in [
@@ -203,15 +232,32 @@ fn a_pull_to_an_endpoint_that_does_not_answer_shows_each_retry() {
     let output = command
         .env("HOME", dir.path())
         .env("AWS_CONFIG_FILE", dir.path().join("aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("aws-credentials"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.path().join("aws-credentials"),
+        )
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ENDPOINT_URL", &fake.endpoint)
         .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
         .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
         .arg("--index")
         .arg(dir.path().join("index"))
-        .args(["pull", "--no-rules", "--region", "us-east-1", "--since", "1h"])
-        .args(["--request-timeout", "0.2", "--backoff-ms", "10", "--chains", "1"])
+        .args([
+            "pull",
+            "--no-rules",
+            "--region",
+            "us-east-1",
+            "--since",
+            "1h",
+        ])
+        .args([
+            "--request-timeout",
+            "0.2",
+            "--backoff-ms",
+            "10",
+            "--chains",
+            "1",
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -67,7 +67,11 @@ fn some_event_id() -> String {
         .args(["search", "--limit", "1", "--format", "jsonl"])
         .output()
         .unwrap();
-    let line = String::from_utf8_lossy(&output.stdout).lines().next().unwrap().to_owned();
+    let line = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
     let record: serde_json::Value = serde_json::from_str(&line).unwrap();
     record["eventID"].as_str().unwrap().to_owned()
 }
@@ -77,10 +81,18 @@ fn read_commands() -> Vec<Vec<String>> {
     let id = some_event_id();
     [
         vec!["search", "--limit", "20"],
-        vec!["search", "eventName:ConsoleLogin OR user:*", "--format", "csv"],
+        vec![
+            "search",
+            "eventName:ConsoleLogin OR user:*",
+            "--format",
+            "csv",
+        ],
         vec!["search", "--count", ""],
         vec!["search", "--oldest-first", "--since", "3000d"],
-        vec!["search", "errorCode:* OR eventSource:iam.amazonaws.com AND NOT eventName:Get*"],
+        vec![
+            "search",
+            "errorCode:* OR eventSource:iam.amazonaws.com AND NOT eventName:Get*",
+        ],
         vec!["search", "--count", "errorCode:*"],
         vec!["show", &id],
         vec!["top", "eventName"],

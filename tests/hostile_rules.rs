@@ -9,7 +9,8 @@ use std::path::Path;
 use serde_json::json;
 use support::{record, trail_file, trailhound, write};
 
-const HEADER: &str = "title: Hostile pack\nlogsource: {product: aws, service: cloudtrail}\nlevel: high\n";
+const HEADER: &str =
+    "title: Hostile pack\nlogsource: {product: aws, service: cloudtrail}\nlevel: high\n";
 
 fn rule_file(dir: &Path, name: &str, id: &str, detection: &str) -> std::path::PathBuf {
     write(

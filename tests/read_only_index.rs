@@ -123,7 +123,11 @@ fn search_show_top_info_and_alerts_work_on_a_read_only_copy_and_write_nothing() 
         record["eventID"].as_str().unwrap().to_owned()
     };
     // That search ran on the writable folder: even there a reader leaves nothing behind.
-    assert_eq!(snapshot(&index), before, "a search wrote into the index folder");
+    assert_eq!(
+        snapshot(&index),
+        before,
+        "a search wrote into the index folder"
+    );
 
     let read_only = ReadOnly::new(&index, &work.path().join("mnt"));
     let can_check = read_only.refuses_writes();
@@ -142,7 +146,11 @@ fn search_show_top_info_and_alerts_work_on_a_read_only_copy_and_write_nothing() 
             args.join(" "),
             String::from_utf8_lossy(&output.stderr)
         );
-        assert!(!output.stdout.is_empty(), "`{}` printed nothing", args.join(" "));
+        assert!(
+            !output.stdout.is_empty(),
+            "`{}` printed nothing",
+            args.join(" ")
+        );
     }
     // Writing commands fail with a clear line, not a raw lock error.
     if can_check {
@@ -157,7 +165,11 @@ fn search_show_top_info_and_alerts_work_on_a_read_only_copy_and_write_nothing() 
         eprintln!("writes are not refused here; only checked that nothing was written");
     }
     drop(read_only);
-    assert_eq!(snapshot(&index), before, "a reader wrote into the index folder");
+    assert_eq!(
+        snapshot(&index),
+        before,
+        "a reader wrote into the index folder"
+    );
 }
 
 #[test]
@@ -184,5 +196,9 @@ fn the_terminal_ui_opens_a_read_only_index_and_says_writes_are_off() {
         }
     }
     drop(read_only);
-    assert_eq!(snapshot(&index), before, "the UI wrote into the index folder");
+    assert_eq!(
+        snapshot(&index),
+        before,
+        "the UI wrote into the index folder"
+    );
 }

@@ -26,7 +26,9 @@ pub fn parse_time_arg(text: &str) -> Result<chrono::DateTime<chrono::Utc>, Strin
         return chrono::Duration::from_std(ago)
             .ok()
             .and_then(|ago| now.checked_sub_signed(ago))
-            .ok_or_else(|| format!("`{text}` reaches back before any time trailhound can represent"));
+            .ok_or_else(|| {
+                format!("`{text}` reaches back before any time trailhound can represent")
+            });
     }
     crate::index::parse_time(text, now).ok_or_else(|| {
         format!("`{text}` is not a duration (24h, 7d) or a time (2026-11-01T08:00:00Z, 2026-11-01)")

@@ -109,9 +109,22 @@ mod tests {
     #[test]
     fn invisible_and_reordering_characters_are_shown_as_escapes() {
         let hidden = [
-            '\u{200b}', '\u{200c}', '\u{200d}', '\u{200e}', '\u{feff}', '\u{ad}', '\u{2060}',
-            '\u{2061}', '\u{2064}', '\u{202a}', '\u{202d}', '\u{2066}', '\u{2069}', '\u{2028}',
-            '\u{3164}', '\u{e0041}',
+            '\u{200b}',
+            '\u{200c}',
+            '\u{200d}',
+            '\u{200e}',
+            '\u{feff}',
+            '\u{ad}',
+            '\u{2060}',
+            '\u{2061}',
+            '\u{2064}',
+            '\u{202a}',
+            '\u{202d}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{2028}',
+            '\u{3164}',
+            '\u{e0041}',
         ];
         for c in hidden {
             let text = format!("ro{c}ot");

@@ -109,8 +109,7 @@ impl TrailIndex {
         address: DocAddress,
     ) -> Result<String, IndexError> {
         self.guarded(|| {
-            let doc: TantivyDocument =
-                searcher.doc(address).map_err(|e| self.tantivy_error(e))?;
+            let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.tantivy_error(e))?;
             let bytes = doc
                 .get_first(self.fields.raw)
                 .and_then(|v| v.as_bytes())

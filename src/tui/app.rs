@@ -102,8 +102,7 @@ pub struct App {
 }
 
 /// What the UI says when it opens an index it cannot write.
-pub const READ_ONLY_NOTICE: &str =
-    "read-only index: searching works; ingest, pull and ack are off";
+pub const READ_ONLY_NOTICE: &str = "read-only index: searching works; ingest, pull and ack are off";
 
 impl App {
     pub fn new(index: TrailIndex, options: &Options, size: (u16, u16)) -> anyhow::Result<App> {
@@ -159,10 +158,7 @@ impl App {
     fn perform(&mut self, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
-                Effect::Send(Request::Alerts {
-                    id,
-                    mark: Some(_),
-                }) if self.read_only => {
+                Effect::Send(Request::Alerts { id, mark: Some(_) }) if self.read_only => {
                     self.state.status.fail(READ_ONLY_NOTICE);
                     // Shows the marks as they are on disk again.
                     self.worker.send(Request::Alerts { id, mark: None });

@@ -239,7 +239,9 @@ fn literals_as_one_set(values: Vec<ValueMatcher>) -> Result<Vec<ValueMatcher>, S
     let set = LiteralSet::new(&literals)?;
     let mut rest: Vec<ValueMatcher> = values
         .into_iter()
-        .filter(|value| !matches!(value, ValueMatcher::Text(pattern) if pattern.as_literal().is_some()))
+        .filter(
+            |value| !matches!(value, ValueMatcher::Text(pattern) if pattern.as_literal().is_some()),
+        )
         .collect();
     rest.push(ValueMatcher::Literals(set));
     Ok(rest)

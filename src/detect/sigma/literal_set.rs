@@ -107,7 +107,10 @@ impl Group {
             .collect();
         Ok(Group {
             fold,
-            exact: texts(Anchor::Whole).into_iter().map(str::to_owned).collect(),
+            exact: texts(Anchor::Whole)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
             contains: automaton(owned(texts(Anchor::Contains)), StartKind::Unanchored)?,
             prefix: automaton(owned(texts(Anchor::StartsWith)), StartKind::Anchored)?,
             suffix: automaton(reversed, StartKind::Anchored)?,
@@ -173,7 +176,9 @@ mod tests {
     /// ASCII or not (including characters whose lowercase differs in length).
     #[test]
     fn a_set_matches_exactly_what_its_values_match_one_by_one() {
-        let alphabet = ["a", "b", "A", "B", "-", "é", "É", "İ", "ß", "K", "k", "\u{212a}"];
+        let alphabet = [
+            "a", "b", "A", "B", "-", "é", "É", "İ", "ß", "K", "k", "\u{212a}",
+        ];
         let anchors = [
             Anchor::Whole,
             Anchor::Contains,
@@ -189,7 +194,10 @@ mod tests {
                     TextPattern::literal(&value, anchor, rng.random_bool(0.3))
                 })
                 .collect();
-            let literals: Vec<_> = patterns.iter().filter_map(TextPattern::as_literal).collect();
+            let literals: Vec<_> = patterns
+                .iter()
+                .filter_map(TextPattern::as_literal)
+                .collect();
             let set = LiteralSet::new(&literals).unwrap();
             for _ in 0..200 {
                 let text = random_text(&mut rng, &alphabet, 8);

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::condition::Condition;
-use super::path::{any_string, FieldPath};
 use super::literal_set::{LiteralSet, SET_FROM};
+use super::path::{any_string, FieldPath};
 use super::pattern::TextPattern;
 use super::prefilter::required_event_names;
 use super::value::{text_form, ValueMatcher};
@@ -104,7 +104,10 @@ impl Test {
                 require_all,
             });
         }
-        let literals: Vec<_> = patterns.iter().filter_map(TextPattern::as_literal).collect();
+        let literals: Vec<_> = patterns
+            .iter()
+            .filter_map(TextPattern::as_literal)
+            .collect();
         let set = LiteralSet::new(&literals)?;
         Ok(Test::Keywords {
             patterns: patterns

@@ -109,8 +109,7 @@ fn scan_line(line: &str, flow: &mut usize, quote: &mut Option<char>) -> (usize, 
 fn is_block_scalar_header(token: &str) -> bool {
     let token = token.rsplit(' ').next().unwrap_or_default();
     let mut chars = token.chars();
-    matches!(chars.next(), Some('|' | '>'))
-        && chars.all(|c| matches!(c, '-' | '+' | '1'..='9'))
+    matches!(chars.next(), Some('|' | '>')) && chars.all(|c| matches!(c, '-' | '+' | '1'..='9'))
 }
 
 #[cfg(test)]
