@@ -193,3 +193,77 @@ fn the_terminal_ui_shows_the_damage_and_quits() {
     app.press(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE));
     assert!(app.state.should_quit, "q does not quit");
 }
+
+/// The real binary in a real terminal: before, a panic on a reader thread left the screen blank
+/// and `q` ignored. Now the status line says the index is damaged and `q` quits with status 0.
+#[test]
+fn the_real_terminal_ui_shows_the_damage_and_quits_on_q() {
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    use std::io::{Read, Write};
+    use std::time::Instant;
+
+    let copy = copy_of_index();
+    for file in files_with_extension(copy.path(), "fast") {
+        flip_bytes(&file);
+    }
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 160,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("a pseudo-terminal");
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_trailhound"));
+    command.args(["--index", &copy.path().display().to_string(), "tui"]);
+    command.env("TERM", "xterm-256color");
+    command.env("RUST_BACKTRACE", "1");
+    for name in ["NO_COLOR", "TMUX", "TRAILHOUND_THEME", "TRAILHOUND_KEYMAP"] {
+        command.env_remove(name);
+    }
+    command.cwd(copy.path());
+    let mut child = pty.slave.spawn_command(command).expect("spawn");
+    drop(pty.slave);
+    let mut reader = pty.master.try_clone_reader().expect("reader");
+    let mut keys = pty.master.take_writer().expect("writer");
+    let (tx, output) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buffer) {
+            if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut screen = vt100::Parser::new(40, 160, 0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !screen.screen().contents().contains("is damaged") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match output.recv_timeout(left) {
+            Ok(bytes) => screen.process(&bytes),
+            Err(_) => panic!(
+                "the UI never said the index is damaged:\n{}",
+                screen.screen().contents()
+            ),
+        }
+    }
+    let text = screen.screen().contents();
+    assert!(!text.contains("panicked"), "{text}");
+    keys.write_all(b"q").expect("type");
+    keys.flush().expect("flush");
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "q did not quit:\n{}",
+            screen.screen().contents()
+        );
+        while let Ok(bytes) = output.try_recv() {
+            screen.process(&bytes);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "exit status {}", status.exit_code());
+}
