@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -12,6 +12,8 @@ pub enum IndexError {
         found: u32,
         expected: u32,
     },
+    #[error("the disk holding the index at {0} is full (no space left on device); free some space (or ingest into an --index on another disk) and run the command again: everything committed so far is kept")]
+    DiskFull(PathBuf),
     #[error("index at {path}: {source}")]
     Tantivy {
         path: PathBuf,
@@ -26,4 +28,18 @@ pub enum IndexError {
     },
     #[error("{0}")]
     Query(String),
+}
+
+impl IndexError {
+    /// An I/O error on the files of the index at `path`, said plainly when the disk is full.
+    pub fn io(path: &Path, source: std::io::Error) -> IndexError {
+        if crate::state_file::is_disk_full(&source) {
+            IndexError::DiskFull(path.to_owned())
+        } else {
+            IndexError::Io {
+                path: path.to_owned(),
+                source,
+            }
+        }
+    }
 }
