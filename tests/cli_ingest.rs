@@ -712,9 +712,8 @@ fn a_corrupt_middle_gzip_member_costs_only_itself() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(
-        stderr.contains(&format!(
-            "members.jsonl.gz: gzip stream is corrupt or truncated"
-        )) && stderr.contains(&format!("in compressed bytes {damaged_from}..")),
+        stderr.contains("members.jsonl.gz: gzip stream is corrupt or truncated")
+            && stderr.contains(&format!("in compressed bytes {damaged_from}..")),
         "{stderr}"
     );
     let ids = |from: usize, to: usize| {
