@@ -34,7 +34,7 @@ def base_lines(work):
     lines = []
     for path in sorted(glob.glob(os.path.join(archive, "**", "*.json.gz"), recursive=True)):
         with gzip.open(path, "rt") as f:
-            for record in json.load(f)["Records"]:
+            for record in json.load(f).get("Records", []):  # digest files have none
                 lines.append((record["eventID"], json.dumps(record, separators=(",", ":"))))
     return lines
 
