@@ -491,3 +491,411 @@ fn a_second_writer_is_refused_while_the_first_holds_the_index() {
         .success();
     assert_eq!(count(&index, "*"), 2);
 }
+
+fn lines_of(records: impl Iterator<Item = serde_json::Value>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for record in records {
+        serde_json::to_writer(&mut out, &record).unwrap();
+        out.push(b'\n');
+    }
+    out
+}
+
+/// A stream is committed as it is read: events are searchable while standard input is still
+/// open, long before the input ends.
+#[test]
+fn a_long_stream_is_committed_as_it_is_read() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("trailhound"))
+        .arg("--index")
+        .arg(&index)
+        .args(["ingest", "--commit-every", "100", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let first = lines_of((0..2000).map(|i| {
+        record(
+            &format!("s-{i}"),
+            "GetObject",
+            "s3.amazonaws.com",
+            json!({}),
+        )
+    }));
+    stdin.write_all(&first).unwrap();
+    stdin.flush().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut committed = 0;
+    while std::time::Instant::now() < deadline {
+        if index.join("meta.json").exists() {
+            committed = count(&index, "*");
+            if committed > 0 {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still reading standard input"
+    );
+    assert!(
+        committed > 0,
+        "nothing was committed before the input ended"
+    );
+    let rest = lines_of((2000..2500).map(|i| {
+        record(
+            &format!("s-{i}"),
+            "GetObject",
+            "s3.amazonaws.com",
+            json!({}),
+        )
+    }));
+    stdin.write_all(&rest).unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(count(&index, "*"), 2500);
+}
+
+/// An endless stream that is not JSON is refused at once rather than read into memory.
+#[test]
+fn an_endless_stream_that_is_not_json_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("trailhound"))
+        .arg("--index")
+        .arg(&index)
+        .args(["ingest", "/dev/zero"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if child.try_wait().unwrap().is_none() {
+        child.kill().ok();
+        child.wait().unwrap();
+        panic!("ingest /dev/zero was still reading after 30 s");
+    }
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("rejected: /dev/zero: not CloudTrail JSON"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A record over the size limit is refused with a line naming it; the records around it load.
+#[test]
+fn a_record_over_the_size_limit_is_refused_and_the_rest_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = record(
+        "too-big",
+        "PutBucketPolicy",
+        "s3.amazonaws.com",
+        json!({"requestParameters": {"policy": "A".repeat(17 * 1024 * 1024)}}),
+    );
+    let lines = lines_of(
+        [
+            record("before", "ListBuckets", "s3.amazonaws.com", json!({})),
+            huge.clone(),
+            record("after", "ListBuckets", "s3.amazonaws.com", json!({})),
+        ]
+        .into_iter(),
+    );
+    let jsonl = write(&dir.path().join("big.jsonl"), &lines);
+    let trail = write(
+        &dir.path().join("big-trail.json.gz"),
+        &gzip(&trail_file(&[
+            record("t-before", "ListBuckets", "s3.amazonaws.com", json!({})),
+            huge,
+            record("t-after", "ListBuckets", "s3.amazonaws.com", json!({})),
+        ])),
+    );
+    let index = dir.path().join("index");
+    let output = trailhound(&index)
+        .arg("ingest")
+        .arg(&jsonl)
+        .arg(&trail)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    for file in ["big.jsonl", "big-trail.json.gz"] {
+        assert!(
+            stderr.contains(&format!(
+                "{file}: record 2: larger than the 16 MiB limit for one record; skipped"
+            )),
+            "{stderr}"
+        );
+    }
+    assert_eq!(count(&index, "*"), 4);
+    assert_eq!(count(&index, "eventID:\"too-big\""), 0);
+}
+
+/// PowerShell 5.1's `>` writes UTF-16 with a byte order mark; both byte orders are read.
+#[test]
+fn utf16_files_with_a_byte_order_mark_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = String::from_utf8(trail_file(&[record(
+        "u16-1",
+        "ListUsers",
+        "iam.amazonaws.com",
+        json!({"userAgent": "PowerShell ünïcode"}),
+    )]))
+    .unwrap();
+    let mut le = vec![0xff, 0xfe];
+    le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let lines = format!(
+        "{}\r\n",
+        record("u16-2", "ListUsers", "iam.amazonaws.com", json!({}))
+    );
+    let mut be = vec![0xfe, 0xff];
+    be.extend(lines.encode_utf16().flat_map(u16::to_be_bytes));
+    let root = dir.path().join("in");
+    write(&root.join("le.json"), &le);
+    write(&root.join("be.jsonl.gz"), &gzip(&be));
+    let index = dir.path().join("index");
+    let output = trailhound(&index)
+        .arg("ingest")
+        .arg(&root)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(summary_field(&stdout, "new"), 2, "{stdout}");
+    assert_eq!(count(&index, "userAgent:ünïcode"), 1);
+}
+
+/// `cat a.gz b.gz c.gz` with b damaged in the middle: a and c are kept, the damage is named.
+#[test]
+fn a_corrupt_middle_gzip_member_costs_only_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let member = |from: usize, to: usize| {
+        gzip(&lines_of((from..to).map(|i| {
+            record(
+                &format!("m-{i}"),
+                "GetObject",
+                "s3.amazonaws.com",
+                json!({"requestParameters": {"key": format!("k/{i}/{}", i * 7919 % 1013)}}),
+            )
+        })))
+    };
+    let mut input = member(0, 100);
+    let damaged_from = input.len();
+    let mut middle = member(100, 200);
+    let cut = middle.len() / 2;
+    middle[cut..cut + 200].fill(0x55);
+    input.extend(&middle);
+    input.extend(member(200, 300));
+    let file = write(&dir.path().join("members.jsonl.gz"), &input);
+    let index = dir.path().join("index");
+    let output = trailhound(&index)
+        .arg("ingest")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("members.jsonl.gz: gzip stream is corrupt or truncated")
+            && stderr.contains(&format!("in compressed bytes {damaged_from}..")),
+        "{stderr}"
+    );
+    let ids = |from: usize, to: usize| {
+        (from..to)
+            .filter(|i| count(&index, &format!("eventID:\"m-{i}\"")) == 1)
+            .count()
+    };
+    assert_eq!(ids(0, 10), 10, "the first member is kept");
+    assert_eq!(ids(290, 300), 10, "the member after the damage is kept");
+    let kept = count(&index, "*");
+    assert!((200..=300).contains(&kept), "{kept}");
+}
+
+/// A duplicate `"Records"` key does not hide the records of either array.
+#[test]
+fn a_duplicate_records_key_loses_neither_array() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = record("dup-a", "ListUsers", "iam.amazonaws.com", json!({}));
+    let b = record("dup-b", "ListUsers", "iam.amazonaws.com", json!({}));
+    let file = write(
+        &dir.path().join("dup.json"),
+        format!(r#"{{"Records":[{a}],"Records":[{b}]}}"#).as_bytes(),
+    );
+    let index = dir.path().join("index");
+    let output = trailhound(&index)
+        .arg("ingest")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("dup.json: the document has more than one \"Records\" key"),
+        "{stderr}"
+    );
+    assert_eq!(count(&index, "*"), 2);
+}
+
+/// An event without a usable time is kept but said, since no time filter will find it.
+#[test]
+fn a_missing_or_invalid_event_time_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut no_time = record("t-none", "ListUsers", "iam.amazonaws.com", json!({}));
+    no_time.as_object_mut().unwrap().remove("eventTime");
+    let lines = lines_of(
+        [
+            record("t-ok", "ListUsers", "iam.amazonaws.com", json!({})),
+            no_time,
+            record(
+                "t-bad",
+                "ListUsers",
+                "iam.amazonaws.com",
+                json!({"eventTime": "yesterday"}),
+            ),
+        ]
+        .into_iter(),
+    );
+    let file = write(&dir.path().join("times.jsonl"), &lines);
+    let index = dir.path().join("index");
+    let output = trailhound(&index)
+        .arg("ingest")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        stderr.contains("warning: ") && stderr.contains("times.jsonl: record 2: no eventTime"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("times.jsonl: record 3: eventTime \"yesterday\" is not a valid time"),
+        "{stderr}"
+    );
+    assert_eq!(summary_field(&stdout, "warnings"), 2, "{stdout}");
+    assert_eq!(count(&index, "*"), 3);
+}
+
+/// A record's own top-level `@file` / `@principal` keys cannot pass for trailhound's derived
+/// fields; they stay searchable under `@@…`, and the raw record is kept verbatim.
+#[test]
+fn record_keys_cannot_spoof_derived_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let spoof = record(
+        "spoof-1",
+        "ListUsers",
+        "iam.amazonaws.com",
+        json!({"@file": "/etc/passwd", "@principal": "arn:aws:iam::111122223333:root"}),
+    );
+    let file = write(
+        &dir.path().join("spoof.jsonl"),
+        &lines_of([spoof].into_iter()),
+    );
+    let index = dir.path().join("index");
+    trailhound(&index)
+        .arg("ingest")
+        .arg(&file)
+        .assert()
+        .success();
+    assert_eq!(count(&index, "@file:\"/etc/passwd\""), 0);
+    assert_eq!(
+        count(&index, "@principal:\"arn:aws:iam::111122223333:root\""),
+        0
+    );
+    let path = std::fs::canonicalize(&file).unwrap();
+    assert_eq!(count(&index, &format!("@file:\"{}\"", path.display())), 1);
+    assert_eq!(count(&index, "@@file:\"/etc/passwd\""), 1);
+    let shown = trailhound(&index)
+        .args(["show", "spoof-1"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("/etc/passwd"));
+}
+
+/// Mounts a small tmpfs at `at` for as long as it lives; `None` (with a note) where that is not
+/// possible (not root, or no mount permission).
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(at: &std::path::Path, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(at).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            eprintln!(
+                "skipping: cannot mount a small tmpfs here (needs root and mount permission)"
+            );
+            return None;
+        }
+        Some(SmallDisk(at.to_owned()))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// A full disk is said plainly, naming the index, and leaves no temporary files behind: whether
+/// the index writer or the alert files beside it hit it first.
+#[test]
+fn a_full_disk_is_said_plainly_and_leaves_no_temporary_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = lines_of((0..20_000).map(|i| {
+        record(
+            &format!("full-{i}"),
+            "GetObject",
+            "s3.amazonaws.com",
+            json!({"requestParameters": {"key": format!("{i:x}/{}", (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))}}),
+        )
+    }));
+    let file = write(&dir.path().join("many.jsonl"), &records);
+    for rules in [&[][..], &["--no-rules"][..]] {
+        let index = dir.path().join(format!("index{}", rules.len()));
+        let Some(_disk) = SmallDisk::mount(&index, "2m") else {
+            return;
+        };
+        let output = trailhound(&index)
+            .args(["ingest", "--commit-every", "2000"])
+            .args(rules)
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{rules:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "the disk holding the index at {} is full (no space left on device)",
+                index.display()
+            )),
+            "{rules:?}: {stderr}"
+        );
+        assert!(!stderr.contains("killed"), "{stderr}");
+        let leftovers: Vec<_> = std::fs::read_dir(&index)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}

@@ -62,7 +62,7 @@ fn recompute(index: &TrailIndex, rules: &super::rules::RuleOptions) -> anyhow::R
         let summary = EventSummary::from_raw(&raw);
         findings.observe(&detector, &summary, &detector.evaluate(&record, &summary));
     }
-    findings.save()?;
+    findings.save(index.dir())?;
     Ok(findings.alerts)
 }
 

@@ -87,7 +87,7 @@ impl AlertSet {
     /// The alerts stored in `dir` (none yet is an empty set).
     pub fn load(dir: &Path) -> std::io::Result<AlertSet> {
         let path = dir.join(ALERTS_FILE);
-        let file: AlertsFile = match std::fs::read(&path) {
+        let file: AlertsFile = match crate::state_file::read_committed(dir, ALERTS_FILE) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
                 std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
@@ -209,14 +209,24 @@ impl AlertSet {
         }
     }
 
-    /// Writes the alerts; called before the index commits the events they cite, so a crash
-    /// between the two is repaired by ingesting again (replayed events are not counted twice).
+    /// Writes the alerts at once (a recompute from the whole committed index).
     pub fn save(&self) -> std::io::Result<()> {
-        let file = AlertsFile {
+        crate::state_file::write_json(&self.dir.join(ALERTS_FILE), &self.file())
+    }
+
+    /// Writes the alerts staged for the next index commit, which makes them current: an alert
+    /// never cites an event that is not committed (see `state_file`).
+    pub fn stage(&self) -> std::io::Result<&'static str> {
+        let path = crate::state_file::staged_path(&self.dir.join(ALERTS_FILE));
+        crate::state_file::write_json(&path, &self.file())?;
+        Ok(ALERTS_FILE)
+    }
+
+    fn file(&self) -> AlertsFile {
+        AlertsFile {
             version: 1,
             alerts: self.alerts.values().cloned().collect(),
-        };
-        crate::state_file::write_json(&self.dir.join(ALERTS_FILE), &file)
+        }
     }
 
     /// Every alert not suppressed, with its acknowledgement, most severe then newest first.

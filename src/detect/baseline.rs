@@ -144,6 +144,13 @@ impl Baselines {
         crate::state_file::write_json(&self.dir.join(STATE_FILE), &self.state)
     }
 
+    /// Writes the state staged for the next index commit (see `state_file`).
+    pub fn stage(&self) -> std::io::Result<&'static str> {
+        let path = crate::state_file::staged_path(&self.dir.join(STATE_FILE));
+        crate::state_file::write_json(&path, &self.state)?;
+        Ok(STATE_FILE)
+    }
+
     /// Counts one matched event into its document's baseline; returns what it was compared
     /// against when the key value is a first sighting that should raise an alert.
     pub fn observe(

@@ -119,6 +119,13 @@ impl Correlator {
         crate::state_file::write_json(&self.dir.join(STATE_FILE), &self.state)
     }
 
+    /// Writes the state staged for the next index commit (see `state_file`).
+    pub fn stage(&self) -> std::io::Result<&'static str> {
+        let path = crate::state_file::staged_path(&self.dir.join(STATE_FILE));
+        crate::state_file::write_json(&path, &self.state)?;
+        Ok(STATE_FILE)
+    }
+
     /// Records one event's feeding matches and returns every correlation it makes fire
     /// (including outer correlations fed by inner ones that fired).
     pub fn observe(

@@ -15,8 +15,10 @@ pub struct Findings {
 }
 
 impl Findings {
-    /// What earlier ingests found in the index at `dir`.
+    /// What earlier ingests found in the index at `dir`, as of its latest commit (for the
+    /// writer of that index: findings staged for a commit are settled first).
     pub fn load(dir: &Path) -> std::io::Result<Findings> {
+        crate::state_file::settle(dir)?;
         Ok(Findings {
             alerts: AlertSet::load(dir)?,
             correlator: Correlator::load(dir)?,
@@ -61,8 +63,20 @@ impl Findings {
         }
     }
 
-    /// Written before the index commits the events they cite (see `AlertSet::save`).
-    pub fn save(&self) -> std::io::Result<()> {
+    /// Writes the findings staged for the index commit `opstamp`, to become current with it.
+    pub fn stage(&self, dir: &Path, opstamp: u64) -> std::io::Result<()> {
+        let names = [
+            self.correlator.stage()?,
+            self.baselines.stage()?,
+            self.alerts.stage()?,
+        ];
+        crate::state_file::mark_staged(dir, opstamp, &names)
+    }
+
+    /// Writes the findings at once, replacing anything staged (a recompute from the whole
+    /// committed index).
+    pub fn save(&self, dir: &Path) -> std::io::Result<()> {
+        crate::state_file::discard_staged(dir)?;
         self.correlator.save()?;
         self.baselines.save()?;
         self.alerts.save()

@@ -83,6 +83,9 @@ pub fn prepare(
     }
 }
 
+/// What every derived path starts with.
+const DERIVED_PREFIX: char = '@';
+
 struct LeafWriter<'a> {
     fields: &'a Fields,
     doc: &'a mut TantivyDocument,
@@ -96,6 +99,10 @@ impl LeafWriter<'_> {
             let parent_len = self.path.len();
             if parent_len > 0 {
                 self.path.push('.');
+            } else if key.starts_with(DERIVED_PREFIX) {
+                // `@…` paths are trailhound's own (`@file`, `@principal`): a record's top-level
+                // `@file` is indexed as `@@file`, so it can never pass for one of them.
+                self.path.push(DERIVED_PREFIX);
             }
             self.path.push_str(key);
             self.value(value);

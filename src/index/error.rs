@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -12,6 +12,8 @@ pub enum IndexError {
         found: u32,
         expected: u32,
     },
+    #[error("the disk holding the index at {0} is full (no space left on device); free some space (or ingest into an --index on another disk) and run the command again: everything committed so far is kept")]
+    DiskFull(PathBuf),
     #[error("the index at {path} is damaged: {detail}; rebuild it with `trailhound --index NEW_DIR ingest PATH` from the original trails (the damaged copy can stay as it is)")]
     Damaged { path: PathBuf, detail: String },
     #[error("the index at {0} is read-only: searching works, writing (ingest, pull, recompute, ack) does not")]
@@ -33,7 +35,19 @@ pub enum IndexError {
 }
 
 impl IndexError {
-    pub(crate) fn damaged(path: &std::path::Path, detail: impl Into<String>) -> IndexError {
+    /// An I/O error on the files of the index at `path`, said plainly when the disk is full.
+    pub fn io(path: &Path, source: std::io::Error) -> IndexError {
+        if crate::state_file::is_disk_full(&source) {
+            IndexError::DiskFull(path.to_owned())
+        } else {
+            IndexError::Io {
+                path: path.to_owned(),
+                source,
+            }
+        }
+    }
+
+    pub(crate) fn damaged(path: &Path, detail: impl Into<String>) -> IndexError {
         let detail: String = detail.into();
         // One line: a panic message may span several.
         let detail = detail.lines().next().unwrap_or_default().to_owned();

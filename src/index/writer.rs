@@ -16,6 +16,9 @@ pub const DEFAULT_COMMIT_EVERY_DOCS: usize = 250_000;
 const COMMIT_EVERY: Duration = Duration::from_secs(30);
 const MEMORY_BUDGET_BYTES: usize = 512 * 1024 * 1024;
 
+/// Writes the files that go with one commit, given its opstamp (see [`EventWriter::commit_with`]).
+pub type Stage<'a> = &'a dyn Fn(u64) -> std::io::Result<()>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Added {
     New,
@@ -51,7 +54,7 @@ impl EventWriter {
                 TantivyError::LockFailure(LockError::LockBusy, _) => {
                     IndexError::Locked(index.dir().to_owned())
                 }
-                other => index.tantivy_error(other),
+                other => write_error(index, other),
             })?;
         let mut coverage = index.coverage()?;
         coverage.schema_version = SCHEMA_VERSION;
@@ -107,7 +110,7 @@ impl EventWriter {
             .record(&event.summary);
         self.writer
             .add_document(event.doc)
-            .map_err(|e| self.index.tantivy_error(e))?;
+            .map_err(|e| write_error(&self.index, e))?;
         self.uncommitted += 1;
         Ok(Added::New)
     }
@@ -121,13 +124,27 @@ impl EventWriter {
 
     /// Makes everything added so far durable and visible to readers, atomically with its coverage.
     pub fn commit(&mut self) -> Result<(), IndexError> {
+        self.commit_with(None)
+    }
+
+    /// Commits together with files beside the index that describe what it commits (alerts):
+    /// `stage` writes them for the commit's opstamp before it, and they become current once it
+    /// is durable, so that a kill at any point never leaves them ahead of the index.
+    pub fn commit_with(&mut self, stage: Option<Stage<'_>>) -> Result<(), IndexError> {
         let payload = serde_json::to_string(&self.coverage).unwrap_or_default();
         let mut prepared = self
             .writer
             .prepare_commit()
-            .map_err(|e| self.index.tantivy_error(e))?;
+            .map_err(|e| write_error(&self.index, e))?;
+        let io_error = |source| IndexError::io(self.index.dir(), source);
+        if let Some(stage) = stage {
+            stage(prepared.opstamp()).map_err(io_error)?;
+        }
         prepared.set_payload(&payload);
-        prepared.commit().map_err(|e| self.index.tantivy_error(e))?;
+        prepared.commit().map_err(|e| write_error(&self.index, e))?;
+        if stage.is_some() {
+            crate::state_file::settle(self.index.dir()).map_err(io_error)?;
+        }
         self.uncommitted = 0;
         self.coverage_changed = false;
         self.last_commit = Instant::now();
@@ -140,8 +157,40 @@ impl EventWriter {
         let index = self.index.clone();
         self.writer
             .wait_merging_threads()
-            .map_err(|e| index.tantivy_error(e))
+            .map_err(|e| write_error(&index, e))
     }
+}
+
+/// Below this much free space, a writer thread that died is taken to have run out of disk.
+const NEARLY_FULL_BYTES: u64 = 32 * 1024 * 1024;
+
+/// A failed write, said plainly when the disk is full: tantivy reports that as an I/O error, or
+/// (when it hit an indexing thread) only as "an index writer was killed".
+fn write_error(index: &TrailIndex, error: TantivyError) -> IndexError {
+    let disk_full = match &error {
+        TantivyError::IoError(io) if crate::state_file::is_disk_full(io) => true,
+        TantivyError::ErrorInThread(_) => {
+            free_bytes(index.dir()).is_some_and(|free| free < NEARLY_FULL_BYTES)
+        }
+        // Some errors carry the I/O error only as text.
+        other => other.to_string().contains("(os error 28)"),
+    };
+    if disk_full {
+        IndexError::DiskFull(index.dir().to_owned())
+    } else {
+        index.tantivy_error(error)
+    }
+}
+
+#[cfg(unix)]
+fn free_bytes(dir: &std::path::Path) -> Option<u64> {
+    let stat = rustix::fs::statvfs(dir).ok()?;
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_dir: &std::path::Path) -> Option<u64> {
+    None
 }
 
 fn committed_ids(index: &TrailIndex) -> Result<HashSet<u128>, IndexError> {

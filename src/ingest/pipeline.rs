@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crossbeam_channel::bounded;
+use crossbeam_channel::{bounded, Sender};
 use rayon::prelude::*;
 
 use super::summary::IngestSummary;
@@ -11,7 +11,9 @@ use crate::detect::{Detector, Findings, Matches};
 use crate::index::document::{prepare, PreparedEvent, Provenance};
 use crate::index::schema::Fields;
 use crate::index::{Added, EventWriter, IndexError, TrailIndex};
-use crate::source::{discover, read_content, FileKind, InputFile, Problem, Severity};
+use crate::source::{
+    discover, read_records, FileKind, InputFile, Problem, RecordSink, Severity, SourceRecord,
+};
 
 /// Hears about progress and problems while an ingest runs.
 pub trait IngestObserver {
@@ -20,12 +22,32 @@ pub trait IngestObserver {
     fn problem(&mut self, _problem: &Problem) {}
 }
 
-/// One file, read and turned into documents (and checked by the detector) on a worker thread.
+/// Records (or problems) per batch sent from a reading thread to the writer.
+const BATCH_RECORDS: usize = 512;
+/// Batches waiting for the writer; with the batch each reader holds, this bounds the memory
+/// between reading and writing whatever the size of the input.
+const BATCHES_IN_FLIGHT: usize = 8;
+
+/// Part of one file, read and turned into documents (and checked by the detector) on a worker
+/// thread.
 struct FileBatch {
+    /// Records found in the file (including rejected ones); set on its last batch.
     records: u64,
     events: Vec<(PreparedEvent, Matches)>,
     problems: Vec<Problem>,
-    counts_as_file: bool,
+    /// On a file's last batch: whether the file counts as read.
+    end_of_file: Option<bool>,
+}
+
+impl FileBatch {
+    fn empty() -> FileBatch {
+        FileBatch {
+            records: 0,
+            events: Vec::with_capacity(BATCH_RECORDS),
+            problems: Vec::new(),
+            end_of_file: None,
+        }
+    }
 }
 
 /// How an ingest runs beyond what it reads.
@@ -62,10 +84,7 @@ pub fn ingest_with(
     if let Some(docs) = options.commit_every {
         writer.set_commit_every(docs);
     }
-    let alerts_error = |source| IndexError::Io {
-        path: index.dir().to_owned(),
-        source,
-    };
+    let alerts_error = |source| IndexError::io(index.dir(), source);
     let mut detection = match &options.detector {
         Some(detector) => Some((
             detector.clone(),
@@ -91,7 +110,7 @@ pub fn ingest_with(
     let fields = *index.fields();
     let detector = options.detector.clone();
     let cancelled = Arc::new(AtomicBool::new(false));
-    let (sender, receiver) = bounded::<FileBatch>(64);
+    let (sender, receiver) = bounded::<FileBatch>(BATCHES_IN_FLIGHT);
     let producer = {
         let cancelled = cancelled.clone();
         std::thread::spawn(move || {
@@ -100,10 +119,14 @@ pub fn ingest_with(
                     if cancelled.load(Ordering::Relaxed) {
                         return;
                     }
-                    let batch = read_file(&fields, detector.as_deref(), source, file);
-                    if sender.send(batch).is_err() {
-                        cancelled.store(true, Ordering::Relaxed);
-                    }
+                    read_file(
+                        &fields,
+                        detector.as_deref(),
+                        source,
+                        file,
+                        sender,
+                        &cancelled,
+                    );
                 });
         })
     };
@@ -111,7 +134,7 @@ pub fn ingest_with(
     let outcome = (|| {
         for batch in &receiver {
             summary.records += batch.records;
-            if batch.counts_as_file {
+            if batch.end_of_file == Some(true) {
                 summary.files += 1;
             }
             for problem in &batch.problems {
@@ -132,12 +155,11 @@ pub fn ingest_with(
                 }
             }
             if writer.commit_due() {
-                if let Some((_, findings)) = &detection {
-                    findings.save().map_err(alerts_error)?;
-                }
-                writer.commit()?;
+                commit(&mut writer, &detection, index)?;
             }
-            observer.file_done(&summary);
+            if batch.end_of_file.is_some() {
+                observer.file_done(&summary);
+            }
         }
         Ok(())
     })();
@@ -147,22 +169,106 @@ pub fn ingest_with(
     drop(receiver);
     let _ = producer.join();
     outcome?;
+    commit(&mut writer, &detection, index)?;
     if let Some((_, findings)) = &detection {
-        findings.save().map_err(alerts_error)?;
         summary.alerts = findings.alerts.len() as u64;
     }
     writer.finish()?;
     Ok(summary)
 }
 
-fn read_bytes(file: &InputFile) -> std::io::Result<Vec<u8>> {
-    match &file.path {
-        Some(path) => std::fs::read(path),
-        None => {
-            let mut bytes = Vec::new();
-            std::io::stdin().lock().read_to_end(&mut bytes)?;
-            Ok(bytes)
+/// Commits what was added, with the alerts it raised (they never get ahead of the index).
+fn commit(
+    writer: &mut EventWriter,
+    detection: &Option<(Arc<Detector>, Findings)>,
+    index: &TrailIndex,
+) -> Result<(), IndexError> {
+    match detection {
+        Some((_, findings)) => {
+            writer.commit_with(Some(&|opstamp| findings.stage(index.dir(), opstamp)))
         }
+        None => writer.commit(),
+    }
+}
+
+fn open(file: &InputFile) -> std::io::Result<Box<dyn Read + Send>> {
+    Ok(match &file.path {
+        Some(path) => Box::new(std::fs::File::open(path)?),
+        None => Box::new(std::io::stdin()),
+    })
+}
+
+/// Turns the records of one file into documents as they are read, sending them to the writer
+/// in batches so that no file, however large, is held whole.
+struct BatchSender<'a> {
+    fields: &'a Fields,
+    detector: Option<&'a Detector>,
+    provenance: Provenance,
+    sender: &'a Sender<FileBatch>,
+    cancelled: &'a AtomicBool,
+    batch: FileBatch,
+}
+
+impl BatchSender<'_> {
+    fn send(&mut self, last: Option<bool>) {
+        let batch = std::mem::replace(&mut self.batch, FileBatch::empty());
+        let batch = FileBatch {
+            end_of_file: last,
+            ..batch
+        };
+        if self.sender.send(batch).is_err() {
+            self.cancelled.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn send_when_full(&mut self) {
+        if self.batch.events.len() + self.batch.problems.len() >= BATCH_RECORDS {
+            self.send(None);
+        }
+    }
+}
+
+impl RecordSink for BatchSender<'_> {
+    fn record(&mut self, record: SourceRecord<'_>) {
+        let event = prepare(
+            self.fields,
+            &record.raw,
+            &record.value,
+            record.event_id,
+            &self.provenance,
+        );
+        if event.summary.time.is_none() {
+            let message = match record.value.get("eventTime") {
+                None | Some(serde_json::Value::Null) => {
+                    "no eventTime; the event is kept but no time filter will find it".to_owned()
+                }
+                Some(other) => format!(
+                    "eventTime {} is not a valid time; the event is kept but no time filter will find it",
+                    crate::event::terminal_safe(&other.to_string())
+                ),
+            };
+            self.problem(Problem::record(
+                Severity::Warning,
+                &self.provenance.file,
+                record.number,
+                message,
+            ));
+        }
+        let matches = self
+            .detector
+            .map(|d| d.evaluate(&record.value, &event.summary))
+            .unwrap_or_default();
+        self.batch.events.push((event, matches));
+        self.send_when_full();
+    }
+
+    fn problem(&mut self, problem: Problem) {
+        self.batch.problems.push(problem);
+        self.send_when_full();
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
     }
 }
 
@@ -171,43 +277,36 @@ fn read_file(
     detector: Option<&Detector>,
     source: &Arc<str>,
     file: &InputFile,
-) -> FileBatch {
-    let bytes = match read_bytes(file) {
-        Ok(bytes) => bytes,
+    sender: &Sender<FileBatch>,
+    cancelled: &AtomicBool,
+) {
+    let mut batches = BatchSender {
+        fields,
+        detector,
+        provenance: Provenance {
+            source: source.clone(),
+            file: file.display.as_str().into(),
+        },
+        sender,
+        cancelled,
+        batch: FileBatch::empty(),
+    };
+    let reader = match open(file) {
+        Ok(reader) => reader,
         Err(e) => {
-            return FileBatch {
-                records: 0,
-                events: Vec::new(),
-                problems: vec![Problem::file(
-                    Severity::Rejected,
-                    &file.display,
-                    format!("cannot read: {e}"),
-                )],
-                counts_as_file: true,
-            }
+            batches.problem(Problem::file(
+                Severity::Rejected,
+                &file.display,
+                format!("cannot read: {e}"),
+            ));
+            batches.send(Some(true));
+            return;
         }
     };
-    let provenance = Provenance {
-        source: source.clone(),
-        file: file.display.as_str().into(),
-    };
-    let mut events = Vec::new();
-    let mut report = read_content(&bytes, &file.display, &mut |record| {
-        let event = prepare(
-            fields,
-            &record.raw,
-            &record.value,
-            record.event_id,
-            &provenance,
-        );
-        let matches = detector
-            .map(|d| d.evaluate(&record.value, &event.summary))
-            .unwrap_or_default();
-        events.push((event, matches));
-    });
+    let report = read_records(reader, &file.display, &mut batches);
     let counts_as_file = match report.kind {
         FileKind::Digest => {
-            report.problems.push(Problem::file(
+            batches.problem(Problem::file(
                 Severity::Skipped,
                 &file.display,
                 "CloudTrail digest file (integrity data, no events)",
@@ -220,7 +319,7 @@ fn read_file(
             } else {
                 Severity::Skipped
             };
-            report.problems.push(Problem::file(
+            batches.problem(Problem::file(
                 severity,
                 &file.display,
                 "not CloudTrail JSON (expected {\"Records\":[...]}, JSON Lines, a JSON array of records, or lookup-events output)",
@@ -229,10 +328,6 @@ fn read_file(
         }
         _ => true,
     };
-    FileBatch {
-        records: report.records as u64,
-        events,
-        problems: report.problems,
-        counts_as_file,
-    }
+    batches.batch.records = report.records as u64;
+    batches.send(Some(counts_as_file));
 }

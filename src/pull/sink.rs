@@ -57,10 +57,7 @@ pub fn run_sink(
     mut on_problem: impl FnMut(&str),
 ) -> Result<SinkReport, IndexError> {
     writer.set_commit_interval(COMMIT_INTERVAL);
-    let findings_error = |source| IndexError::Io {
-        path: index.dir().to_owned(),
-        source,
-    };
+    let findings_error = |source| IndexError::io(index.dir(), source);
     let mut findings = match &detector {
         Some(_) => Some(Findings::load(index.dir()).map_err(findings_error)?),
         None => None,
@@ -140,15 +137,15 @@ pub fn run_sink(
                 new_in_page,
             );
             if new_in_page > 0 && report.first_event_indexed.is_none() {
-                commit(&mut writer, &findings).map_err(|e| e.into_index_error(index))?;
+                commit(&mut writer, &findings, index)?;
                 report.first_event_indexed = Some(started.elapsed());
             }
         }
         if writer.commit_due() {
-            commit(&mut writer, &findings).map_err(|e| e.into_index_error(index))?;
+            commit(&mut writer, &findings, index)?;
         }
     }
-    commit(&mut writer, &findings).map_err(|e| e.into_index_error(index))?;
+    commit(&mut writer, &findings, index)?;
     report.alerts = findings.as_ref().map_or(0, |f| f.alerts.len() as u64);
     writer.finish()?;
     Ok(report)
@@ -177,27 +174,14 @@ fn checkpoint(coverage: &mut PullCoverage, page: &Page, new_events: u64) {
     }
 }
 
-enum CommitError {
-    Findings(std::io::Error),
-    Index(IndexError),
-}
-
-impl CommitError {
-    fn into_index_error(self, index: &TrailIndex) -> IndexError {
-        match self {
-            CommitError::Findings(source) => IndexError::Io {
-                path: index.dir().to_owned(),
-                source,
-            },
-            CommitError::Index(e) => e,
-        }
+/// Commits the pages added, with the alerts they raised (they never get ahead of the index).
+fn commit(
+    writer: &mut EventWriter,
+    findings: &Option<Findings>,
+    index: &TrailIndex,
+) -> Result<(), IndexError> {
+    match findings {
+        Some(findings) => writer.commit_with(Some(&|opstamp| findings.stage(index.dir(), opstamp))),
+        None => writer.commit(),
     }
-}
-
-/// Alerts are saved before the commit that makes their events visible (see `AlertSet::save`).
-fn commit(writer: &mut EventWriter, findings: &Option<Findings>) -> Result<(), CommitError> {
-    if let Some(findings) = findings {
-        findings.save().map_err(CommitError::Findings)?;
-    }
-    writer.commit().map_err(CommitError::Index)
 }

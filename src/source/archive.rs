@@ -86,18 +86,93 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     discovery
 }
 
+/// Trees of kernel objects and devices rather than files: never walked (a link to `/proc/self`
+/// reaches the whole filesystem through `/proc/self/root`).
+const SPECIAL_TREES: &[&str] = &["/proc", "/sys", "/dev"];
+
+/// Why the directory at `path` is not walked, when it is a special one.
+fn special_directory(path: &Path) -> Option<String> {
+    let canonical = std::fs::canonicalize(path).ok()?;
+    if let Some(tree) = SPECIAL_TREES
+        .iter()
+        .find(|tree| canonical.starts_with(tree))
+    {
+        return Some(format!(
+            "{} is under {tree} (kernel objects and devices, not files); not walked",
+            canonical.display()
+        ));
+    }
+    pseudo_filesystem(&canonical).map(|name| {
+        format!(
+            "{} is on a {name} filesystem (kernel objects, not files); not walked",
+            canonical.display()
+        )
+    })
+}
+
+/// The name of the pseudo filesystem `path` is on, if it is on one.
+#[cfg(target_os = "linux")]
+fn pseudo_filesystem(path: &Path) -> Option<&'static str> {
+    // Magic numbers from <linux/magic.h>.
+    const PSEUDO: &[(i64, &str)] = &[
+        (0x9fa0, "proc"),
+        (0x6265_6572, "sysfs"),
+        (0x1cd1, "devpts"),
+        (0x6462_6720, "debugfs"),
+        (0x7472_6163, "tracefs"),
+        (0x7363_6673, "securityfs"),
+        (0x0027_e0eb, "cgroup"),
+        (0x6367_7270, "cgroup2"),
+        (0x6165_676c, "pstore"),
+        (0xcafe_4a11, "bpf"),
+        (0x6265_6570, "configfs"),
+        (0x4249_4e4d, "binfmt_misc"),
+        (0x1980_0202, "mqueue"),
+        (0xf97c_ff8c, "selinuxfs"),
+        (0xde5e_81e4, "efivarfs"),
+        (0x6573_5543, "fusectl"),
+        (0x6e73_6673, "nsfs"),
+    ];
+    let kind = rustix::fs::statfs(path).ok()?.f_type as i64;
+    PSEUDO
+        .iter()
+        .find(|(magic, _)| *magic == kind)
+        .map(|(_, name)| *name)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn pseudo_filesystem(_path: &Path) -> Option<&'static str> {
+    None
+}
+
+/// What a file that is neither a regular file nor a directory is, to say why it is not read.
+fn special_file_kind(file_type: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_char_device() {
+        "a character device"
+    } else if file_type.is_block_device() {
+        "a block device"
+    } else if file_type.is_fifo() {
+        "a named pipe"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
 fn walk(root: &Path, display_root: &str, problems: &mut Vec<Problem>) -> InputGroup {
     let mut group = InputGroup {
         source: format!("archive:{display_root}"),
         files: Vec::new(),
         digest_files: 0,
     };
-    let walker = WalkDir::new(root)
+    let mut walker = WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| !is_hidden(e));
-    for entry in walker {
+    while let Some(entry) = walker.next() {
         match entry {
             Err(e) => {
                 let where_ = e
@@ -116,6 +191,16 @@ fn walk(root: &Path, display_root: &str, problems: &mut Vec<Problem>) -> InputGr
                 };
                 problems.push(Problem::file(Severity::Rejected, &where_, message));
             }
+            Ok(entry) if entry.file_type().is_dir() => {
+                if let Some(reason) = special_directory(entry.path()) {
+                    problems.push(Problem::file(
+                        Severity::Skipped,
+                        &entry.path().display().to_string(),
+                        reason,
+                    ));
+                    walker.skip_current_dir();
+                }
+            }
             Ok(entry) if entry.file_type().is_file() => {
                 if is_digest_path(entry.path()) {
                     group.digest_files += 1;
@@ -127,7 +212,14 @@ fn walk(root: &Path, display_root: &str, problems: &mut Vec<Problem>) -> InputGr
                     });
                 }
             }
-            Ok(_) => {}
+            Ok(entry) => problems.push(Problem::file(
+                Severity::Skipped,
+                &entry.path().display().to_string(),
+                format!(
+                    "{}, not a file; not read",
+                    special_file_kind(entry.file_type())
+                ),
+            )),
         }
     }
     group
@@ -161,6 +253,44 @@ mod tests {
         assert_eq!(group.digest_files, 1);
         assert_eq!(found.problems.len(), 1);
         assert!(found.problems[0].message.contains("symlink loop"));
+    }
+
+    #[test]
+    fn special_filesystems_and_files_found_by_walking_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.json"), b"x").unwrap();
+        std::os::unix::fs::symlink("/proc/self", dir.path().join("p")).unwrap();
+        std::os::unix::fs::symlink("/sys", dir.path().join("s")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero")).unwrap();
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+
+        let found = discover(&[dir.path().to_owned()]);
+        let files: Vec<_> = found.groups[0].files.iter().map(|f| &f.display).collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert!(files[0].ends_with("a.json"));
+        let lines: Vec<String> = found.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(lines.len(), 4, "{lines:#?}");
+        assert!(
+            lines.iter().all(|l| l.starts_with("skipped: ")),
+            "{lines:#?}"
+        );
+        let line_for = |name: &str| {
+            let path = dir.path().join(name).display().to_string();
+            lines
+                .iter()
+                .find(|l| l.starts_with(&format!("skipped: {path}: ")))
+                .unwrap_or_else(|| panic!("no line for {name}: {lines:#?}"))
+                .clone()
+        };
+        assert!(line_for("p").contains("under /proc"));
+        assert!(line_for("s").contains("under /sys"));
+        assert!(line_for("zero").contains("a character device"));
+        assert!(line_for("fifo").contains("a named pipe"));
     }
 
     #[test]

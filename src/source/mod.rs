@@ -1,13 +1,15 @@
 //! Where events come from. A source yields records (verbatim JSON text plus the parsed value) and
-//! the problems it met, file by file; it knows nothing of the index.
+//! the problems it met, file by file, as it reads them; it knows nothing of the index.
 pub mod archive;
 mod decompress;
+mod encoding;
 mod format;
 mod problem;
 mod records;
 mod salvage;
+mod window;
 
 pub use archive::{discover, Discovery, InputFile, InputGroup};
-pub use format::{read_content, FileKind, FileReport};
+pub use format::{read_content, read_records, FileKind, FileReport, RecordSink, MAX_RECORD_BYTES};
 pub use problem::{Problem, Severity};
 pub use records::SourceRecord;

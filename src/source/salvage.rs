@@ -1,36 +1,69 @@
-//! A structural scan of damaged JSON: finds where the elements of an array begin and end using
-//! only brackets, commas and string quotes, so one bad record (or a cut-off tail) does not cost
-//! the records around it.
-use std::ops::Range;
+//! A structural scan of possibly damaged JSON: finds where a value ends using only brackets,
+//! commas and string quotes, so one bad record (or a cut-off tail) does not cost the records
+//! around it. The scan is incremental: it can be fed a stream piece by piece.
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Element {
-    pub range: Range<usize>,
-    /// False for an element cut off by the end of the input.
-    pub complete: bool,
+/// Where a scanned value ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// An element of an array or a member value of an object: ends at a `,` outside any nesting,
+    /// or at the `closer` (`]` or `}`) that ends the enclosing container.
+    Member { closer: u8 },
+    /// One whole object or array starting at its opening bracket: ends at its matching closer.
+    Balanced,
 }
 
-/// Position of the `[` that opens the array value of `"key"`, searched from the start.
-pub fn find_array_of_key(bytes: &[u8], key: &str) -> Option<usize> {
-    let needle = format!("\"{key}\"");
-    let needle = needle.as_bytes();
-    let mut from = 0;
-    while let Some(found) = find(&bytes[from..], needle) {
-        let mut at = from + found + needle.len();
-        at = skip_whitespace(bytes, at);
-        if bytes.get(at) == Some(&b':') {
-            at = skip_whitespace(bytes, at + 1);
-            if bytes.get(at) == Some(&b'[') {
-                return Some(at);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scanned {
+    /// The value ends at this index of the piece last fed: the terminating `,`/closer for
+    /// [`Until::Member`], the closing bracket itself for [`Until::Balanced`]. `closes` says it
+    /// also ended the enclosing container.
+    End { at: usize, closes: bool },
+    /// The piece ended inside the value.
+    NeedMore,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Scan {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl Scan {
+    /// Scans `piece`, the bytes that follow everything fed before.
+    pub fn advance(&mut self, piece: &[u8], until: Until) -> Scanned {
+        for (at, &byte) in piece.iter().enumerate() {
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if byte == b'\\' {
+                    self.escaped = true;
+                } else if byte == b'"' {
+                    self.in_string = false;
+                }
+                continue;
+            }
+            match (byte, until) {
+                (b'"', _) => self.in_string = true,
+                (b'{' | b'[', _) => self.depth += 1,
+                (b'}' | b']', Until::Balanced) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        return Scanned::End { at, closes: true };
+                    }
+                }
+                (b',', Until::Member { .. }) if self.depth == 0 => {
+                    return Scanned::End { at, closes: false }
+                }
+                (_, Until::Member { closer }) if byte == closer && self.depth == 0 => {
+                    return Scanned::End { at, closes: true }
+                }
+                (b'}' | b']', Until::Member { .. }) => self.depth = self.depth.saturating_sub(1),
+                _ => {}
             }
         }
-        from += found + 1;
+        Scanned::NeedMore
     }
-    None
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 pub fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
@@ -40,119 +73,118 @@ pub fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
     at
 }
 
-/// The elements of the array whose `[` is at `open`.
-pub fn array_elements(bytes: &[u8], open: usize) -> Vec<Element> {
-    let mut elements = Vec::new();
-    let mut at = open + 1;
-    loop {
-        at = skip_whitespace(bytes, at);
-        match bytes.get(at) {
-            None => return elements,
-            Some(b']') => return elements,
-            Some(b',') => {
-                at += 1;
-                continue;
+/// Start of the next line (after `from`) whose first non-blank byte opens an object; with
+/// `unindented`, only a `{` in the first column counts (a new record rather than a nested one).
+pub fn next_object_line(bytes: &[u8], from: usize, unindented: bool) -> Option<usize> {
+    let mut at = from;
+    while let Some(newline) = memchr::memchr(b'\n', &bytes[at..]) {
+        at += newline + 1;
+        let first = bytes[at..]
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\r'));
+        if let Some(offset) = first {
+            if bytes[at + offset] == b'{' && (offset == 0 || !unindented) {
+                return Some(at);
             }
-            Some(_) => {}
         }
-        let start = at;
-        let (end, complete, closes_array) = scan_value(bytes, start);
-        elements.push(Element {
-            range: start..trim_end(bytes, start, end),
-            complete,
-        });
-        if !complete || closes_array {
-            return elements;
-        }
-        at = end + 1;
     }
+    None
 }
 
-/// Scans one value from `start`: returns the index of the `,` or `]` that ends it (or the input
-/// length), whether it ended properly, and whether that end also closes the enclosing array.
-fn scan_value(bytes: &[u8], start: usize) -> (usize, bool, bool) {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut at = start;
-    while at < bytes.len() {
-        let byte = bytes[at];
-        if in_string {
-            match byte {
-                b'\\' => at += 1,
-                b'"' => in_string = false,
-                _ => {}
-            }
-        } else {
-            match byte {
-                b'"' => in_string = true,
-                b'{' | b'[' => depth += 1,
-                b'}' => depth = depth.saturating_sub(1),
-                b']' if depth == 0 => return (at, true, true),
-                b']' => depth -= 1,
-                b',' if depth == 0 => return (at, true, false),
-                _ => {}
-            }
-        }
-        at += 1;
-    }
-    (bytes.len(), false, false)
-}
-
-fn trim_end(bytes: &[u8], start: usize, mut end: usize) -> usize {
+pub fn trim(bytes: &[u8]) -> &[u8] {
+    let start = skip_whitespace(bytes, 0);
+    let mut end = bytes.len();
     while end > start && bytes[end - 1].is_ascii_whitespace() {
         end -= 1;
     }
-    end
+    &bytes[start..end]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn texts<'a>(bytes: &'a [u8], elements: &[Element]) -> Vec<(&'a str, bool)> {
-        elements
-            .iter()
-            .map(|e| {
-                (
-                    std::str::from_utf8(&bytes[e.range.clone()]).unwrap(),
-                    e.complete,
-                )
-            })
-            .collect()
+    /// The elements of the array whose `[` opens `input`, fed in pieces of `piece` bytes.
+    fn elements(input: &[u8], piece: usize) -> Vec<(String, bool)> {
+        let mut out = Vec::new();
+        let mut start = 1;
+        let mut scan = Scan::default();
+        let mut at = 1;
+        while at < input.len() {
+            let end = (at + piece).min(input.len());
+            match scan.advance(&input[at..end], Until::Member { closer: b']' }) {
+                Scanned::End { at: found, closes } => {
+                    let text = trim(&input[start..at + found]);
+                    if !text.is_empty() {
+                        out.push((String::from_utf8(text.to_vec()).unwrap(), true));
+                    }
+                    if closes {
+                        return out;
+                    }
+                    start = at + found + 1;
+                    at = start;
+                    scan = Scan::default();
+                }
+                Scanned::NeedMore => at = end,
+            }
+        }
+        out.push((
+            String::from_utf8(trim(&input[start..]).to_vec()).unwrap(),
+            false,
+        ));
+        out
     }
 
     #[test]
-    fn splits_elements_around_a_broken_one() {
-        let input = br#"{"Records":[{"a":"x,]}"}, {"b":[1,2]} ,{bad json},{"c":"\"}"}]}"#;
-        let open = find_array_of_key(input, "Records").unwrap();
-        let elements = array_elements(input, open);
+    fn splits_elements_around_a_broken_one_whatever_the_piece_size() {
+        let input = br#"[{"a":"x,]}"}, {"b":[1,2]} ,{bad json},{"c":"\"}"}]"#;
+        let expected: Vec<(String, bool)> = [
+            r#"{"a":"x,]}"}"#,
+            r#"{"b":[1,2]}"#,
+            "{bad json}",
+            r#"{"c":"\"}"}"#,
+        ]
+        .iter()
+        .map(|s| (s.to_string(), true))
+        .collect();
+        for piece in [1, 2, 3, 7, 1000] {
+            assert_eq!(elements(input, piece), expected, "piece {piece}");
+        }
+    }
+
+    #[test]
+    fn a_cut_off_tail_is_marked_incomplete() {
+        let input = br#"[{"a":1},{"b":"unfinished"#;
         assert_eq!(
-            texts(input, &elements),
+            elements(input, 4),
             [
-                (r#"{"a":"x,]}"}"#, true),
-                (r#"{"b":[1,2]}"#, true),
-                ("{bad json}", true),
-                (r#"{"c":"\"}"}"#, true)
+                (r#"{"a":1}"#.to_string(), true),
+                (r#"{"b":"unfinished"#.to_string(), false)
             ]
         );
     }
 
     #[test]
-    fn a_cut_off_tail_is_marked_incomplete() {
-        let input = br#"{"Records":[{"a":1},{"b":"unfinished"#;
-        let elements = array_elements(input, find_array_of_key(input, "Records").unwrap());
+    fn a_balanced_value_ends_at_its_closer() {
+        let mut scan = Scan::default();
         assert_eq!(
-            texts(input, &elements),
-            [(r#"{"a":1}"#, true), (r#"{"b":"unfinished"#, false)]
+            scan.advance(br#"{"a":{"#, Until::Balanced),
+            Scanned::NeedMore
+        );
+        assert_eq!(
+            scan.advance(br#""}"}} {"#, Until::Balanced),
+            Scanned::End {
+                at: 4,
+                closes: true
+            }
         );
     }
 
     #[test]
-    fn key_must_be_followed_by_an_array() {
-        assert_eq!(
-            find_array_of_key(br#"{"x":"Records","Records" : [ ]}"#, "Records"),
-            Some(27)
-        );
-        assert_eq!(find_array_of_key(br#"{"Records":null}"#, "Records"), None);
+    fn object_lines_are_found_with_or_without_indentation() {
+        let text = b"{\"a\":[\n  {\"b\":1}\n]}\n{\"c\":2}\n";
+        assert_eq!(next_object_line(text, 0, false), Some(7));
+        assert_eq!(next_object_line(text, 0, true), Some(20));
+        assert_eq!(next_object_line(b"{}\nx\n", 0, false), None);
     }
 }
