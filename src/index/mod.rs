@@ -5,6 +5,8 @@ pub mod coverage;
 pub mod document;
 mod error;
 mod id_set;
+pub mod identities;
+mod reattribute;
 pub mod schema;
 mod search;
 mod store;

@@ -7,7 +7,8 @@ use crossbeam_channel::bounded;
 use rayon::prelude::*;
 
 use super::summary::IngestSummary;
-use crate::detect::{Detector, Findings, Matches};
+use crate::detect::{replay, Detector, Findings, Matches};
+use crate::event::IdentityMap;
 use crate::index::document::{prepare, PreparedEvent, Provenance};
 use crate::index::schema::Fields;
 use crate::index::{Added, EventWriter, IndexError, TrailIndex};
@@ -89,6 +90,7 @@ pub fn ingest_with(
     observer.started(work.len());
 
     let fields = *index.fields();
+    let identities = Arc::new(writer.identities().clone());
     let detector = options.detector.clone();
     let cancelled = Arc::new(AtomicBool::new(false));
     let (sender, receiver) = bounded::<FileBatch>(64);
@@ -100,7 +102,7 @@ pub fn ingest_with(
                     if cancelled.load(Ordering::Relaxed) {
                         return;
                     }
-                    let batch = read_file(&fields, detector.as_deref(), source, file);
+                    let batch = read_file(&fields, &identities, detector.as_deref(), source, file);
                     if sender.send(batch).is_err() {
                         cancelled.store(true, Ordering::Relaxed);
                     }
@@ -147,7 +149,11 @@ pub fn ingest_with(
     drop(receiver);
     let _ = producer.join();
     outcome?;
-    if let Some((_, findings)) = &detection {
+    if let Some((detector, findings)) = &mut detection {
+        writer.commit()?;
+        if summary.new > 0 || writer.reattributed() > 0 {
+            *findings = replay(index, detector, writer.identities())?;
+        }
         findings.save().map_err(alerts_error)?;
         summary.alerts = findings.alerts.len() as u64;
     }
@@ -168,6 +174,7 @@ fn read_bytes(file: &InputFile) -> std::io::Result<Vec<u8>> {
 
 fn read_file(
     fields: &Fields,
+    identities: &IdentityMap,
     detector: Option<&Detector>,
     source: &Arc<str>,
     file: &InputFile,
@@ -199,6 +206,7 @@ fn read_file(
             &record.value,
             record.event_id,
             &provenance,
+            identities,
         );
         let matches = detector
             .map(|d| d.evaluate(&record.value, &event.summary))
