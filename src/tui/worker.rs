@@ -698,6 +698,8 @@ fn timeline(
                 access_key: key.value.clone(),
                 events: key.count,
                 chain: session_chain(index, searcher, &key.value)?,
+                lifecycle: key_lifecycle(index, searcher, &key.value)?,
+                searched_since: span.map(|s| s.0),
             })
         })
         .collect::<Result<Vec<_>, IndexError>>()?;
@@ -741,32 +743,69 @@ fn session_chain(
     Ok(chain)
 }
 
-/// The call whose response handed out `access_key` (an AssumeRole and its kin), if indexed.
+/// The call whose response handed out `access_key`, if indexed: an AssumeRole and its kin for a
+/// session key, the CreateAccessKey for a long-term key.
 fn session_issue(
     index: &TrailIndex,
     searcher: &Searcher,
     access_key: &str,
 ) -> Result<Option<SessionIssue>, IndexError> {
+    let key = quote(access_key);
+    let query = format!(
+        "responseElements.credentials.accessKeyId.keyword:{key} OR responseElements.accessKey.accessKeyId.keyword:{key}"
+    );
+    Ok(key_calls(index, searcher, query, 1)?.into_iter().next())
+}
+
+/// Most calls that changed a long-term key after it was made.
+const LIFECYCLE_CALLS: usize = 20;
+
+/// The UpdateAccessKey and DeleteAccessKey calls naming `access_key`, oldest first.
+fn key_lifecycle(
+    index: &TrailIndex,
+    searcher: &Searcher,
+    access_key: &str,
+) -> Result<Vec<SessionIssue>, IndexError> {
+    let query = format!(
+        "(eventName:UpdateAccessKey OR eventName:DeleteAccessKey) AND requestParameters.accessKeyId.keyword:{}",
+        quote(access_key)
+    );
+    key_calls(index, searcher, query, LIFECYCLE_CALLS)
+}
+
+fn key_calls(
+    index: &TrailIndex,
+    searcher: &Searcher,
+    query: String,
+    limit: usize,
+) -> Result<Vec<SessionIssue>, IndexError> {
     let request = SearchRequest {
-        query: format!(
-            "responseElements.credentials.accessKeyId.keyword:{}",
-            quote(access_key)
-        ),
-        limit: 1,
+        query,
+        limit,
         order: SortOrder::OldestFirst,
         ..SearchRequest::default()
     };
     let (hits, _) = index.search(searcher, &request)?;
-    Ok(hits.into_iter().next().map(|hit| {
-        let row = row_of(hit.raw);
-        SessionIssue {
-            event_name: row.summary.event_name,
-            principal: row.summary.principal.id,
-            source_ip: row.summary.source_ip,
-            time: row.summary.time,
-            access_key: row.access_key,
-        }
-    }))
+    Ok(hits
+        .into_iter()
+        .map(|hit| {
+            let row = row_of(hit.raw);
+            let record: Value = serde_json::from_str(&row.raw).unwrap_or(Value::Null);
+            let detail = record
+                .pointer("/requestParameters/status")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            SessionIssue {
+                event_name: row.summary.event_name,
+                principal: row.summary.principal.id,
+                source_ip: row.summary.source_ip,
+                time: row.summary.time,
+                access_key: row.access_key,
+                detail,
+            }
+        })
+        .collect())
 }
 
 fn stats(index: &TrailIndex, searcher: &Searcher) -> Result<IndexStats, IndexError> {
