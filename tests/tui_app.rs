@@ -1521,13 +1521,19 @@ fn the_timeline_links_a_long_term_key_to_the_create_access_key_that_made_it() {
 }
 
 #[test]
-fn the_demo_timeline_of_noah_holds_his_failed_sign_ins() {
+fn a_failed_sign_in_of_the_demo_leads_to_noahs_timeline_with_all_his_failures() {
     let mut app = open((160, 48));
+    // The failures carry no ARN: the list and the timeline still name noah.
     let timeline = open_timeline_of(
         &mut app,
-        "eventName:ConsoleLogin AND userIdentity.userName:\"noah.williams\"",
+        "eventName:ConsoleLogin AND responseElements.ConsoleLogin:Failure AND userIdentity.userName:\"noah.williams\"",
         "user/noah.williams",
     );
+    let rows = &app.state.events.rows;
+    assert_eq!(rows.len(), 6, "the demo's six failures");
+    assert!(rows
+        .iter()
+        .all(|row| row.summary.principal.id == "arn:aws:iam::782619047081:user/noah.williams"));
     assert_eq!(
         timeline.principal,
         "arn:aws:iam::782619047081:user/noah.williams"

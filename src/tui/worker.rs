@@ -20,8 +20,9 @@ use super::state::{
 };
 use crate::detect::pack::Severity as RuleSeverity;
 use crate::detect::{mark_alert, AlertMark, AlertSet};
-use crate::event::{derived_event_id, EventSummary};
+use crate::event::{event_id_of, EventSummary, IdentityMap};
 use crate::index::activity::{self, ActivityReport};
+use crate::index::identities;
 use crate::index::{IndexError, SearchRequest, SortOrder, TimeBounds, TrailIndex};
 
 /// Buckets of the events pane's histogram strip (the pane resamples them to its width).
@@ -609,18 +610,23 @@ fn page(
         order: view.order,
     };
     let (hits, _) = index.search(searcher, &request)?;
-    Ok(hits.into_iter().map(|hit| row_of(hit.raw)).collect())
+    // Rows name the principal the index credits (an identity without an ARN resolved).
+    let identities = identities::load(index.dir()).unwrap_or_default();
+    Ok(hits
+        .into_iter()
+        .map(|hit| row_resolved(hit.raw, &identities))
+        .collect())
 }
 
 /// Reads a raw record once into what the list, detail and pivots need.
 pub fn row_of(raw: String) -> EventRow {
+    row_resolved(raw, &IdentityMap::default())
+}
+
+fn row_resolved(raw: String, identities: &IdentityMap) -> EventRow {
     let record: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
-    let id = record
-        .get("eventID")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_else(|| derived_event_id(&raw));
-    let summary = EventSummary::from_record(&record, id);
+    let id = event_id_of(&record, &raw);
+    let summary = EventSummary::from_record_resolved(&record, id, Some(identities));
     let access_key = record
         .pointer("/userIdentity/accessKeyId")
         .and_then(Value::as_str)
