@@ -12,8 +12,11 @@ use serde_json::Value;
 /// CloudTrail's stand-in for the user name of a failed sign-in to a user that may not exist.
 pub const HIDDEN_USER_NAME: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
 
-/// Principal types whose ARN names the same principal as their `principalId` everywhere.
-const LINKABLE_TYPES: &[&str] = &["IAMUser", "Root", "AssumedRole", "FederatedUser"];
+/// Principal types whose records may lack the ARN (sign-ins, MFA checks) and whose `principalId`
+/// names one principal for good. An assumed role's principalId changes with every session name
+/// and its records name the role through the session issuer: learning them would only grow the
+/// map.
+const LINKABLE_TYPES: &[&str] = &["IAMUser", "Root"];
 
 /// What one record with an ARN says about the identifiers that name its principal.
 #[derive(Debug, Clone, PartialEq, Eq)]
