@@ -536,3 +536,292 @@ fn alerts_are_acknowledged_and_suppressed_by_id_and_stay_so() {
         "nothing marked"
     );
 }
+
+const NOAH: &str = "arn:aws:iam::111122223333:user/noah.williams";
+
+/// A console sign-in of noah.williams at `time`; a failure names him as CloudTrail does, by
+/// principalId and userName only (no ARN), unless `hidden` (a name CloudTrail will not show).
+fn console_login(id: &str, time: &str, success: bool, hidden: bool) -> Value {
+    let mut record = support::record(
+        id,
+        "ConsoleLogin",
+        "signin.amazonaws.com",
+        serde_json::json!({
+            "eventTime": time,
+            "sourceIPAddress": "193.142.146.35",
+            "eventType": "AwsConsoleSignIn",
+            "readOnly": false,
+            "responseElements": {"ConsoleLogin": if success { "Success" } else { "Failure" }},
+            "additionalEventData": {"MFAUsed": "No", "MobileVersion": "No"},
+        }),
+    );
+    record["userIdentity"] = if success {
+        serde_json::json!({"type": "IAMUser", "principalId": "AIDANOAHEXAMPLE00001", "arn": NOAH,
+            "accountId": "111122223333", "userName": "noah.williams"})
+    } else if hidden {
+        serde_json::json!({"type": "IAMUser", "principalId": "", "accountId": "111122223333",
+            "accessKeyId": "", "userName": "HIDDEN_DUE_TO_SECURITY_REASONS"})
+    } else {
+        serde_json::json!({"type": "IAMUser", "principalId": "AIDANOAHEXAMPLE00001",
+            "accountId": "111122223333", "accessKeyId": "", "userName": "noah.williams"})
+    };
+    if !success {
+        record["errorMessage"] = "Failed authentication".into();
+    }
+    record
+}
+
+/// Five failures (no ARN) and one hidden-name failure, in one file; the success (with the ARN)
+/// in another: shaped like the demo's incident.
+fn sign_in_files(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let mut failures: Vec<Value> = (0..5)
+        .map(|n| {
+            let time = format!("2026-11-02T02:4{n}:10Z");
+            console_login(&format!("fail-{n}"), &time, false, false)
+        })
+        .collect();
+    failures.push(console_login(
+        "fail-hidden",
+        "2026-11-02T02:40:00Z",
+        false,
+        true,
+    ));
+    let failed = write(
+        &dir.join("failures/failures.json"),
+        &support::trail_file(&failures),
+    );
+    let success = write(
+        &dir.join("success/success.json"),
+        &support::trail_file(&[console_login(
+            "success",
+            "2026-11-02T02:46:00Z",
+            true,
+            false,
+        )]),
+    );
+    (failed, success)
+}
+
+fn assert_noah_is_credited(index: &std::path::Path, order: &str) {
+    let noah = format!("@principal:\"{NOAH}\"");
+    assert_eq!(
+        support::count(index, &noah),
+        6,
+        "{order}: every sign-in is noah's"
+    );
+    assert_eq!(
+        support::count(index, "@principal:AIDANOAHEXAMPLE00001"),
+        0,
+        "{order}: no event is left under the raw principalId"
+    );
+    assert_eq!(
+        support::count(index, "@principal:HIDDEN_DUE_TO_SECURITY_REASONS"),
+        1,
+        "{order}: a hidden name with no principalId stays unattributed"
+    );
+    let alerts = alerts_jsonl(index, &[]);
+    for rule in ["AUTH-04", "AUTH-05"] {
+        let found: Vec<&Value> = alerts.iter().filter(|a| a["rule_id"] == rule).collect();
+        assert_eq!(found.len(), 1, "{order}: one {rule} alert: {alerts:#?}");
+        assert_eq!(found[0]["principal"], NOAH, "{order}: {rule} names noah");
+    }
+    let auth05 = alerts.iter().find(|a| a["rule_id"] == "AUTH-05").unwrap();
+    assert_eq!(auth05["severity"], "high");
+    let ids = auth05["event_ids"].to_string();
+    assert!(
+        ids.contains("fail-0") && ids.contains("success"),
+        "{order}: {ids}"
+    );
+    let keys = |alerts: &[Value]| {
+        let mut keys: Vec<String> = alerts
+            .iter()
+            .map(|a| format!("{} {} {}", a["key"], a["count"], a["principal"]))
+            .collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(
+        keys(&alerts),
+        keys(&alerts_jsonl(index, &["--recompute"])),
+        "{order}: the ingest's alerts are recompute's"
+    );
+}
+
+#[test]
+fn sign_ins_without_an_arn_are_credited_to_the_user_whichever_file_comes_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let (failed, success) = sign_in_files(dir.path());
+    for (order, files) in [
+        ("failures, then the ARN", [&failed, &success]),
+        ("the ARN, then failures", [&success, &failed]),
+    ] {
+        let index = dir.path().join(order.replace([',', ' '], "-"));
+        for file in files {
+            trailhound(&index)
+                .arg("ingest")
+                .arg(file)
+                .assert()
+                .success();
+        }
+        assert_noah_is_credited(&index, order);
+    }
+    let together = dir.path().join("together");
+    trailhound(&together)
+        .arg("ingest")
+        .arg(&failed)
+        .arg(&success)
+        .assert()
+        .success();
+    assert_noah_is_credited(&together, "one ingest");
+}
+
+#[test]
+fn the_demo_credits_its_failed_sign_ins_to_noah_and_raises_auth_05() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("demo");
+    trailhound::cli::demo::extract_demo_archive(&archive).unwrap();
+    let index = dir.path().join("index");
+    trailhound(&index)
+        .arg("ingest")
+        .arg(archive.join("AWSLogs"))
+        .assert()
+        .success();
+    let noah = "arn:aws:iam::782619047081:user/noah.williams";
+    assert_eq!(
+        support::count(&index, &format!("@principal:\"{noah}\"")),
+        support::count(&index, "userIdentity.userName:\"noah.williams\""),
+    );
+    assert_eq!(
+        support::count(&index, "@principal:AIDAKSGPPYJ6O2A5MFJ6Z"),
+        0
+    );
+    let alerts = alerts_jsonl(&index, &[]);
+    let auth05 = alerts
+        .iter()
+        .find(|a| a["rule_id"] == "AUTH-05")
+        .unwrap_or_else(|| panic!("AUTH-05 fires on the demo: {alerts:#?}"));
+    assert_eq!(auth05["principal"], noah);
+    assert!(
+        alerts
+            .iter()
+            .all(|a| !a["principal"].as_str().unwrap().starts_with("AIDA")),
+        "no alert names a raw principalId"
+    );
+}
+
+/// The alerts a feed holds, as comparable lines (key, count, events).
+fn feed(alerts: &[Value]) -> Vec<String> {
+    let mut lines: Vec<String> = alerts
+        .iter()
+        .map(|a| {
+            let mut ids: Vec<&str> = a["event_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|id| id.as_str().unwrap())
+                .collect();
+            ids.sort();
+            format!("{} ×{} {}", a["key"], a["count"], ids.join(","))
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// Twenty days of alice in us-east-1, a first call in ap-south-1 and in sa-east-1: laid out as
+/// the S3 layout is (a folder per region, walked alphabetically: ap-south-1 first).
+fn regional_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let records = history(
+        20,
+        &[
+            ("2026-10-21T09:00:00Z", "ap-south-1"),
+            ("2026-10-21T10:00:00Z", "sa-east-1"),
+        ],
+    );
+    let mut by_region: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+    for record in records {
+        let region = record["awsRegion"].as_str().unwrap().to_owned();
+        by_region.entry(region).or_default().push(record);
+    }
+    by_region
+        .into_iter()
+        .map(|(region, records)| {
+            write(
+                &dir.join(format!(
+                    "AWSLogs/111122223333/CloudTrail/{region}/2026/10/01/trail.json"
+                )),
+                &support::trail_file(&records),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn first_seen_alerts_do_not_depend_on_the_order_events_arrive_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = regional_files(dir.path());
+    let reference = dir.path().join("reference");
+    trailhound(&reference)
+        .arg("ingest")
+        .arg(dir.path().join("AWSLogs"))
+        .assert()
+        .success();
+    let expected = feed(&alerts_jsonl(&reference, &["--recompute"]));
+    assert_eq!(
+        expected
+            .iter()
+            .filter(|line| line.contains("API-03"))
+            .count(),
+        2,
+        "both new regions are first sightings: {expected:#?}"
+    );
+    assert_eq!(
+        feed(&alerts_jsonl(&reference, &[])),
+        expected,
+        "one ingest of the S3 layout (ap-south-1 read first) raises what recompute raises"
+    );
+
+    // The same events split across ingests, in both orders.
+    let mut orders = vec![files.clone()];
+    orders.push(files.iter().rev().cloned().collect());
+    for (n, order) in orders.iter().enumerate() {
+        let index = dir.path().join(format!("split-{n}"));
+        for file in order {
+            trailhound(&index)
+                .arg("ingest")
+                .arg(file)
+                .assert()
+                .success();
+        }
+        assert_eq!(
+            feed(&alerts_jsonl(&index, &[])),
+            expected,
+            "ingests in order {order:?}"
+        );
+    }
+
+    // Newest first, one event per file, as a LookupEvents pull delivers them.
+    let mut records: Vec<Value> = files
+        .iter()
+        .flat_map(|file| {
+            let text = std::fs::read(file).unwrap();
+            let parsed: Value = serde_json::from_slice(&text).unwrap();
+            parsed["Records"].as_array().unwrap().clone()
+        })
+        .collect();
+    records.sort_by(|a, b| b["eventTime"].as_str().cmp(&a["eventTime"].as_str()));
+    let newest_first = dir.path().join("newest-first");
+    let index = dir.path().join("newest-first-index");
+    for chunk in records.chunks(20) {
+        let file = write(
+            &newest_first.join(format!("{}.json", chunk[0]["eventID"].as_str().unwrap())),
+            &support::trail_file(chunk),
+        );
+        trailhound(&index)
+            .arg("ingest")
+            .arg(&file)
+            .assert()
+            .success();
+    }
+    assert_eq!(feed(&alerts_jsonl(&index, &[])), expected, "newest first");
+}

@@ -676,3 +676,132 @@ fn slow_answers_are_shared_between_chains_and_a_kill_mid_split_still_resumes_exa
     assert!(output.status.success(), "{output:?}");
     assert_exactly_once(&index, &events);
 }
+
+/// A time `ago` before now, as CloudTrail writes it.
+fn ago(ago: chrono::Duration) -> String {
+    (Utc::now() - ago).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[test]
+fn a_pull_after_an_archive_credits_its_sign_ins_and_judges_first_sightings_in_time_order() {
+    // The archive: five failed sign-ins naming noah only by principalId and userName.
+    let noah = "arn:aws:iam::111122223333:user/noah";
+    let failure = |n: i64| {
+        let mut record = record(
+            &format!("noah-failed-{n}"),
+            "ConsoleLogin",
+            "signin.amazonaws.com",
+            json!({
+                "eventTime": ago(chrono::Duration::minutes(20 - n)),
+                "eventType": "AwsConsoleSignIn",
+                "responseElements": {"ConsoleLogin": "Failure"},
+                "errorMessage": "Failed authentication",
+            }),
+        );
+        record["userIdentity"] = json!({"type": "IAMUser", "principalId": "AIDANOAH0000000000001",
+            "accountId": "111122223333", "accessKeyId": "", "userName": "noah"});
+        record
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let archive = support::write(
+        &dir.path().join("archive/failures.json"),
+        &support::trail_file(&(0..5).map(failure).collect::<Vec<_>>()),
+    );
+    let index = dir.path().join("index");
+    support::trailhound(&index)
+        .arg("ingest")
+        .arg(&archive)
+        .assert()
+        .success();
+
+    // LookupEvents, newest first: noah's success with his ARN; twenty days of alice in
+    // us-east-1, then her first call in ap-south-1.
+    let fake = FakeCloudTrail::start();
+    fake.set_requests_per_second(50.0);
+    let mut success = record(
+        "noah-success",
+        "ConsoleLogin",
+        "signin.amazonaws.com",
+        json!({
+            "eventTime": ago(chrono::Duration::minutes(10)),
+            "eventType": "AwsConsoleSignIn",
+            "responseElements": {"ConsoleLogin": "Success"},
+        }),
+    );
+    success["userIdentity"] = json!({"type": "IAMUser", "principalId": "AIDANOAH0000000000001",
+        "arn": noah, "accountId": "111122223333", "userName": "noah"});
+    let mut us_east: Vec<Value> = (0..80)
+        .map(|n| {
+            record(
+                &format!("alice-{n}"),
+                "DescribeInstances",
+                "ec2.amazonaws.com",
+                json!({"eventTime": ago(chrono::Duration::hours(6 * n + 2)), "readOnly": true}),
+            )
+        })
+        .collect();
+    us_east.push(success);
+    fake.add_events("us-east-1", &us_east);
+    fake.add_events(
+        "ap-south-1",
+        &[record(
+            "alice-ap-south-1",
+            "DescribeInstances",
+            "ec2.amazonaws.com",
+            json!({"eventTime": ago(chrono::Duration::hours(1)), "awsRegion": "ap-south-1",
+                "readOnly": true}),
+        )],
+    );
+    let output = binary(&index, &fake, dir.path())
+        .args(["pull", "--region", "us-east-1", "--region", "ap-south-1"])
+        .args([
+            "--since",
+            "30d",
+            "--no-insights",
+            "--requests-per-second",
+            "50",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+
+    let alerts = |extra: &[&str]| -> Vec<Value> {
+        let output = support::trailhound(&index)
+            .args(["alerts", "--format", "jsonl"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        text(&output.stdout)
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    };
+    let pulled = alerts(&[]);
+    let auth05 = pulled
+        .iter()
+        .find(|a| a["rule_id"] == "AUTH-05")
+        .unwrap_or_else(|| panic!("the archive's failures and the pulled success: {pulled:#?}"));
+    assert_eq!(auth05["principal"], noah);
+    assert!(
+        pulled
+            .iter()
+            .any(|a| a["rule_id"] == "API-03"
+                && a["group"].as_str().unwrap().ends_with("ap-south-1")),
+        "{pulled:#?}"
+    );
+    let keys = |alerts: &[Value]| {
+        let mut keys: Vec<String> = alerts
+            .iter()
+            .map(|a| format!("{} {}", a["key"], a["count"]))
+            .collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(keys(&pulled), keys(&alerts(&["--recompute"])));
+    assert_eq!(
+        support::count(&index, &format!("@principal:\"{noah}\"")),
+        6,
+        "the archived failures are re-credited to noah"
+    );
+}

@@ -27,6 +27,37 @@ fn invictus_trail_files_ingest_completely() {
         0,
         "every record gets a principal"
     );
+    // bert-jan's CheckMfa names him by principalId only; his other calls carry the ARN.
+    assert_eq!(
+        count(
+            &index,
+            "eventName:CheckMfa AND @principal:\"arn:aws:iam::123837392027:user/bert-jan\""
+        ),
+        1
+    );
+    assert_eq!(count(&index, "@principal:AIDATFQR7NSC5AU2ZV3IE"), 0);
+    let alert_keys = |extra: &[&str]| {
+        let output = trailhound(&index)
+            .args(["alerts", "--format", "jsonl"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let mut keys: Vec<String> = support::stdout_lines(&output)
+            .iter()
+            .map(|line| {
+                let alert: serde_json::Value = serde_json::from_str(line).unwrap();
+                format!("{} {}", alert["key"], alert["count"])
+            })
+            .collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(
+        alert_keys(&[]),
+        alert_keys(&["--recompute"]),
+        "the ingest's alerts are those recompute raises"
+    );
 }
 
 #[test]

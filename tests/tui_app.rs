@@ -1477,3 +1477,70 @@ fn failed_console_logins_count_as_errors_though_they_have_no_error_code() {
         screen(&app)
     );
 }
+
+/// Queries `query` and waits for the timeline of the principal whose ARN ends with `name`.
+fn open_timeline_of(app: &mut App, query: &str, name: &str) -> trailhound::tui::state::Timeline {
+    press(app, &[ch('/'), with(KeyModifiers::CONTROL, 'u')]);
+    type_text(app, query);
+    press(app, &[key(KeyCode::Enter)]);
+    wait_until(app, "the principal's timeline", |app| {
+        app.state
+            .timeline
+            .timeline
+            .as_ref()
+            .is_some_and(|t| t.principal.ends_with(name))
+    });
+    app.state.timeline.timeline.clone().expect("timeline")
+}
+
+#[test]
+fn the_timeline_links_a_long_term_key_to_the_create_access_key_that_made_it() {
+    let mut app = open((200, 60));
+    let timeline = open_timeline_of(
+        &mut app,
+        "userIdentity.accessKeyId:\"AKIA4HIZJIM7XPZW55C3\"",
+        "/aws-support-ops",
+    );
+    let session = timeline
+        .sessions
+        .iter()
+        .find(|s| s.access_key == "AKIA4HIZJIM7XPZW55C3")
+        .expect("the attacker's key is one of the user's sessions");
+    let created = session.chain.first().expect("the key's CreateAccessKey");
+    assert_eq!(created.event_name, "CreateAccessKey");
+    assert_eq!(created.source_ip, "193.142.146.35");
+    assert!(created.principal.ends_with("/ci-deploy"), "{created:?}");
+    focus(&mut app, PaneId::Timeline);
+    press(&mut app, &[ch('z')]);
+    let text = screen(&app);
+    assert!(
+        text.contains("AKIA4HIZJIM7XPZW55C3") && text.contains("← CreateAccessKey by"),
+        "{text}"
+    );
+    assert!(!text.contains("no call issued it"), "{text}");
+}
+
+#[test]
+fn a_failed_sign_in_of_the_demo_leads_to_noahs_timeline_with_all_his_failures() {
+    let mut app = open((160, 48));
+    // The failures carry no ARN: the list and the timeline still name noah.
+    let timeline = open_timeline_of(
+        &mut app,
+        "eventName:ConsoleLogin AND responseElements.ConsoleLogin:Failure AND userIdentity.userName:\"noah.williams\"",
+        "user/noah.williams",
+    );
+    let rows = &app.state.events.rows;
+    assert_eq!(rows.len(), 6, "the demo's six failures");
+    assert!(rows
+        .iter()
+        .all(|row| row.summary.principal.id == "arn:aws:iam::782619047081:user/noah.williams"));
+    assert_eq!(
+        timeline.principal,
+        "arn:aws:iam::782619047081:user/noah.williams"
+    );
+    assert!(
+        timeline.errors >= 6,
+        "the six failed sign-ins are noah's: {} errors",
+        timeline.errors
+    );
+}

@@ -131,6 +131,7 @@ fn fed_state(size: (u16, u16), actions: &[Action]) -> AppState {
                                                 .unwrap(),
                                         ),
                                         access_key: "ASIAEXAMPLE000000009".into(),
+                                        detail: String::new(),
                                     },
                                     SessionIssue {
                                         event_name: "AssumeRole".into(),
@@ -142,13 +143,49 @@ fn fed_state(size: (u16, u16), actions: &[Action]) -> AppState {
                                                 .unwrap(),
                                         ),
                                         access_key: "AKIAEXAMPLE000000003".into(),
+                                        detail: String::new(),
                                     },
                                 ],
+                                lifecycle: Vec::new(),
+                                searched_since: Some(at("2026-11-01T00:00:00Z")),
+                            },
+                            SessionLink {
+                                access_key: "AKIAEXAMPLE000000005".into(),
+                                events: 28,
+                                chain: vec![SessionIssue {
+                                    event_name: "CreateAccessKey".into(),
+                                    principal: "ci-deploy".into(),
+                                    source_ip: "193.142.146.35".into(),
+                                    time: Some(at("2026-11-02T02:22:16Z")),
+                                    access_key: "AKIAEXAMPLE000000007".into(),
+                                    detail: String::new(),
+                                }],
+                                lifecycle: vec![
+                                    SessionIssue {
+                                        event_name: "UpdateAccessKey".into(),
+                                        principal: "alice".into(),
+                                        source_ip: "198.51.100.20".into(),
+                                        time: Some(at("2026-11-02T09:00:00Z")),
+                                        access_key: "AKIAEXAMPLE000000003".into(),
+                                        detail: "Inactive".into(),
+                                    },
+                                    SessionIssue {
+                                        event_name: "DeleteAccessKey".into(),
+                                        principal: "alice".into(),
+                                        source_ip: "198.51.100.20".into(),
+                                        time: Some(at("2026-11-02T09:05:00Z")),
+                                        access_key: "AKIAEXAMPLE000000003".into(),
+                                        detail: String::new(),
+                                    },
+                                ],
+                                searched_since: Some(at("2026-11-01T00:00:00Z")),
                             },
                             SessionLink {
                                 access_key: "AKIAEXAMPLE000000001".into(),
                                 events: 2,
                                 chain: Vec::new(),
+                                lifecycle: Vec::new(),
+                                searched_since: Some(at("2026-11-01T00:00:00Z")),
                             },
                         ],
                     }),
@@ -361,7 +398,7 @@ fn detail_pane_pretty_and_coloured() {
 #[test]
 fn timeline_pane_of_the_selected_principal() {
     let state = fed_state((120, 40), &[]);
-    let buffer = draw((90, 20), |f, a| {
+    let buffer = draw((130, 24), |f, a| {
         panes::timeline::render(&state, &theme(), f, a, false)
     });
     insta::assert_snapshot!(text(&buffer));

@@ -2,14 +2,12 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use tantivy::schema::Value as _;
-use tantivy::TantivyDocument;
 
 use super::exit;
 use crate::detect::alerts::alert_id;
 use crate::detect::pack::Severity;
-use crate::detect::{mark_alert, Alert, AlertMark, AlertSet, Findings};
-use crate::event::{terminal_safe, EventSummary};
+use crate::detect::{mark_alert, replay, Alert, AlertMark, AlertSet};
+use crate::event::terminal_safe;
 use crate::index::{EventWriter, TrailIndex};
 
 pub struct AlertsArgs {
@@ -31,37 +29,12 @@ fn time(t: Option<DateTime<Utc>>) -> String {
 
 /// Re-evaluates every indexed event with the current rules (after a rule change), oldest first:
 /// first-seen baselines and correlations then see events in the order they happened, whatever
-/// order the archives were ingested in. The order costs 16 bytes per event.
+/// order the archives were ingested in.
 fn recompute(index: &TrailIndex, rules: &super::rules::RuleOptions) -> anyhow::Result<AlertSet> {
     let detector = super::rules::detector(rules)?;
     // Holding the writer lock keeps an ingest from writing alerts at the same time.
-    let _writer = EventWriter::open(index)?;
-    let searcher = index.searcher()?;
-    let segments = searcher.segment_readers();
-    let mut order: Vec<(i64, u32, u32)> = Vec::with_capacity(searcher.num_docs() as usize);
-    let mut stores = Vec::with_capacity(segments.len());
-    for (position, segment) in segments.iter().enumerate() {
-        let times = segment.fast_fields().date("time")?;
-        for doc in segment.doc_ids_alive() {
-            let time = times
-                .first(doc)
-                .map_or(i64::MIN, |time| time.into_timestamp_secs());
-            order.push((time, position as u32, doc));
-        }
-        stores.push(segment.get_store_reader(64)?);
-    }
-    order.sort_unstable();
-    let mut findings = Findings::empty(index.dir());
-    for (_, segment, doc) in order {
-        let doc: TantivyDocument = stores[segment as usize].get(doc)?;
-        let Some(raw) = doc.get_first(index.fields().raw).and_then(|v| v.as_bytes()) else {
-            continue;
-        };
-        let raw = String::from_utf8_lossy(raw);
-        let record: serde_json::Value = serde_json::from_str(&raw).unwrap_or_default();
-        let summary = EventSummary::from_raw(&raw);
-        findings.observe(&detector, &summary, &detector.evaluate(&record, &summary));
-    }
+    let writer = EventWriter::open(index)?;
+    let findings = replay(index, &detector, writer.identities())?;
     findings.save(index.dir())?;
     Ok(findings.alerts)
 }

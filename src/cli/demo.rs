@@ -5,7 +5,7 @@ use include_dir::{include_dir, Dir};
 
 use super::exit;
 use super::output::{table_row, TABLE_HEADER};
-use crate::event::{terminal_safe, EventSummary};
+use crate::event::{event_id_of, terminal_safe, EventSummary};
 use crate::index::{SearchRequest, TrailIndex};
 use crate::ingest::{ingest_with, IngestObserver, IngestOptions};
 
@@ -41,9 +41,14 @@ fn show_search(
         "\n## {title}: {total} events\n$ trailhound search '{}'\n{TABLE_HEADER}",
         terminal_safe(query)
     )?;
+    let identities = crate::index::identities::load(index.dir())?;
     let summaries: Vec<EventSummary> = hits
         .iter()
-        .map(|hit| EventSummary::from_raw(&hit.raw))
+        .map(|hit| {
+            let record: serde_json::Value = serde_json::from_str(&hit.raw).unwrap_or_default();
+            let id = event_id_of(&record, &hit.raw);
+            EventSummary::from_record_resolved(&record, id, Some(&identities))
+        })
         .collect();
     for summary in &summaries {
         writeln!(std::io::stdout(), "{}", table_row(summary))?;

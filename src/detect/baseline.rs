@@ -16,8 +16,8 @@
 //! An event fires when its key value was not seen in `[time - baseline, time]`, the owner has at
 //! least `min_baseline_events` events in the baseline days, and the document has seen at least
 //! `learning` of history (so an index younger than its baselines stays quiet). Events are counted
-//! in arrival order; an archive ingested out of time order can only make a sighting look newer,
-//! never raise an alert for a value that was seen earlier in the same ingest.
+//! in arrival order while an ingest runs; every ingest and pull ends by replaying the index in time
+//! order ([`super::replay`]), so the alerts that stay are those the events' own order raises.
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 

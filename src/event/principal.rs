@@ -1,5 +1,7 @@
 use serde_json::Value;
 
+use super::identity::IdentityMap;
+
 /// Who acted, keyed on the issuer so that one role's many sessions share a timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
@@ -29,12 +31,37 @@ fn last_segment(arn: &str) -> &str {
 
 /// Derives the principal and session of a record per the table in cloudtrail-facts.md.
 pub fn derive_principal(record: &Value) -> Principal {
+    derive_principal_resolved(record, None)
+}
+
+/// Like [`derive_principal`]; an identity without an ARN is first looked up in `identities`
+/// (the principal other events with the same principalId or IAM user name carry).
+pub fn derive_principal_resolved(record: &Value, identities: Option<&IdentityMap>) -> Principal {
+    let (id, session) = principal_from_arn(record);
+    let id = id.or_else(|| {
+        identities
+            .and_then(|map| map.resolve(record))
+            .map(str::to_owned)
+    });
+    let identity = record.get("userIdentity").unwrap_or(&Value::Null);
+    let get = |path: &[&str]| text(identity, path).map(str::to_owned);
+    let id = id
+        .or_else(|| get(&["principalId"]))
+        .or_else(|| get(&["userName"]))
+        .or_else(|| get(&["invokedBy"]).map(|service| format!("service:{service}")))
+        .unwrap_or_else(|| "unknown".to_owned());
+    Principal { id, session }
+}
+
+/// The principal as the record's own identity names it (an ARN or another qualified name), and
+/// its session; `None` when it names the caller only by raw identifiers.
+pub fn principal_from_arn(record: &Value) -> (Option<String>, Option<String>) {
     let identity = record.get("userIdentity").unwrap_or(&Value::Null);
     let get = |path: &[&str]| text(identity, path).map(str::to_owned);
     let kind = text(identity, &["type"]).unwrap_or("");
     let on_behalf_of = identity.get("onBehalfOf").filter(|v| v.is_object());
 
-    let (id, session) = match kind {
+    match kind {
         "AssumedRole" => {
             let id = get(&["sessionContext", "sessionIssuer", "arn"]).or_else(|| get(&["arn"]));
             let session = get(&["sessionContext", "sourceIdentity"])
@@ -80,13 +107,7 @@ pub fn derive_principal(record: &Value) -> Principal {
             get(&["principalId"]),
         ),
         _ => (None, None),
-    };
-    let id = id
-        .or_else(|| get(&["principalId"]))
-        .or_else(|| get(&["userName"]))
-        .or_else(|| get(&["invokedBy"]).map(|service| format!("service:{service}")))
-        .unwrap_or_else(|| "unknown".to_owned());
-    Principal { id, session }
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::{derive_principal, Principal};
+use super::{derive_principal_resolved, IdentityMap, Principal};
 
 /// The handful of fields every view of an event needs, read once from the record.
 #[derive(Debug, Clone)]
@@ -33,16 +33,21 @@ impl EventSummary {
     /// Reads the summary of a record's raw JSON text (an unreadable record gives empty fields).
     pub fn from_raw(raw: &str) -> EventSummary {
         let value: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
-        let id = value
-            .get("eventID")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .unwrap_or_else(|| derived_event_id(raw));
-        EventSummary::from_record(&value, id)
+        EventSummary::from_record(&value, event_id_of(&value, raw))
     }
 
     /// Reads the summary of a record; `event_id` is the record's eventID or the id derived for it.
     pub fn from_record(record: &Value, event_id: String) -> EventSummary {
+        EventSummary::from_record_resolved(record, event_id, None)
+    }
+
+    /// Like [`EventSummary::from_record`], resolving an identity without an ARN through
+    /// `identities`.
+    pub fn from_record_resolved(
+        record: &Value,
+        event_id: String,
+        identities: Option<&IdentityMap>,
+    ) -> EventSummary {
         let account = match record.get("recipientAccountId").and_then(Value::as_str) {
             Some(account) => account.to_owned(),
             None => record
@@ -68,8 +73,16 @@ impl EventSummary {
             },
             user_agent: field(record, "userAgent"),
             account,
-            principal: derive_principal(record),
+            principal: derive_principal_resolved(record, identities),
         }
+    }
+}
+
+/// The record's eventID, or the id derived from its text when it has none (as sources do).
+pub fn event_id_of(record: &Value, raw: &str) -> String {
+    match record.get("eventID") {
+        Some(Value::String(id)) if !id.is_empty() => id.clone(),
+        _ => derived_event_id(raw),
     }
 }
 

@@ -10,7 +10,8 @@ use super::schema::{
     KEYWORD_MAX_CHARS, SECRET_PATHS, TIME_PATH,
 };
 use super::tokenizer::PATH_SEPARATOR;
-use crate::event::EventSummary;
+use crate::event::identity::identity_link;
+use crate::event::{EventSummary, IdentityLink, IdentityMap};
 
 /// Where a record came from: the ingested source (an archive root, stdin, a LookupEvents pull)
 /// and the file inside it.
@@ -26,17 +27,22 @@ pub struct PreparedEvent {
     pub summary: EventSummary,
     pub source: Arc<str>,
     pub doc: TantivyDocument,
+    /// What the record teaches about who its principalId and user name are.
+    pub identity: Option<IdentityLink>,
 }
 
-/// Builds the document for `record` (a JSON object), whose verbatim text is `raw` and whose id is `event_id`.
+/// Builds the document for `record` (a JSON object), whose verbatim text is `raw` and whose id is
+/// `event_id`; an identity without an ARN is credited to the principal `identities` knows for it.
 pub fn prepare(
     fields: &Fields,
     raw: &str,
     record: &Value,
     event_id: String,
     provenance: &Provenance,
+    identities: &IdentityMap,
 ) -> PreparedEvent {
-    let summary = EventSummary::from_record(record, event_id);
+    let summary = EventSummary::from_record_resolved(record, event_id, Some(identities));
+    let identity = identity_link(record, &summary.principal.id);
     let mut doc = TantivyDocument::default();
     doc.add_bytes(fields.raw, raw.as_bytes());
     let id = id_hash(&summary.event_id);
@@ -80,6 +86,7 @@ pub fn prepare(
         source: provenance.source.clone(),
         summary,
         doc,
+        identity,
     }
 }
 

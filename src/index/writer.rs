@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -8,8 +8,11 @@ use tantivy::{IndexWriter, TantivyError};
 use super::coverage::Coverage;
 use super::document::PreparedEvent;
 use super::error::IndexError;
+use super::identities;
+use super::reattribute::reattribute;
 use super::schema::{id_hash, SCHEMA_VERSION};
 use super::store::TrailIndex;
+use crate::event::IdentityMap;
 
 /// Commit at least this often so a long ingest is searchable (and crash-safe) as it goes.
 pub const DEFAULT_COMMIT_EVERY_DOCS: usize = 250_000;
@@ -37,6 +40,10 @@ pub struct EventWriter {
     last_commit: Instant,
     commit_every_docs: usize,
     commit_interval: Duration,
+    identities: IdentityMap,
+    /// Raw principal identifiers the map learned an answer for since the last commit.
+    newly_resolved: BTreeSet<String>,
+    reattributed: u64,
 }
 
 impl EventWriter {
@@ -59,6 +66,10 @@ impl EventWriter {
         let mut coverage = index.coverage()?;
         coverage.schema_version = SCHEMA_VERSION;
         let seen = committed_ids(index)?;
+        let identities = identities::load(index.dir()).map_err(|source| IndexError::Io {
+            path: index.dir().to_owned(),
+            source,
+        })?;
         Ok(EventWriter {
             index: index.clone(),
             writer,
@@ -69,6 +80,9 @@ impl EventWriter {
             last_commit: Instant::now(),
             commit_every_docs: DEFAULT_COMMIT_EVERY_DOCS,
             commit_interval: COMMIT_EVERY,
+            identities,
+            newly_resolved: BTreeSet::new(),
+            reattributed: 0,
         })
     }
 
@@ -101,7 +115,20 @@ impl EventWriter {
         self.seen.contains(&id_hash(event_id))
     }
 
+    /// Who identities without an ARN are, as learned so far: for building documents.
+    pub fn identities(&self) -> &IdentityMap {
+        &self.identities
+    }
+
+    /// Documents rebuilt because their principal resolved after they were committed.
+    pub fn reattributed(&self) -> u64 {
+        self.reattributed
+    }
+
     pub fn add(&mut self, event: PreparedEvent) -> Result<Added, IndexError> {
+        if let Some(link) = &event.identity {
+            self.newly_resolved.extend(self.identities.learn(link));
+        }
         if !self.seen.insert(event.id_hash) {
             return Ok(Added::Duplicate);
         }
@@ -122,7 +149,8 @@ impl EventWriter {
                 && self.last_commit.elapsed() >= self.commit_interval)
     }
 
-    /// Makes everything added so far durable and visible to readers, atomically with its coverage.
+    /// Makes everything added so far durable and visible to readers, atomically with its coverage;
+    /// then re-credits committed events whose principal the identities learned since resolve.
     pub fn commit(&mut self) -> Result<(), IndexError> {
         self.commit_with(None)
     }
@@ -131,6 +159,23 @@ impl EventWriter {
     /// `stage` writes them for the commit's opstamp before it, and they become current once it
     /// is durable, so that a kill at any point never leaves them ahead of the index.
     pub fn commit_with(&mut self, stage: Option<Stage<'_>>) -> Result<(), IndexError> {
+        if !self.newly_resolved.is_empty() {
+            identities::save(self.index.dir(), &self.identities)
+                .map_err(|source| IndexError::io(self.index.dir(), source))?;
+        }
+        self.commit_documents(stage)?;
+        if !self.newly_resolved.is_empty() {
+            let raw_ids = std::mem::take(&mut self.newly_resolved);
+            let replaced = reattribute(&self.index, &self.writer, &self.identities, &raw_ids)?;
+            if replaced > 0 {
+                self.reattributed += replaced;
+                self.commit_documents(None)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn commit_documents(&mut self, stage: Option<Stage<'_>>) -> Result<(), IndexError> {
         let payload = serde_json::to_string(&self.coverage).unwrap_or_default();
         let mut prepared = self
             .writer

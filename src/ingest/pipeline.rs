@@ -7,7 +7,8 @@ use crossbeam_channel::{bounded, Sender};
 use rayon::prelude::*;
 
 use super::summary::IngestSummary;
-use crate::detect::{Detector, Findings, Matches};
+use crate::detect::{replay, Detector, Findings, Matches};
+use crate::event::IdentityMap;
 use crate::index::document::{prepare, PreparedEvent, Provenance};
 use crate::index::schema::Fields;
 use crate::index::{Added, EventWriter, IndexError, TrailIndex};
@@ -108,6 +109,7 @@ pub fn ingest_with(
     observer.started(work.len());
 
     let fields = *index.fields();
+    let identities = Arc::new(writer.identities().clone());
     let detector = options.detector.clone();
     let cancelled = Arc::new(AtomicBool::new(false));
     let (sender, receiver) = bounded::<FileBatch>(BATCHES_IN_FLIGHT);
@@ -121,6 +123,7 @@ pub fn ingest_with(
                     }
                     read_file(
                         &fields,
+                        &identities,
                         detector.as_deref(),
                         source,
                         file,
@@ -170,7 +173,11 @@ pub fn ingest_with(
     let _ = producer.join();
     outcome?;
     commit(&mut writer, &detection, index)?;
-    if let Some((_, findings)) = &detection {
+    if let Some((detector, findings)) = &mut detection {
+        if summary.new > 0 || writer.reattributed() > 0 {
+            *findings = replay(index, detector, writer.identities())?;
+            findings.save(index.dir()).map_err(alerts_error)?;
+        }
         summary.alerts = findings.alerts.len() as u64;
     }
     writer.finish()?;
@@ -202,6 +209,7 @@ fn open(file: &InputFile) -> std::io::Result<Box<dyn Read + Send>> {
 /// in batches so that no file, however large, is held whole.
 struct BatchSender<'a> {
     fields: &'a Fields,
+    identities: &'a IdentityMap,
     detector: Option<&'a Detector>,
     provenance: Provenance,
     sender: &'a Sender<FileBatch>,
@@ -236,6 +244,7 @@ impl RecordSink for BatchSender<'_> {
             &record.value,
             record.event_id,
             &self.provenance,
+            self.identities,
         );
         if event.summary.time.is_none() {
             let message = match record.value.get("eventTime") {
@@ -274,6 +283,7 @@ impl RecordSink for BatchSender<'_> {
 
 fn read_file(
     fields: &Fields,
+    identities: &IdentityMap,
     detector: Option<&Detector>,
     source: &Arc<str>,
     file: &InputFile,
@@ -282,6 +292,7 @@ fn read_file(
 ) {
     let mut batches = BatchSender {
         fields,
+        identities,
         detector,
         provenance: Provenance {
             source: source.clone(),

@@ -11,7 +11,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 use super::plan::{merge_span, settled_end};
 use super::progress::RegionProgress;
 use super::record::{record_of, LookupEvent};
-use crate::detect::{Detector, Findings};
+use crate::detect::{replay, Detector, Findings};
 use crate::index::coverage::{PartialSlice, PullCoverage, PullKey, Span};
 use crate::index::document::{prepare, Provenance};
 use crate::index::{Added, EventWriter, IndexError, TrailIndex};
@@ -98,6 +98,7 @@ pub fn run_sink(
                     &record.value,
                     record.event_id,
                     &provenance,
+                    writer.identities(),
                 );
                 let matches = detector
                     .as_deref()
@@ -146,6 +147,12 @@ pub fn run_sink(
         }
     }
     commit(&mut writer, &findings, index)?;
+    if let (Some(detector), Some(findings)) = (&detector, &mut findings) {
+        if report.new > 0 || writer.reattributed() > 0 {
+            *findings = replay(index, detector, writer.identities())?;
+            findings.save(index.dir()).map_err(findings_error)?;
+        }
+    }
     report.alerts = findings.as_ref().map_or(0, |f| f.alerts.len() as u64);
     writer.finish()?;
     Ok(report)

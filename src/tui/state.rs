@@ -554,8 +554,14 @@ pub struct SessionLink {
     pub events: u64,
     /// The AssumeRole* (or GetSessionToken, GetFederationToken) whose response issued the key,
     /// then the one that issued the key that call was signed with, and so on (role chaining),
-    /// as far as the index holds them. Empty when the first is not indexed.
+    /// as far as the index holds them. For a long-term key, the CreateAccessKey that made it,
+    /// then what issued the key that call was signed with. Empty when the first is not indexed.
     pub chain: Vec<SessionIssue>,
+    /// What was done to a long-term key after it was made (UpdateAccessKey, DeleteAccessKey),
+    /// oldest first.
+    pub lifecycle: Vec<SessionIssue>,
+    /// The oldest event the index holds: an empty chain means nothing issued the key since.
+    pub searched_since: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -566,6 +572,8 @@ pub struct SessionIssue {
     pub time: Option<DateTime<Utc>>,
     /// The access key the issuing call was signed with.
     pub access_key: String,
+    /// What the call set, when it says more than its name (UpdateAccessKey's new status).
+    pub detail: String,
 }
 
 #[derive(Debug, Clone, Default)]

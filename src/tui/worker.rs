@@ -20,9 +20,10 @@ use super::state::{
 };
 use crate::detect::pack::Severity as RuleSeverity;
 use crate::detect::{mark_alert, AlertMark, AlertSet};
-use crate::event::{derived_event_id, EventSummary};
+use crate::event::{event_id_of, EventSummary, IdentityMap};
 use crate::index::activity::{self, ActivityReport};
 use crate::index::panic_guard;
+use crate::index::identities;
 use crate::index::{IndexError, SearchRequest, SortOrder, TimeBounds, TrailIndex};
 
 /// Buckets of the events pane's histogram strip (the pane resamples them to its width).
@@ -614,18 +615,23 @@ fn page(
         order: view.order,
     };
     let (hits, _) = index.search(searcher, &request)?;
-    Ok(hits.into_iter().map(|hit| row_of(hit.raw)).collect())
+    // Rows name the principal the index credits (an identity without an ARN resolved).
+    let identities = identities::load(index.dir()).unwrap_or_default();
+    Ok(hits
+        .into_iter()
+        .map(|hit| row_resolved(hit.raw, &identities))
+        .collect())
 }
 
 /// Reads a raw record once into what the list, detail and pivots need.
 pub fn row_of(raw: String) -> EventRow {
+    row_resolved(raw, &IdentityMap::default())
+}
+
+fn row_resolved(raw: String, identities: &IdentityMap) -> EventRow {
     let record: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
-    let id = record
-        .get("eventID")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_else(|| derived_event_id(&raw));
-    let summary = EventSummary::from_record(&record, id);
+    let id = event_id_of(&record, &raw);
+    let summary = EventSummary::from_record_resolved(&record, id, Some(identities));
     let access_key = record
         .pointer("/userIdentity/accessKeyId")
         .and_then(Value::as_str)
@@ -703,6 +709,8 @@ fn timeline(
                 access_key: key.value.clone(),
                 events: key.count,
                 chain: session_chain(index, searcher, &key.value)?,
+                lifecycle: key_lifecycle(index, searcher, &key.value)?,
+                searched_since: span.map(|s| s.0),
             })
         })
         .collect::<Result<Vec<_>, IndexError>>()?;
@@ -746,32 +754,69 @@ fn session_chain(
     Ok(chain)
 }
 
-/// The call whose response handed out `access_key` (an AssumeRole and its kin), if indexed.
+/// The call whose response handed out `access_key`, if indexed: an AssumeRole and its kin for a
+/// session key, the CreateAccessKey for a long-term key.
 fn session_issue(
     index: &TrailIndex,
     searcher: &Searcher,
     access_key: &str,
 ) -> Result<Option<SessionIssue>, IndexError> {
+    let key = quote(access_key);
+    let query = format!(
+        "responseElements.credentials.accessKeyId.keyword:{key} OR responseElements.accessKey.accessKeyId.keyword:{key}"
+    );
+    Ok(key_calls(index, searcher, query, 1)?.into_iter().next())
+}
+
+/// Most calls that changed a long-term key after it was made.
+const LIFECYCLE_CALLS: usize = 20;
+
+/// The UpdateAccessKey and DeleteAccessKey calls naming `access_key`, oldest first.
+fn key_lifecycle(
+    index: &TrailIndex,
+    searcher: &Searcher,
+    access_key: &str,
+) -> Result<Vec<SessionIssue>, IndexError> {
+    let query = format!(
+        "(eventName:UpdateAccessKey OR eventName:DeleteAccessKey) AND requestParameters.accessKeyId.keyword:{}",
+        quote(access_key)
+    );
+    key_calls(index, searcher, query, LIFECYCLE_CALLS)
+}
+
+fn key_calls(
+    index: &TrailIndex,
+    searcher: &Searcher,
+    query: String,
+    limit: usize,
+) -> Result<Vec<SessionIssue>, IndexError> {
     let request = SearchRequest {
-        query: format!(
-            "responseElements.credentials.accessKeyId.keyword:{}",
-            quote(access_key)
-        ),
-        limit: 1,
+        query,
+        limit,
         order: SortOrder::OldestFirst,
         ..SearchRequest::default()
     };
     let (hits, _) = index.search(searcher, &request)?;
-    Ok(hits.into_iter().next().map(|hit| {
-        let row = row_of(hit.raw);
-        SessionIssue {
-            event_name: row.summary.event_name,
-            principal: row.summary.principal.id,
-            source_ip: row.summary.source_ip,
-            time: row.summary.time,
-            access_key: row.access_key,
-        }
-    }))
+    Ok(hits
+        .into_iter()
+        .map(|hit| {
+            let row = row_of(hit.raw);
+            let record: Value = serde_json::from_str(&row.raw).unwrap_or(Value::Null);
+            let detail = record
+                .pointer("/requestParameters/status")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            SessionIssue {
+                event_name: row.summary.event_name,
+                principal: row.summary.principal.id,
+                source_ip: row.summary.source_ip,
+                time: row.summary.time,
+                access_key: row.access_key,
+                detail,
+            }
+        })
+        .collect())
 }
 
 fn stats(index: &TrailIndex, searcher: &Searcher) -> Result<IndexStats, IndexError> {

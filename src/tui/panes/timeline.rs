@@ -6,7 +6,9 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::super::format::{clip, thousands, time};
-use super::super::state::{AppState, PaneId, TimeWindow, Timeline, TimelineState};
+use super::super::state::{
+    AppState, PaneId, SessionIssue, SessionLink, TimeWindow, Timeline, TimelineState,
+};
 use super::super::theme::{Slot, Theme};
 use crate::event::terminal_safe;
 use crate::index::TopList;
@@ -39,7 +41,7 @@ pub fn line_count(timeline: &Timeline) -> usize {
     let sessions: usize = timeline
         .sessions
         .iter()
-        .map(|session| session.chain.len().max(1))
+        .map(|session| session.chain.len().max(1) + session.lifecycle.len())
         .sum();
     head + values + sessions
 }
@@ -235,22 +237,14 @@ fn lines(
         );
         let indent = " ".repeat(head.chars().count());
         if session.chain.is_empty() {
-            let why = if session.access_key.starts_with("AKIA") {
-                "(a long-term key: no call issued it)"
-            } else {
-                "(issuing call not indexed)"
-            };
-            let text = format!("{head}{why}");
+            let text = format!("{head}{}", not_found(session));
             lines.push(labelled(label, vec![Span::raw(text)], theme));
         }
         for (hop, issue) in session.chain.iter().enumerate() {
             let text = format!(
-                "{}← {} by {} from {} at {}",
+                "{}← {}",
                 if hop == 0 { &head } else { &indent },
-                terminal_safe(&issue.event_name),
-                terminal_safe(&issue.principal),
-                terminal_safe(&issue.source_ip),
-                time(issue.time)
+                call(issue)
             );
             lines.push(labelled(
                 if hop == 0 { label } else { "" },
@@ -258,8 +252,45 @@ fn lines(
                 theme,
             ));
         }
+        for change in &session.lifecycle {
+            let text = format!("{indent}then {}", call(change));
+            lines.push(labelled("", vec![Span::raw(text)], theme));
+        }
     }
     lines
+}
+
+/// One call of a key's history: what, by whom, from where, when.
+fn call(issue: &SessionIssue) -> String {
+    let detail = if issue.detail.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", terminal_safe(&issue.detail))
+    };
+    format!(
+        "{}{detail} by {} from {} at {}",
+        terminal_safe(&issue.event_name),
+        terminal_safe(&issue.principal),
+        terminal_safe(&issue.source_ip),
+        time(issue.time)
+    )
+}
+
+/// What was searched for the call that issued a key, when none was found: the index only knows
+/// the stretch it holds.
+fn not_found(session: &SessionLink) -> String {
+    let searched = if session.access_key.starts_with("AKIA") {
+        "a long-term key: no CreateAccessKey for it"
+    } else {
+        "no AssumeRole, GetSessionToken or GetFederationToken issued it"
+    };
+    match session.searched_since {
+        Some(since) => format!(
+            "({searched} in the index, which starts {})",
+            time(Some(since))
+        ),
+        None => format!("({searched} in the index)"),
+    }
 }
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, collapsed: bool) {

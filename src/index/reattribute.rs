@@ -1,0 +1,145 @@
+//! Re-credits committed events to the principal an identity map has since learned for them.
+//! An event whose identity has no ARN was indexed under its raw principalId (or user name) as
+//! `@principal`; once another event links that identifier to an ARN, its documents are rebuilt
+//! from their stored raw record (which never changes) and replace the old ones.
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use tantivy::collector::DocSetCollector;
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Value as _};
+use tantivy::{DocAddress, DocId, DocSet, IndexWriter, TantivyDocument, Term, TERMINATED};
+
+use super::document::{prepare, Provenance};
+use super::error::IndexError;
+use super::schema::{derived, path_term};
+use super::store::TrailIndex;
+use crate::event::{event_id_of, IdentityMap};
+
+/// Replaces the committed documents whose `@principal` is one of `raw_ids` and now resolves to
+/// another principal. Returns how many documents were replaced; the caller commits.
+pub fn reattribute(
+    index: &TrailIndex,
+    writer: &IndexWriter,
+    identities: &IdentityMap,
+    raw_ids: &BTreeSet<String>,
+) -> Result<u64, IndexError> {
+    let fields = *index.fields();
+    let searcher = index.searcher()?;
+    let mut replaced = 0;
+    for raw_id in raw_ids {
+        let term = Term::from_field_text(fields.kw, &path_term(derived::PRINCIPAL, raw_id));
+        let query = TermQuery::new(term.clone(), IndexRecordOption::Basic);
+        let addresses = searcher
+            .search(&query, &DocSetCollector)
+            .map_err(|e| index.tantivy_error(e))?;
+        if addresses.is_empty() {
+            continue;
+        }
+        let provenance = provenance_of(index, &searcher, &addresses)?;
+        let mut rebuilt = Vec::with_capacity(addresses.len());
+        let mut changes = false;
+        for address in &addresses {
+            let doc: TantivyDocument =
+                searcher.doc(*address).map_err(|e| index.tantivy_error(e))?;
+            let Some(raw) = doc.get_first(fields.raw).and_then(|v| v.as_bytes()) else {
+                continue;
+            };
+            let raw = String::from_utf8_lossy(raw);
+            let record: serde_json::Value = serde_json::from_str(&raw).unwrap_or_default();
+            let event_id = event_id_of(&record, &raw);
+            let provenance = provenance
+                .get(address)
+                .cloned()
+                .unwrap_or_else(|| Provenance {
+                    source: "".into(),
+                    file: "".into(),
+                });
+            let event = prepare(&fields, &raw, &record, event_id, &provenance, identities);
+            changes |= event.summary.principal.id != *raw_id;
+            rebuilt.push(event.doc);
+        }
+        if !changes {
+            continue;
+        }
+        // Deletes apply to documents added before them: exactly the ones just read.
+        writer.delete_term(term);
+        for doc in rebuilt {
+            writer
+                .add_document(doc)
+                .map_err(|e| index.tantivy_error(e))?;
+            replaced += 1;
+        }
+    }
+    Ok(replaced)
+}
+
+/// The `@source` and `@file` of each document: they are indexed, not stored, so they are read
+/// back from the terms that hold them.
+fn provenance_of(
+    index: &TrailIndex,
+    searcher: &tantivy::Searcher,
+    addresses: &std::collections::HashSet<DocAddress>,
+) -> Result<HashMap<DocAddress, Provenance>, IndexError> {
+    let fields = index.fields();
+    let mut by_segment: HashMap<u32, BTreeSet<DocId>> = HashMap::new();
+    for address in addresses {
+        by_segment
+            .entry(address.segment_ord)
+            .or_default()
+            .insert(address.doc_id);
+    }
+    let mut sources: HashMap<DocAddress, Arc<str>> = HashMap::new();
+    let mut files: HashMap<DocAddress, Arc<str>> = HashMap::new();
+    for (&ordinal, docs) in &by_segment {
+        let segment = searcher.segment_reader(ordinal);
+        let inverted = segment
+            .inverted_index(fields.kw)
+            .map_err(|e| index.tantivy_error(e))?;
+        for (path, found) in [(derived::SOURCE, &mut sources), (derived::FILE, &mut files)] {
+            let prefix = path_term(path, "");
+            let mut end = prefix.clone().into_bytes();
+            if let Some(last) = end.last_mut() {
+                *last += 1;
+            }
+            let io_error = |source| IndexError::Io {
+                path: index.dir().to_owned(),
+                source,
+            };
+            let mut terms = inverted
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .lt(&end)
+                .into_stream()
+                .map_err(io_error)?;
+            while terms.advance() {
+                let mut postings = inverted
+                    .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
+                    .map_err(io_error)?;
+                let mut value: Option<Arc<str>> = None;
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    if docs.contains(&doc) {
+                        let value = value.get_or_insert_with(|| {
+                            String::from_utf8_lossy(&terms.key()[prefix.len()..]).into()
+                        });
+                        found.insert(DocAddress::new(ordinal, doc), value.clone());
+                    }
+                    doc = postings.advance();
+                }
+            }
+        }
+    }
+    Ok(addresses
+        .iter()
+        .map(|address| {
+            let source = sources.get(address).cloned().unwrap_or_else(|| "".into());
+            let file = files
+                .get(address)
+                .cloned()
+                .unwrap_or_else(|| source.clone());
+            (*address, Provenance { source, file })
+        })
+        .collect())
+}
