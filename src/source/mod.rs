@@ -3,6 +3,7 @@
 pub mod archive;
 mod decompress;
 mod format;
+mod key_case;
 mod problem;
 mod records;
 mod salvage;
@@ -10,4 +11,4 @@ mod salvage;
 pub use archive::{discover, Discovery, InputFile, InputGroup};
 pub use format::{read_content, FileKind, FileReport};
 pub use problem::{Problem, Severity};
-pub use records::SourceRecord;
+pub use records::{as_cloudtrail, SourceRecord};
