@@ -409,6 +409,7 @@ pub fn stored_alerts(dir: &Path) -> std::io::Result<Vec<Alert>> {
             first: alert.first_time,
             last: alert.last_time,
             principal: alert.principal,
+            group: alert.group,
             event_ids: alert.event_ids,
             acknowledged: alert.acknowledged,
             why: alert.why,
@@ -614,7 +615,8 @@ fn page(
 
 /// Reads a raw record once into what the list, detail and pivots need.
 pub fn row_of(raw: String) -> EventRow {
-    let record: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
+    let mut record: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
+    crate::source::as_cloudtrail(&mut record);
     let id = record
         .get("eventID")
         .and_then(Value::as_str)
