@@ -95,7 +95,7 @@ struct RowWriter<'a, W: Write> {
 enum RowSink<'a, W: Write> {
     Table(&'a mut W),
     Jsonl(&'a mut W),
-    Csv(CsvOut<&'a mut W>),
+    Csv(Box<CsvOut<&'a mut W>>),
 }
 
 impl<'a, W: Write> RowWriter<'a, W> {
@@ -106,7 +106,7 @@ impl<'a, W: Write> RowWriter<'a, W> {
                 RowSink::Table(out)
             }
             Format::Jsonl => RowSink::Jsonl(out),
-            Format::Csv => RowSink::Csv(CsvOut::new(out)?),
+            Format::Csv => RowSink::Csv(Box::new(CsvOut::new(out)?)),
         };
         Ok(RowWriter { sink, written: 0 })
     }

@@ -35,6 +35,9 @@ pub struct SearchRequest {
     pub order: SortOrder,
 }
 
+/// The first and last event time of something.
+pub type TimeSpan = (DateTime<Utc>, DateTime<Utc>);
+
 /// At most this many events are held at once while streaming matches.
 const PAGE_EVENTS: usize = 2_000;
 
@@ -244,7 +247,7 @@ impl TrailIndex {
     pub fn time_span(
         &self,
         searcher: &Searcher,
-    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, IndexError> {
+    ) -> Result<Option<TimeSpan>, IndexError> {
         let mut span: Option<(i64, i64)> = None;
         for segment in searcher.segment_readers() {
             let column = segment
