@@ -244,10 +244,7 @@ impl TrailIndex {
     }
 
     /// The first and last event time in the index, from the `time` column's bounds.
-    pub fn time_span(
-        &self,
-        searcher: &Searcher,
-    ) -> Result<Option<TimeSpan>, IndexError> {
+    pub fn time_span(&self, searcher: &Searcher) -> Result<Option<TimeSpan>, IndexError> {
         let mut span: Option<(i64, i64)> = None;
         for segment in searcher.segment_readers() {
             let column = segment
