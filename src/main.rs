@@ -56,8 +56,10 @@ enum Command {
         query: String,
         #[command(flatten)]
         time: TimeArgs,
-        #[arg(long, default_value_t = 50)]
-        limit: usize,
+        /// At most this many events; 0 for all [default: all, except a first page of 50 when a
+        /// table goes to a terminal]
+        #[arg(long)]
+        limit: Option<usize>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// Print only the number of matching events
@@ -116,17 +118,20 @@ enum Command {
         /// Start with this query instead of every event
         query: Option<String>,
         /// Theme: dark, light, high-contrast, no-colour, or a file's name in <config>/themes
+        /// [default: config.toml's [ui] theme, else dark]
         #[arg(long, env = trailhound::tui::app::THEME_ENV)]
         theme: Option<String>,
-        /// Keymap: default, vim, or a file's name in <config>/keymaps
+        /// Keymap: default, vim, or a file's name in <config>/keymaps [default: config.toml's
+        /// [ui] keymap, else default]
         #[arg(long, env = trailhound::tui::app::KEYMAP_ENV)]
         keymap: Option<String>,
     },
     /// Pull the 90-day event history from the CloudTrail LookupEvents API (resumable; later
     /// pulls fetch only what is new)
     Pull(cli::pull::PullArgs),
-    /// Ingest the bundled demo archive into a temporary index and open the terminal UI on it
-    /// (or, when stdout is not a terminal, print a walk through its incident)
+    /// Ingest the bundled demo archive into a temporary index (or the one given with --index,
+    /// which is kept) and open the terminal UI on it (or, when stdout is not a terminal, print a
+    /// walk through its incident)
     Demo {
         /// Print the walk through the incident instead of opening the terminal UI
         #[arg(long)]
@@ -196,11 +201,12 @@ fn parse_severity(text: &str) -> Result<trailhound::detect::pack::Severity, Stri
 
 #[derive(clap::Args)]
 struct TimeArgs {
-    /// Only events at or after this: a duration back from now (24h, 7d) or a time (2026-11-01T08:00:00Z)
+    /// Only events at or after this: a duration back from now (24h, 7d), a time
+    /// (2026-11-01T08:00:00Z) or a date (2026-11-01)
     #[arg(long, value_parser = parse_time_arg)]
     since: Option<DateTime<Utc>>,
-    /// Only events at or before this time
-    #[arg(long, value_parser = parse_time_arg)]
+    /// Only events at or before this time (a date alone reaches the end of that day)
+    #[arg(long, value_parser = cli::parse_until_arg)]
     until: Option<DateTime<Utc>>,
 }
 
@@ -213,20 +219,27 @@ impl From<TimeArgs> for TimeBounds {
     }
 }
 
+/// The UI's options: the environment, and the config file's `[ui]` (or its error).
+fn tui_options(rules: &cli::rules::RuleOptions) -> trailhound::tui::Options {
+    trailhound::tui::Options::from_config(
+        cli::rules::settings(rules).map_err(|error| format!("{error:#}")),
+    )
+}
+
 fn run(cli: Cli) -> anyhow::Result<i32> {
+    let rules = cli::rules::RuleOptions {
+        dirs: cli.rule_dirs.clone(),
+        config: cli.config.clone(),
+    };
     let Some(command) = cli.command else {
         if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
             let index_dir = trailhound::config::index_dir(cli.index)?;
             let index = trailhound::index::TrailIndex::open(&index_dir)?;
-            return trailhound::tui::run(index, trailhound::tui::Options::from_environment());
+            return trailhound::tui::run(index, tui_options(&rules));
         }
         use clap::CommandFactory;
         Cli::command().print_help()?;
         return Ok(exit::USAGE);
-    };
-    let rules = cli::rules::RuleOptions {
-        dirs: cli.rule_dirs.clone(),
-        config: cli.config.clone(),
     };
     if let Command::Rules { command } = &command {
         return match command {
@@ -237,7 +250,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     }
     if let Command::Demo { print } = command {
         let terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
-        return cli::demo::run(print || !terminal);
+        return cli::demo::run(print || !terminal, cli.index.as_deref(), || {
+            tui_options(&rules)
+        });
     }
     if let Command::Gen(args) = command {
         return cli::gen::run(args);
@@ -267,7 +282,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 format,
                 count,
                 oldest_first,
+                terminal: std::io::stdout().is_terminal(),
             };
+            cli::rules::warn_if_config_broken(&rules);
             cli::search::run(&index_dir, &args)
         }
         Command::Show { event_id } => cli::show::run(&index_dir, &event_id),
@@ -300,18 +317,24 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             recompute,
             hide_acknowledged,
             show_suppressed,
-        } => cli::alerts::run(
-            &index_dir,
-            &cli::alerts::AlertsArgs {
-                min_severity,
-                hide_acknowledged,
-                show_suppressed,
-                since,
-                jsonl: format == AlertFormat::Jsonl,
-                recompute,
-                rules,
-            },
-        ),
+        } => {
+            if !recompute {
+                // A recompute loads the settings and fails on a broken file by itself.
+                cli::rules::warn_if_config_broken(&rules);
+            }
+            cli::alerts::run(
+                &index_dir,
+                &cli::alerts::AlertsArgs {
+                    min_severity,
+                    hide_acknowledged,
+                    show_suppressed,
+                    since,
+                    jsonl: format == AlertFormat::Jsonl,
+                    recompute,
+                    rules,
+                },
+            )
+        }
         Command::Rules { .. } => unreachable!("dispatched above"),
         Command::Tui {
             query,
@@ -319,7 +342,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             keymap,
         } => {
             let index = trailhound::index::TrailIndex::open(&index_dir)?;
-            let mut options = trailhound::tui::Options::from_environment();
+            let mut options = tui_options(&rules);
             options.initial_query = query;
             options.theme = theme.unwrap_or(options.theme);
             options.keymap = keymap.unwrap_or(options.keymap);

@@ -493,3 +493,109 @@ fn many_event_ids_are_looked_up_together_with_the_same_meaning() {
         rest
     );
 }
+
+fn warnings(fixture: &Fixture, query: &str) -> Vec<String> {
+    fixture
+        .index
+        .prepare_query(query, TimeBounds::default())
+        .unwrap_or_else(|e| panic!("{query}: {e}"))
+        .warnings
+}
+
+#[test]
+fn lower_case_operators_are_words_and_the_warning_points_at_them() {
+    let f = fixture();
+    // What users paste from other tools: Lucene reads `and` as a word (default operator OR).
+    let pasted = "eventName:ConsoleLogin and sourceIPAddress:198.51.100.10";
+    assert!(ids(&f, pasted).len() > 1, "ORed, as Lucene does");
+    let notes = warnings(&f, pasted);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("`and` at column 24") && n.contains("write AND")),
+        "{notes:?}"
+    );
+    for (query, word) in [("a or b", "`or`"), ("x not y", "`not`"), ("x Or y", "`Or`")] {
+        let notes = warnings(&f, query);
+        assert!(notes.iter().any(|n| n.contains(word)), "{query}: {notes:?}");
+    }
+    assert!(warnings(&f, "a AND b OR NOT c").is_empty());
+    assert!(warnings(&f, "\"and\"").is_empty(), "a quoted word is meant");
+    assert!(
+        warnings(&f, "eventName:and").is_empty(),
+        "a field's value is meant"
+    );
+}
+
+#[test]
+fn splunk_and_kibana_habits_get_a_hint() {
+    let f = fixture();
+    let notes = warnings(&f, "eventName=ConsoleLogin");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("write eventName:ConsoleLogin")),
+        "{notes:?}"
+    );
+    let notes = warnings(&f, "@timestamp:>now-1h");
+    assert!(notes.iter().any(|n| n.contains("eventTime")), "{notes:?}");
+    assert!(warnings(&f, "requestParameters.policyDocument:*").is_empty());
+}
+
+#[test]
+fn a_wrong_case_field_is_answered_with_the_right_one() {
+    let f = fixture();
+    let searcher = f.index.searcher().unwrap();
+    for (typed, meant) in [
+        ("eventname", "eventName"),
+        ("useridentity.type", "userIdentity.type"),
+        ("SourceIPAddress", "sourceIPAddress"),
+    ] {
+        let missing = f.index.missing_paths(&searcher, &[typed.to_owned()]);
+        assert_eq!(missing.len(), 1, "{typed}");
+        assert_eq!(
+            missing[0].1.first().map(String::as_str),
+            Some(meant),
+            "{typed}: {missing:?}"
+        );
+    }
+    // Suffixes in another case are found too.
+    let missing = f
+        .index
+        .missing_paths(&searcher, &["PubliclyAccessible".to_owned()]);
+    assert!(
+        missing[0]
+            .1
+            .contains(&"requestParameters.publiclyAccessible".to_owned()),
+        "{missing:?}"
+    );
+}
+
+#[test]
+fn a_bad_regular_expression_is_one_line_about_the_users_pattern() {
+    let f = fixture();
+    let searcher = f.index.searcher().unwrap();
+    for bad in [
+        "eventName:/Delete[/",
+        "eventName.keyword:/(Create/",
+        "/a{2,1}/",
+    ] {
+        let request = SearchRequest {
+            query: bad.into(),
+            limit: 10,
+            ..Default::default()
+        };
+        let error = f
+            .index
+            .search(&searcher, &request)
+            .err()
+            .unwrap_or_else(|| panic!("{bad} should fail"))
+            .to_string();
+        let first = error.lines().next().unwrap();
+        assert!(first.starts_with("invalid regular expression /"), "{error}");
+        assert!(!error.contains("\\x00"), "no index internals: {error}");
+        assert!(!error.contains("(?:"), "no index internals: {error}");
+        assert!(!error.contains("regex parse error"), "{error}");
+        assert_eq!(error.lines().count(), 3, "message, query, caret: {error}");
+    }
+}

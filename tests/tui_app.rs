@@ -176,7 +176,7 @@ fn opens_on_every_event_with_the_four_panes_and_counts() {
         "Detail",
         "Timeline",
         "3,000 events",
-        "NET-02 aws-support-ops ×1 AWS security group ingress opened",
+        "NET-02 aws-support-ops ×1 by sg-48970dfc8e55fae51 AWS security",
     ] {
         assert!(text.contains(word), "`{word}` missing from:\n{text}");
     }
@@ -1119,7 +1119,7 @@ fn the_timeline_follows_the_time_window_and_a_picked_bucket_narrows_the_list() {
     let columns = app.state.timeline.columns;
     assert!(columns > 10, "{columns}");
     press(&mut app, &[key(KeyCode::Right)]);
-    assert_eq!(app.state.timeline.bucket, Some(0));
+    let first_pick = app.state.timeline.bucket.expect("a first pick");
     let histogram = app
         .state
         .timeline
@@ -1145,8 +1145,17 @@ fn the_timeline_follows_the_time_window_and_a_picked_bucket_narrows_the_list() {
                 .sum::<u64>()
         })
         .expect("a column");
-    for _ in 0..busiest {
-        app.press(key(KeyCode::Right));
+    assert!(
+        histogram.column_count(first_pick, columns) > 0,
+        "the first pick is a stretch the principal was active in"
+    );
+    let step = if busiest >= first_pick {
+        KeyCode::Right
+    } else {
+        KeyCode::Left
+    };
+    for _ in 0..busiest.abs_diff(first_pick) {
+        app.press(key(step));
     }
     assert_eq!(app.state.timeline.bucket, Some(busiest));
     let text = screen(&app);
@@ -1543,4 +1552,205 @@ fn a_failed_sign_in_of_the_demo_leads_to_noahs_timeline_with_all_his_failures() 
         "the six failed sign-ins are noah's: {} errors",
         timeline.errors
     );
+}
+
+/// The selected event's id.
+fn selected_id(app: &App) -> String {
+    app.state
+        .events
+        .selected_row()
+        .expect("a selected row")
+        .summary
+        .event_id
+        .clone()
+}
+
+/// The event list fills its pane: no blank rows below the last event while rows are scrolled off
+/// above, and the title says how many are.
+fn assert_list_fills_and_says_what_is_above(app: &App) {
+    let events = &app.state.events;
+    let cursor = &events.cursor;
+    let len = events.len();
+    assert!(cursor.height > 0);
+    assert!(
+        cursor.scroll <= len.saturating_sub(cursor.height),
+        "blank rows under the list: scroll {} height {} len {len}\n{}",
+        cursor.scroll,
+        cursor.height,
+        screen(app)
+    );
+    let text = screen(app);
+    if cursor.scroll > 0 {
+        assert!(
+            text.contains(&format!("↑ {} newer", cursor.scroll)),
+            "the title says what is above:\n{text}"
+        );
+    } else {
+        assert!(!text.contains("↑ "), "{text}");
+    }
+}
+
+#[test]
+fn after_an_alert_and_a_pivot_the_list_fills_the_pane_and_back_restores_it_exactly() {
+    let mut app = open((80, 24));
+    select_alert(&mut app, "NET-02");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert_eq!(app.state.focus, PaneId::Events);
+    let alert_events = matched(&app);
+    assert!(alert_events >= 1);
+    let alert_view = app.state.current_view();
+    let (alert_selected, alert_scroll) = (
+        app.state.events.cursor.selected,
+        app.state.events.cursor.scroll,
+    );
+    let alert_event = selected_id(&app);
+
+    // `u`: the principal's events, the selection kept on the alert's event, the pane filled.
+    press(&mut app, &[ch('u')]);
+    assert!(query(&app).starts_with("user:"), "{}", query(&app));
+    assert_eq!(
+        selected_id(&app),
+        alert_event,
+        "the pivot keeps the selection"
+    );
+    assert!(
+        app.state.events.cursor.selected > 0,
+        "the demo's theft is newer than the alert's event"
+    );
+    assert_list_fills_and_says_what_is_above(&app);
+
+    // Move about, go back: the alert's list as it was left. Then forward: this one as it was.
+    press(&mut app, &[key(KeyCode::Up)]);
+    let (user_selected, user_scroll) = (
+        app.state.events.cursor.selected,
+        app.state.events.cursor.scroll,
+    );
+    let user_event = selected_id(&app);
+    press(&mut app, &[ch('b')]);
+    assert_eq!(app.state.current_view(), alert_view);
+    assert_eq!(selected_id(&app), alert_event);
+    assert_eq!(app.state.events.cursor.selected, alert_selected);
+    assert_eq!(app.state.events.cursor.scroll, alert_scroll);
+    press(&mut app, &[ch('f')]);
+    assert_eq!(selected_id(&app), user_event);
+    assert_eq!(app.state.events.cursor.selected, user_selected);
+    assert_eq!(app.state.events.cursor.scroll, user_scroll);
+    assert_list_fills_and_says_what_is_above(&app);
+}
+
+#[test]
+fn back_restores_a_selection_deep_in_a_long_list() {
+    let mut app = open((80, 24));
+    for _ in 0..40 {
+        app.press(key(KeyCode::Down));
+    }
+    assert!(app.settle(SETTLE));
+    let (selected, scroll) = (
+        app.state.events.cursor.selected,
+        app.state.events.cursor.scroll,
+    );
+    assert_eq!(selected, 40);
+    let event = selected_id(&app);
+    press(&mut app, &[ch('e')]);
+    press(&mut app, &[ch('b')]);
+    assert_eq!(matched(&app), DEMO_EVENTS);
+    assert_eq!(selected_id(&app), event, "not the top of the list");
+    assert_eq!(app.state.events.cursor.selected, selected);
+    assert_eq!(app.state.events.cursor.scroll, scroll);
+}
+
+#[test]
+fn around_on_an_alerts_view_widens_to_everything_near_the_selected_event() {
+    let mut app = open((160, 48));
+    select_alert(&mut app, "LOG-01");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert_eq!(matched(&app), 2);
+    let event = selected_id(&app);
+    let at = app
+        .state
+        .events
+        .selected_row()
+        .and_then(|r| r.summary.time)
+        .expect("time");
+    press(&mut app, &[ch('w')]);
+    let view = app.state.current_view();
+    assert_eq!(view.query, "", "the alert's id filter is dropped");
+    assert!(matches!(view.window, TimeWindow::Around(t, _) if t == at));
+    assert!(
+        matched(&app) > 2,
+        "more than the alert's own events: {}",
+        matched(&app)
+    );
+    assert_eq!(selected_id(&app), event, "the selection stays on the event");
+    press(&mut app, &[ch('b')]);
+    assert_eq!(matched(&app), 2, "back to the alert's events");
+}
+
+#[test]
+fn the_stretch_picker_starts_where_the_principal_was_active() {
+    let mut app = open((160, 48));
+    select_alert(&mut app, "LOG-01");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    focus(&mut app, PaneId::Timeline);
+    let columns = app.state.timeline.columns;
+    let activity = app
+        .state
+        .timeline
+        .timeline
+        .as_ref()
+        .and_then(|t| t.activity.clone())
+        .expect("activity");
+    assert!(
+        activity.column_count(0, columns) == 0,
+        "the principal was not active at the index's start (the test's premise)"
+    );
+    press(&mut app, &[key(KeyCode::Right)]);
+    let picked = app.state.timeline.bucket.expect("picked");
+    assert!(
+        activity.column_count(picked, columns) > 0,
+        "column {picked} holds none of the principal's events"
+    );
+}
+
+#[test]
+fn the_event_list_shows_the_year_when_the_index_spans_years() {
+    let work = tempfile::tempdir().expect("dir");
+    let index = TrailIndex::open_or_create(&work.path().join("index")).expect("index");
+    let lines = vec![
+        record_line("y1", "2025-12-31T23:59:00Z", "DescribeTrails", "alice"),
+        record_line("y2", "2026-01-01T00:01:00Z", "DescribeTrails", "alice"),
+    ];
+    ingest_lines(&index, work.path(), "years.jsonl", &lines);
+    let mut app = App::new(index, &Options::builtin(), (80, 24)).expect("app");
+    assert!(app.settle(SETTLE));
+    wait_until(&mut app, "the index's span", |app| {
+        app.state.status.span.is_some()
+    });
+    let text = screen(&app);
+    assert!(text.contains("2025-12-31 23:59"), "{text}");
+    assert!(text.contains("2026-01-01 00:01"), "{text}");
+}
+
+#[test]
+fn lower_case_operators_are_warned_about_and_long_messages_read_in_full_in_the_log() {
+    let mut app = open((80, 24));
+    press(&mut app, &[ch('/')]);
+    type_text(
+        &mut app,
+        "eventName:StopLogging and sourceIPAddress:192.168.10.20",
+    );
+    press(&mut app, &[key(KeyCode::Enter)]);
+    let note = app.state.status.message.clone().expect("a note");
+    assert!(note.contains("`and` at column 23"), "{note}");
+    let text = screen(&app);
+    assert!(
+        text.contains("note: `and`"),
+        "the status line says it:\n{text}"
+    );
+    // The line is cut at 80 columns; J shows it whole.
+    assert!(!screen(&app).contains("combine the clauses"));
+    press(&mut app, &[ch('J')]);
+    let text = screen(&app).replace('\n', "");
+    let squeezed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(squeezed.contains("combine the clauses"), "{text}");
 }

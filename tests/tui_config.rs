@@ -256,3 +256,45 @@ fn a_broken_user_theme_names_file_line_and_key_and_the_default_is_used() {
         "the rest is inherited"
     );
 }
+
+#[test]
+fn config_toml_sets_the_ui_theme_and_keymap_and_a_broken_one_is_reported_in_the_ui() {
+    let dir = tempfile::tempdir().expect("dir");
+    let good = dir.path().join("config.toml");
+    std::fs::write(&good, "[ui]\ntheme = \"light\"\nkeymap = \"vim\"\n").expect("write");
+    let options = |path: &Path| trailhound::cli::rules::RuleOptions {
+        dirs: Vec::new(),
+        config: Some(path.to_owned()),
+    };
+    let settings = trailhound::cli::rules::settings(&options(&good)).map_err(|e| format!("{e:#}"));
+    let ui = trailhound::tui::Options::from_config(settings);
+    if std::env::var_os(trailhound::tui::app::THEME_ENV).is_none() {
+        assert_eq!(ui.theme, "light");
+    }
+    if std::env::var_os(trailhound::tui::app::KEYMAP_ENV).is_none() {
+        assert_eq!(ui.keymap, "vim");
+    }
+    assert!(ui.config_errors.is_empty());
+
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "[ui]\ntheme = \"light\"\ncolour = 3\n").expect("write");
+    let settings =
+        trailhound::cli::rules::settings(&options(&broken)).map_err(|e| format!("{e:#}"));
+    let mut ui = trailhound::tui::Options::from_config(settings);
+    assert_eq!(ui.config_errors.len(), 1);
+    let error = &ui.config_errors[0];
+    assert!(error.contains("broken.toml:3"), "{error}");
+    assert!(error.contains("colour"), "{error}");
+
+    // The UI says it in the status line, as for a broken keymap or theme.
+    let index_dir = dir.path().join("index");
+    let index = trailhound::index::TrailIndex::open_or_create(&index_dir).expect("index");
+    ui.config_dir = None;
+    let app = trailhound::tui::App::new(index, &ui, (200, 30)).expect("app");
+    assert!(app
+        .state
+        .status
+        .config_errors
+        .iter()
+        .any(|e| e.contains("broken.toml:3")));
+}

@@ -259,6 +259,7 @@ fn alerts_pane_grouped_by_severity_and_coloured() {
         first: Some(at(times.0)),
         last: Some(at(times.1)),
         principal: "arn:aws:iam::111122223333:user/aws-support-ops".into(),
+        group: "arn:aws:iam::111122223333:user/aws-support-ops".into(),
         event_ids: vec!["e-0001".into()],
         acknowledged: ack,
         why: format!("{title}: the reason it matters."),
@@ -333,6 +334,62 @@ fn alerts_pane_grouped_by_severity_and_coloured() {
 }
 
 #[test]
+fn alerts_pane_names_the_group_shortens_sigma_uuids_and_rounds_long_spans() {
+    let mut state = fed_state((80, 24), &[]);
+    let alert = |key: &str, rule: &str, title: &str, group: &str, span: (&str, &str)| Alert {
+        key: key.into(),
+        rule_id: rule.into(),
+        title: title.into(),
+        severity: Severity::Medium,
+        count: 33,
+        first: Some(at(span.0)),
+        last: Some(at(span.1)),
+        principal: "arn:aws:iam::111122223333:user/aws-support-ops".into(),
+        group: group.into(),
+        event_ids: vec!["e-0001".into()],
+        acknowledged: false,
+        why: String::new(),
+        next: String::new(),
+        baseline: None,
+    };
+    state.alerts.set_alerts(vec![
+        // 1205 minutes: read as 20h.
+        alert(
+            "a",
+            "API-01",
+            "API call burst",
+            "arn:aws:iam::111122223333:user/aws-support-ops",
+            ("2026-11-01T06:00:00Z", "2026-11-02T02:05:00Z"),
+        ),
+        // The same rule and principal, grouped by address: the address tells the rows apart.
+        alert(
+            "b",
+            "API-01",
+            "API call burst",
+            "193.142.146.35",
+            ("2026-11-02T01:00:00Z", "2026-11-02T01:30:00Z"),
+        ),
+        // A SigmaHQ rule's id is a UUID: cut so the row keeps its shape; the title names it.
+        alert(
+            "c",
+            "4db60cc0-36fb-42b7-9b58-a5b53019fb74",
+            "AWS CloudTrail Important Change",
+            "arn:aws:iam::111122223333:user/aws-support-ops",
+            ("2026-11-01T02:00:00Z", "2026-11-01T02:00:00Z"),
+        ),
+    ]);
+    let buffer = draw((100, 5), |f, a| {
+        panes::alerts::render(&state, &theme(), f, a, false)
+    });
+    let shown = text(&buffer);
+    assert!(shown.contains("×33 over 20h"), "{shown}");
+    assert!(shown.contains("by 193.142.146.35"), "{shown}");
+    assert!(shown.contains("4db60cc0… "), "{shown}");
+    assert!(!shown.contains("36fb-42b7"), "{shown}");
+    insta::assert_snapshot!(shown);
+}
+
+#[test]
 fn alerts_pane_hiding_acknowledged_says_so_in_its_title() {
     let mut state = fed_state((80, 24), &[]);
     let alert = |key: &str, acknowledged| Alert {
@@ -344,6 +401,7 @@ fn alerts_pane_hiding_acknowledged_says_so_in_its_title() {
         first: Some(at("2026-11-02T02:25:57Z")),
         last: Some(at("2026-11-02T02:25:57Z")),
         principal: "aws-support-ops".into(),
+        group: "aws-support-ops".into(),
         event_ids: vec!["e-0002".into()],
         acknowledged,
         why: String::new(),

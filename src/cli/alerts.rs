@@ -87,15 +87,19 @@ pub fn run(index_dir: &Path, args: &AlertsArgs) -> anyhow::Result<i32> {
         };
         writeln!(
             out,
-            "{:<10} {:<9} {:<9} {:>6}  {:<20}  {:<20}  {:<40} {}{}{}",
+            "{:<10} {:<9} {:<9} {:>6}  {:<20}  {:<20}  {:<40} {}{}{}{}",
             alert.id,
             alert.severity,
-            terminal_safe(&alert.rule_id),
+            terminal_safe(&crate::detect::short_rule_id(&alert.rule_id)),
             alert.count,
             time(alert.first_time),
             time(alert.last_time),
             principal,
             terminal_safe(&alert.title),
+            match crate::detect::group_label(&alert.principal, &alert.group) {
+                Some(label) => format!(" [by {}]", terminal_safe(&label)),
+                None => String::new(),
+            },
             if alert.acknowledged {
                 " (acknowledged)"
             } else {

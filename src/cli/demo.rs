@@ -75,12 +75,16 @@ fn show_top(index: &TrailIndex, title: &str, field: &str, query: &str) -> anyhow
     Ok(())
 }
 
-/// Ingests the demo archive into a temporary index and opens the terminal UI on it, or with
-/// `print`, prints a walk through its incident.
-pub fn run(print: bool) -> anyhow::Result<i32> {
+/// Ingests the demo archive into a temporary index (or into `index_dir`, kept afterwards) and
+/// opens the terminal UI on it, or with `print`, prints a walk through its incident.
+pub fn run(
+    print: bool,
+    index_dir: Option<&Path>,
+    tui_options: impl FnOnce() -> crate::tui::Options,
+) -> anyhow::Result<i32> {
     let work = tempfile::tempdir()?;
     let archive = work.path().join("archive");
-    let index_dir = work.path().join("index");
+    let index_dir = index_dir.map_or_else(|| work.path().join("index"), Path::to_owned);
     extract_demo_archive(&archive)?;
     let index = TrailIndex::open_or_create(&index_dir)?;
     let options = IngestOptions {
@@ -89,7 +93,7 @@ pub fn run(print: bool) -> anyhow::Result<i32> {
     };
     let summary = ingest_with(&index, &[archive.join("AWSLogs")], &options, &mut Quiet)?;
     if !print {
-        return crate::tui::run(index, crate::tui::Options::from_environment());
+        return crate::tui::run(index, tui_options());
     }
     writeln!(std::io::stdout(), "demo archive ingested: {summary}\n")?;
     write!(

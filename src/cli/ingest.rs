@@ -196,6 +196,14 @@ impl IngestObserver for CliProgress {
     }
 }
 
+/// The argument, when it is an `s3://` URL rather than a path.
+fn s3_url(path: &Path) -> Option<String> {
+    let text = path.to_string_lossy();
+    text.get(..5)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("s3://"))
+        .then(|| text.into_owned())
+}
+
 pub fn run(
     index_dir: &Path,
     paths: &[PathBuf],
@@ -203,6 +211,22 @@ pub fn run(
     rules: Option<&super::rules::RuleOptions>,
     quiet: bool,
 ) -> anyhow::Result<i32> {
+    // Refused before the index is created: a URL is not a path, and an empty index would be
+    // left behind.
+    if let Some(url) = paths.iter().find_map(|p| s3_url(p)) {
+        let safe = crate::event::terminal_safe(&url);
+        let local = safe
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .filter(|last| !last.is_empty() && !last.contains(':'))
+            .unwrap_or("trail")
+            .to_owned();
+        eprintln!(
+            "trailhound: {safe}: ingest reads local files and folders; reading S3 directly is coming. Until then:\n  aws s3 sync {safe} ./{local} && trailhound ingest ./{local}"
+        );
+        return Ok(super::exit::USAGE);
+    }
     let index = TrailIndex::open_or_create(index_dir)?;
     let mut progress = CliProgress::new(quiet, index.dir());
     let started = Instant::now();

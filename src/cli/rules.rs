@@ -78,6 +78,17 @@ pub fn settings(options: &RuleOptions) -> anyhow::Result<Settings> {
     })
 }
 
+/// For commands that do not need the settings (`search`, `alerts`): a broken config file is
+/// said on stderr, with its file and line, rather than found out later.
+pub fn warn_if_config_broken(options: &RuleOptions) {
+    if let Err(error) = settings(options) {
+        eprintln!(
+            "warning: {} (the config file is not used until it is fixed)",
+            terminal_safe(&format!("{error:#}"))
+        );
+    }
+}
+
 /// Loads the rules and applies the settings; a broken config file is an error.
 pub fn configured_rules(options: &RuleOptions) -> anyhow::Result<Configured> {
     let settings = settings(options)?;

@@ -4,15 +4,35 @@ use std::path::Path;
 use super::exit;
 use super::output::{jsonl_line, table_row, CsvOut, Format, TABLE_HEADER};
 use crate::event::{terminal_safe, EventSummary};
-use crate::index::{SearchRequest, SortOrder, TimeBounds, TrailIndex};
+use crate::index::{SortOrder, TimeBounds, TrailIndex};
+use crate::units::thousands;
 
 pub struct SearchArgs {
     pub query: String,
     pub time: TimeBounds,
-    pub limit: usize,
+    /// `None`: everything, except a first page on a terminal; `Some(0)`: everything.
+    pub limit: Option<usize>,
     pub format: Format,
     pub count: bool,
     pub oldest_first: bool,
+    /// Whether stdout is a terminal (a person reading) rather than a pipe or file (a program).
+    pub terminal: bool,
+}
+
+/// The rows a person reading a table in a terminal sees before being told how to get the rest.
+pub const TERMINAL_PAGE: usize = 50;
+
+impl SearchArgs {
+    /// How many rows to print: every match where a program reads the output, a first page on a
+    /// terminal unless `--limit` says otherwise.
+    pub fn effective_limit(&self) -> Option<usize> {
+        match self.limit {
+            Some(0) => None,
+            Some(n) => Some(n),
+            None if self.terminal && self.format == Format::Table => Some(TERMINAL_PAGE),
+            None => None,
+        }
+    }
 }
 
 pub fn run(index_dir: &Path, args: &SearchArgs) -> anyhow::Result<i32> {
@@ -20,46 +40,130 @@ pub fn run(index_dir: &Path, args: &SearchArgs) -> anyhow::Result<i32> {
     let searcher = index.searcher()?;
     let out = io::stdout();
     let mut out = out.lock();
+    let compiled = index.prepare_query(&args.query, args.time)?;
+    report_hints(&index, &searcher, &compiled);
     if args.count {
-        let compiled = index.prepare_query(&args.query, args.time)?;
-        report_hints(&index, &searcher, &compiled);
         writeln!(out, "{}", index.count(&searcher, compiled.query.as_ref())?)?;
+        report_empty_window(&index, &searcher, args.time)?;
         return Ok(exit::OK);
     }
-    let request = SearchRequest {
-        query: args.query.clone(),
-        time: args.time,
-        limit: args.limit,
-        offset: 0,
-        order: if args.oldest_first {
-            SortOrder::OldestFirst
-        } else {
-            SortOrder::NewestFirst
-        },
+    let limit = args.effective_limit();
+    let total = match limit {
+        Some(_) => Some(index.count(&searcher, compiled.query.as_ref())?),
+        None => None,
     };
-    let (hits, compiled) = index.search(&searcher, &request)?;
-    report_hints(&index, &searcher, &compiled);
-    match args.format {
-        Format::Jsonl => {
-            for hit in &hits {
-                writeln!(out, "{}", jsonl_line(&hit.raw))?;
-            }
-        }
-        Format::Table => {
-            writeln!(out, "{TABLE_HEADER}")?;
-            for hit in &hits {
-                writeln!(out, "{}", table_row(&EventSummary::from_raw(&hit.raw)))?;
-            }
-        }
-        Format::Csv => {
-            let mut csv = CsvOut::new(&mut out)?;
-            for hit in &hits {
-                csv.row(&EventSummary::from_raw(&hit.raw))?;
-            }
-            csv.flush()?;
+    let order = if args.oldest_first {
+        SortOrder::OldestFirst
+    } else {
+        SortOrder::NewestFirst
+    };
+    let mut rows = RowWriter::new(&mut out, args.format)?;
+    let shown = index.for_each_match(
+        &searcher,
+        compiled.query.as_ref(),
+        args.time,
+        order,
+        |hit| -> anyhow::Result<bool> {
+            rows.write(&hit.raw)?;
+            Ok(limit.is_none_or(|limit| rows.written < limit))
+        },
+    )?;
+    rows.finish()?;
+    drop(out);
+    if let (Some(total), Some(_)) = (total, limit) {
+        if total > shown {
+            eprintln!(
+                "note: showing {} of {} matching events; {} more with --limit 0 (output read by a program, --format jsonl or csv, gets them all)",
+                thousands(shown as u64),
+                thousands(total as u64),
+                thousands((total - shown) as u64),
+            );
         }
     }
+    if shown == 0 {
+        report_empty_window(&index, &searcher, args.time)?;
+    }
     Ok(exit::OK)
+}
+
+/// Writes rows as they come, in the chosen format.
+struct RowWriter<'a, W: Write> {
+    sink: RowSink<'a, W>,
+    written: usize,
+}
+
+enum RowSink<'a, W: Write> {
+    Table(&'a mut W),
+    Jsonl(&'a mut W),
+    Csv(Box<CsvOut<&'a mut W>>),
+}
+
+impl<'a, W: Write> RowWriter<'a, W> {
+    fn new(out: &'a mut W, format: Format) -> anyhow::Result<Self> {
+        let sink = match format {
+            Format::Table => {
+                writeln!(out, "{TABLE_HEADER}")?;
+                RowSink::Table(out)
+            }
+            Format::Jsonl => RowSink::Jsonl(out),
+            Format::Csv => RowSink::Csv(Box::new(CsvOut::new(out)?)),
+        };
+        Ok(RowWriter { sink, written: 0 })
+    }
+
+    fn write(&mut self, raw: &str) -> anyhow::Result<()> {
+        match &mut self.sink {
+            RowSink::Table(out) => writeln!(out, "{}", table_row(&EventSummary::from_raw(raw)))?,
+            RowSink::Jsonl(out) => writeln!(out, "{}", jsonl_line(raw))?,
+            RowSink::Csv(csv) => csv.row(&EventSummary::from_raw(raw))?,
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    fn finish(self) -> io::Result<()> {
+        match self.sink {
+            RowSink::Table(out) | RowSink::Jsonl(out) => out.flush(),
+            RowSink::Csv(mut csv) => csv.flush(),
+        }
+    }
+}
+
+/// When the time window holds no event at all, says so and where the index's events lie: an
+/// archive older than `--since 24h` is not "nothing happened".
+fn report_empty_window(
+    index: &TrailIndex,
+    searcher: &tantivy::Searcher,
+    time: TimeBounds,
+) -> anyhow::Result<()> {
+    if time.since.is_none() && time.until.is_none() {
+        return Ok(());
+    }
+    let window = index.prepare_query("", time)?;
+    if index.count(searcher, window.query.as_ref())? > 0 {
+        return Ok(());
+    }
+    let text = |t: Option<chrono::DateTime<chrono::Utc>>, open: &str| {
+        t.map_or(open.to_owned(), |t| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        })
+    };
+    let window = format!(
+        "{} to {}",
+        text(time.since, "the first event"),
+        text(time.until, "now")
+    );
+    match index.time_span(searcher)? {
+        Some((first, last)) => eprintln!(
+            "note: no indexed event falls in {window}; the index spans {} to {}",
+            text(Some(first), ""),
+            text(Some(last), "")
+        ),
+        None => {
+            eprintln!("note: no indexed event falls in {window}; the index holds no timed events")
+        }
+    }
+    Ok(())
 }
 
 /// Warnings and "no event has this field" hints, on stderr so they never mix with results.

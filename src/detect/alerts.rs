@@ -46,6 +46,44 @@ pub struct Alert {
     pub suppressed: bool,
 }
 
+/// A rule id as a table shows it: a SigmaHQ rule's 36-character UUID cut to its first 8 digits
+/// (its title names it; `--format jsonl` keeps the whole id).
+pub fn short_rule_id(rule_id: &str) -> std::borrow::Cow<'_, str> {
+    let uuid = rule_id.len() == 36
+        && rule_id.chars().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    if uuid {
+        std::borrow::Cow::Owned(format!("{}…", &rule_id[..8]))
+    } else {
+        std::borrow::Cow::Borrowed(rule_id)
+    }
+}
+
+/// What an alert is grouped by beyond its principal, as a list shows it (`sg-0abc`,
+/// `193.142.146.35`, an account), or `None` when it is grouped by its principal alone. ARNs are cut
+/// to their last part.
+pub fn group_label(principal: &str, group: &str) -> Option<String> {
+    let rest = match group.strip_prefix(principal) {
+        Some("") => return None,
+        Some(rest) => rest.strip_prefix('|')?,
+        None => group,
+    };
+    let parts: Vec<&str> = rest
+        .split('|')
+        .filter(|part| !part.is_empty())
+        .map(|part| match part.strip_prefix("arn:") {
+            Some(_) => part
+                .rsplit(['/', ':'])
+                .find(|p| !p.is_empty())
+                .unwrap_or(part),
+            None => part,
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
 /// The short id of an alert key: 10 hex digits, stable across recomputes.
 pub fn alert_id(key: &str) -> String {
     format!("{:010x}", xxhash_rust::xxh3::xxh3_64(key.as_bytes()) >> 24)
@@ -323,4 +361,46 @@ pub fn mark_alert(dir: &Path, key: &str, mark: AlertMark) -> std::io::Result<()>
     }
     let bytes = serde_json::to_vec_pretty(&state).map_err(std::io::Error::other)?;
     crate::state_file::write_bytes(&dir.join(STATE_FILE), &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{group_label, short_rule_id};
+
+    #[test]
+    fn the_group_is_named_beyond_the_principal() {
+        let user = "arn:aws:iam::1:user/ci-deploy";
+        assert_eq!(group_label(user, user), None);
+        assert_eq!(
+            group_label(user, &format!("{user}|193.142.146.35")),
+            Some("193.142.146.35".into())
+        );
+        assert_eq!(
+            group_label("arn:aws:iam::1:root", "arn:aws:iam::1:root|2001:db8::4ea"),
+            Some("2001:db8::4ea".into()),
+            "an IPv6 address is not cut like an ARN"
+        );
+        assert_eq!(
+            group_label(user, "917625699678"),
+            Some("917625699678".into())
+        );
+        assert_eq!(
+            group_label(user, "1|arn:aws:iam::1:user/aws-support-ops"),
+            Some("1 aws-support-ops".into())
+        );
+        assert_eq!(group_label(user, &format!("{user}|")), None);
+    }
+
+    #[test]
+    fn a_sigma_uuid_is_cut_and_our_ids_are_kept() {
+        assert_eq!(
+            short_rule_id("4db60cc0-36fb-42b7-9b58-a5b53019fb74"),
+            "4db60cc0…"
+        );
+        assert_eq!(short_rule_id("API-01"), "API-01");
+        assert_eq!(
+            short_rule_id("not-a-uuid-but-thirty-six-chars-long!"),
+            "not-a-uuid-but-thirty-six-chars-long!"
+        );
+    }
 }

@@ -12,7 +12,7 @@ pub mod settings;
 pub mod sigma;
 mod tune;
 
-pub use alerts::{mark_alert, Alert, AlertMark, AlertSet};
+pub use alerts::{group_label, mark_alert, short_rule_id, Alert, AlertMark, AlertSet};
 pub use baseline::Baselines;
 pub use correlate::Correlator;
 pub use engine::{Detector, Matches, RuleMatch};

@@ -48,7 +48,8 @@ pub fn replay(
             return Ok(None);
         };
         let raw = String::from_utf8_lossy(raw);
-        let record: serde_json::Value = serde_json::from_str(&raw).unwrap_or_default();
+        let mut record: serde_json::Value = serde_json::from_str(&raw).unwrap_or_default();
+        crate::source::as_cloudtrail(&mut record);
         let summary = EventSummary::from_record_resolved(
             &record,
             event_id_of(&record, &raw),

@@ -23,6 +23,10 @@
 //! internal_ranges = ["10.0.0.0/8"]                 # NET-10
 //! instance_egress_ranges = ["203.0.113.0/24"]      # API-05 (replaces its first-seen fallback)
 //! geoip_database = "/usr/share/GeoIP/GeoLite2-Country.mmdb"
+//!
+//! [ui]
+//! theme = "light"         # the terminal UI's theme and keymap
+//! keymap = "vim"
 //! ```
 //!
 //! A per-rule override may also name any of the rule's `params`, or a dotted path into its
@@ -46,6 +50,16 @@ struct RawConfig {
     rules: RawRules,
     #[serde(default)]
     detection: RawDetection,
+    #[serde(default)]
+    ui: RawUi,
+}
+
+/// `[ui]`: the terminal UI's defaults (its `--theme` and `--keymap` and their variables win).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawUi {
+    theme: Option<String>,
+    keymap: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -100,6 +114,9 @@ pub struct Settings {
     shared: Vec<Setting>,
     /// The GeoIP database and the line that names it.
     pub geoip_database: Option<(PathBuf, usize)>,
+    /// `[ui] theme` and `keymap`.
+    pub ui_theme: Option<String>,
+    pub ui_keymap: Option<String>,
 }
 
 /// Rules with their state after the settings, and warnings about ids no loaded rule has.
@@ -146,6 +163,8 @@ impl Settings {
         };
         let mut settings = Settings {
             file: Some(path.to_owned()),
+            ui_theme: raw.ui.theme,
+            ui_keymap: raw.ui.keymap,
             ..Settings::default()
         };
         for id in raw.rules.disabled {

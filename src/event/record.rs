@@ -32,7 +32,8 @@ fn field(record: &Value, key: &str) -> String {
 impl EventSummary {
     /// Reads the summary of a record's raw JSON text (an unreadable record gives empty fields).
     pub fn from_raw(raw: &str) -> EventSummary {
-        let value: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
+        let mut value: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
+        crate::source::as_cloudtrail(&mut value);
         EventSummary::from_record(&value, event_id_of(&value, raw))
     }
 

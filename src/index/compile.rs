@@ -197,6 +197,7 @@ impl Compiler<'_> {
                 }
             }
         }
+        self.pasted_syntax_hints(leaf);
         if let Term::Word(word) = &leaf.term {
             if word.contains('|') {
                 self.warnings.push(format!(
@@ -214,6 +215,46 @@ impl Compiler<'_> {
                     .collect(),
             ))),
         })
+    }
+
+    /// Syntax from other tools that parses here but means something else: lower-case `and` /
+    /// `or` / `not` (words to Lucene), Splunk's `field=value`, and `@timestamp`.
+    fn pasted_syntax_hints(&mut self, leaf: &Leaf) {
+        let written = self.input.get(leaf.span.clone()).unwrap_or_default();
+        let column = self.input[..leaf.span.start.min(self.input.len())]
+            .chars()
+            .count()
+            + 1;
+        if let Term::Word(word) = &leaf.term {
+            let operator = word.to_ascii_uppercase();
+            if written == word && matches!(operator.as_str(), "AND" | "OR" | "NOT") {
+                self.warnings.push(format!(
+                    "`{word}` at column {column} is searched as a word in every field, not as an operator; write {operator} to combine the clauses"
+                ));
+            }
+            if leaf.field.is_none() {
+                if let Some((field, value)) = word.split_once('=') {
+                    let field = field.trim_end_matches('!');
+                    let looks_like_field = !field.is_empty()
+                        && field
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@'));
+                    if looks_like_field && !value.is_empty() {
+                        self.warnings.push(format!(
+                            "`{word}` at column {column} is searched as text: `=` does not name a field here; write {field}:{value}"
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(field) = leaf.field.as_deref() {
+            let base = field.strip_suffix(KEYWORD_SUFFIX).unwrap_or(field);
+            if matches!(base, "@timestamp" | "timestamp" | "_time") {
+                self.warnings.push(format!(
+                    "`{base}` at column {column} is not a CloudTrail field: the event's time is eventTime (eventTime:>now-1h, eventTime:[2026-11-01 TO 2026-11-02])"
+                ));
+            }
+        }
     }
 
     fn target_leaf(&mut self, leaf: &Leaf, target: &Target) -> Result<Compiled, QueryError> {
@@ -454,16 +495,22 @@ impl Compiler<'_> {
         pattern: &str,
     ) -> Result<Box<dyn TantivyQuery>, QueryError> {
         let input = self.input;
+        let invalid = |reason: String| {
+            QueryError::at(
+                input,
+                leaf.span.start,
+                format!("invalid regular expression /{pattern}/: {reason}"),
+            )
+        };
+        // Checked on its own first, so that the error speaks of the user's pattern, not of the
+        // index's term layout it is embedded in.
+        if let Err(error) = regex_syntax::Parser::new().parse(pattern) {
+            return Err(invalid(regex_reason(&error)));
+        }
         let anchored = format!("{prefix_regex}(?:{pattern})");
         RegexQuery::from_pattern(&anchored, field)
             .map(|q| Box::new(q) as Box<dyn TantivyQuery>)
-            .map_err(|e| {
-                QueryError::at(
-                    input,
-                    leaf.span.start,
-                    format!("invalid regular expression /{pattern}/: {e}"),
-                )
-            })
+            .map_err(|_| invalid("it cannot be compiled into a term automaton".to_owned()))
     }
 
     fn text_range(
@@ -568,6 +615,20 @@ impl Compiler<'_> {
             }
             _ => Ok(None),
         }
+    }
+}
+
+/// What is wrong with a regular expression, in one line without the pattern it came from.
+fn regex_reason(error: &regex_syntax::Error) -> String {
+    match error {
+        regex_syntax::Error::Parse(e) => e.kind().to_string(),
+        regex_syntax::Error::Translate(e) => e.kind().to_string(),
+        other => other
+            .to_string()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_owned(),
     }
 }
 

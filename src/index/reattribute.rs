@@ -46,7 +46,8 @@ pub fn reattribute(
                 continue;
             };
             let raw = String::from_utf8_lossy(raw);
-            let record: serde_json::Value = serde_json::from_str(&raw).unwrap_or_default();
+            let mut record: serde_json::Value = serde_json::from_str(&raw).unwrap_or_default();
+            crate::source::as_cloudtrail(&mut record);
             let event_id = event_id_of(&record, &raw);
             let provenance = provenance
                 .get(address)

@@ -2,10 +2,12 @@
 use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query};
 use tantivy::schema::Value;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+
+use tantivy::columnar::ColumnValues;
 
 use super::compile::{compile_query, event_id_query, time_range, CompiledQuery};
 use super::error::IndexError;
@@ -31,6 +33,83 @@ pub struct SearchRequest {
     pub limit: usize,
     pub offset: usize,
     pub order: SortOrder,
+}
+
+/// The first and last event time of something.
+pub type TimeSpan = (DateTime<Utc>, DateTime<Utc>);
+
+/// At most this many events are held at once while streaming matches.
+const PAGE_EVENTS: usize = 2_000;
+
+fn tantivy_order(order: SortOrder) -> Order {
+    match order {
+        SortOrder::NewestFirst => Order::Desc,
+        SortOrder::OldestFirst => Order::Asc,
+    }
+}
+
+fn seconds(timestamp: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(timestamp, 0).unwrap_or_default()
+}
+
+/// Walks `[low, high]` (seconds, inclusive) in adjacent windows, newest or oldest first, sized
+/// so that each holds at most a page of matches: halved when one held too many, doubled when
+/// one held few.
+struct TimeWindows {
+    low: i64,
+    high: i64,
+    order: SortOrder,
+    width: i64,
+    /// The window last handed out, until it is read or found too full.
+    current: Option<(i64, i64)>,
+}
+
+impl TimeWindows {
+    fn new(low: i64, high: i64, order: SortOrder) -> Self {
+        TimeWindows {
+            low,
+            high,
+            order,
+            width: ((high - low) / 16).max(60),
+            current: None,
+        }
+    }
+
+    fn next_window(&mut self) -> Option<(i64, i64)> {
+        if self.low > self.high {
+            return None;
+        }
+        let window = match self.order {
+            SortOrder::NewestFirst => (
+                (self.high.saturating_sub(self.width) + 1).max(self.low),
+                self.high,
+            ),
+            SortOrder::OldestFirst => (
+                self.low,
+                (self.low.saturating_add(self.width) - 1).min(self.high),
+            ),
+        };
+        self.current = Some(window);
+        Some(window)
+    }
+
+    fn too_many(&mut self) {
+        self.width = (self.width / 2).max(1);
+    }
+
+    fn read(&mut self, matches: usize) {
+        let Some((start, end)) = self.current.take() else {
+            return;
+        };
+        match self.order {
+            SortOrder::NewestFirst => self.high = start - 1,
+            SortOrder::OldestFirst => self.low = end + 1,
+        }
+        if matches < PAGE_EVENTS / 4 {
+            let rest = self.high.saturating_sub(self.low).saturating_add(1).max(1);
+            self.width = self.width.saturating_mul(2).min(rest);
+        }
+    }
 }
 
 /// One matching event: its verbatim record.
@@ -75,13 +154,9 @@ impl TrailIndex {
         request: &SearchRequest,
     ) -> Result<(Vec<Hit>, CompiledQuery), IndexError> {
         let compiled = self.prepare_query(&request.query, request.time)?;
-        let order = match request.order {
-            SortOrder::NewestFirst => Order::Desc,
-            SortOrder::OldestFirst => Order::Asc,
-        };
         let collector = TopDocs::with_limit(request.limit.max(1))
             .and_offset(request.offset)
-            .order_by_fast_field::<tantivy::DateTime>("time", order);
+            .order_by_fast_field::<tantivy::DateTime>("time", tantivy_order(request.order));
         let top = searcher
             .search(&compiled.query, &collector)
             .map_err(|e| self.tantivy_error(e))?;
@@ -93,6 +168,105 @@ impl TrailIndex {
             });
         }
         Ok((hits, compiled))
+    }
+
+    /// Hands every event matching `query` within `time` to `visit`, in `order`, reading the index
+    /// one time window at a time so that memory stays bounded whatever the number of matches.
+    /// Events without an `eventTime` come last when no time bound is given. Stops early when
+    /// `visit` returns `false`; returns how many events were visited.
+    pub fn for_each_match<E: From<IndexError>>(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        time: TimeBounds,
+        order: SortOrder,
+        mut visit: impl FnMut(Hit) -> Result<bool, E>,
+    ) -> Result<usize, E> {
+        let mut visited = 0;
+        if let Some((first, last)) = self.time_span(searcher)? {
+            let low = time
+                .since
+                .map_or(first.timestamp(), |s| s.timestamp().max(first.timestamp()));
+            let high = time
+                .until
+                .map_or(last.timestamp(), |u| u.timestamp().min(last.timestamp()));
+            let mut windows = TimeWindows::new(low, high, order);
+            while let Some((start, end)) = windows.next_window() {
+                let bounds = time_range(
+                    self.fields.time,
+                    Bound::Included(seconds(start)),
+                    Bound::Included(seconds(end)),
+                );
+                let window_query = BooleanQuery::new(vec![
+                    (Occur::Must, query.box_clone()),
+                    (Occur::Must, bounds),
+                ]);
+                let single_second = start == end;
+                let limit = if single_second {
+                    self.count(searcher, &window_query)?.max(1)
+                } else {
+                    PAGE_EVENTS + 1
+                };
+                let collector = TopDocs::with_limit(limit)
+                    .order_by_fast_field::<tantivy::DateTime>("time", tantivy_order(order));
+                let top = searcher
+                    .search(&window_query, &collector)
+                    .map_err(|e| self.tantivy_error(e))?;
+                if top.len() > PAGE_EVENTS && !single_second {
+                    windows.too_many();
+                    continue;
+                }
+                windows.read(top.len());
+                for (_, address) in top {
+                    let raw = self.raw_record(searcher, address)?;
+                    visited += 1;
+                    if !visit(Hit { address, raw })? {
+                        return Ok(visited);
+                    }
+                }
+            }
+        }
+        if time.since.is_none() && time.until.is_none() {
+            let untimed = BooleanQuery::new(vec![
+                (Occur::Must, query.box_clone()),
+                (
+                    Occur::MustNot,
+                    time_range(self.fields.time, Bound::Unbounded, Bound::Unbounded),
+                ),
+            ]);
+            let mut addresses: Vec<DocAddress> = searcher
+                .search(&untimed, &DocSetCollector)
+                .map_err(|e| self.tantivy_error(e))?
+                .into_iter()
+                .collect();
+            addresses.sort();
+            for address in addresses {
+                let raw = self.raw_record(searcher, address)?;
+                visited += 1;
+                if !visit(Hit { address, raw })? {
+                    return Ok(visited);
+                }
+            }
+        }
+        Ok(visited)
+    }
+
+    /// The first and last event time in the index, from the `time` column's bounds.
+    pub fn time_span(&self, searcher: &Searcher) -> Result<Option<TimeSpan>, IndexError> {
+        let mut span: Option<(i64, i64)> = None;
+        for segment in searcher.segment_readers() {
+            let column = segment
+                .fast_fields()
+                .date("time")
+                .map_err(|e| self.tantivy_error(e))?;
+            if column.values.num_vals() == 0 {
+                continue;
+            }
+            let low = column.min_value().into_timestamp_secs();
+            let high = column.max_value().into_timestamp_secs();
+            span = Some(span.map_or((low, high), |(l, h)| (l.min(low), h.max(high))));
+        }
+        Ok(span.map(|(low, high)| (seconds(low), seconds(high))))
     }
 
     pub fn count(&self, searcher: &Searcher, query: &dyn Query) -> Result<usize, IndexError> {
@@ -136,6 +310,45 @@ impl TrailIndex {
         }
     }
 
+    /// The events whose eventID starts with `prefix` (at most `limit` of them, as (id, record)).
+    /// Ids are not indexed as text, so this reads every stored record: for `show` with a short
+    /// id, not for queries.
+    pub fn find_by_id_prefix(
+        &self,
+        searcher: &Searcher,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, String)>, IndexError> {
+        #[derive(serde::Deserialize)]
+        struct IdOnly {
+            #[serde(rename = "eventID", alias = "eventid", alias = "EVENTID")]
+            event_id: Option<String>,
+        }
+        let mut found = Vec::new();
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(64)
+                .map_err(|e| self.tantivy_error(e.into()))?;
+            for doc in segment.doc_ids_alive() {
+                let doc: TantivyDocument = store.get(doc).map_err(|e| self.tantivy_error(e))?;
+                let Some(raw) = doc.get_first(self.fields.raw).and_then(|v| v.as_bytes()) else {
+                    continue;
+                };
+                let Ok(IdOnly { event_id: Some(id) }) = serde_json::from_slice::<IdOnly>(raw)
+                else {
+                    continue;
+                };
+                if id.starts_with(prefix) {
+                    found.push((id, String::from_utf8_lossy(raw).into_owned()));
+                    if found.len() >= limit {
+                        return Ok(found);
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// Paths the query names that no indexed event has, each with the indexed paths that end
     /// the same way (`publiclyAccessible` -> `requestParameters.publiclyAccessible`). Only
     /// hints: none when the index cannot be read.
@@ -161,6 +374,11 @@ impl TrailIndex {
                 continue;
             }
             let suffix = format!(".{path}");
+            let lower = path.to_lowercase();
+            let lower_suffix = format!(".{lower}");
+            // The same name in another case (`eventname` -> `eventName`) first, then longer
+            // paths that end in it, in either case.
+            let mut same_but_case = Vec::new();
             let mut similar = Vec::new();
             for segment in searcher.segment_readers() {
                 let Ok(inverted) = segment.inverted_index(self.fields.paths) else {
@@ -170,16 +388,28 @@ impl TrailIndex {
                     continue;
                 };
                 while terms.advance() {
-                    if let Ok(candidate) = std::str::from_utf8(terms.key()) {
-                        if candidate.ends_with(&suffix)
-                            && !similar.iter().any(|s: &String| s == candidate)
-                        {
-                            similar.push(candidate.to_owned());
-                        }
+                    let Ok(candidate) = std::str::from_utf8(terms.key()) else {
+                        continue;
+                    };
+                    let candidate_lower = candidate.to_lowercase();
+                    let list = if candidate_lower == lower {
+                        &mut same_but_case
+                    } else if candidate.ends_with(&suffix)
+                        || candidate_lower.ends_with(&lower_suffix)
+                    {
+                        &mut similar
+                    } else {
+                        continue;
+                    };
+                    if !list.iter().any(|s: &String| s == candidate) {
+                        list.push(candidate.to_owned());
                     }
                 }
             }
+            same_but_case.sort();
             similar.sort();
+            same_but_case.extend(similar);
+            let mut similar = same_but_case;
             similar.truncate(5);
             missing.push((path.clone(), similar));
         }

@@ -2,6 +2,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use super::key_case::{restore_key_case, RESTORED_NOTE};
 use super::problem::{Problem, Severity};
 use crate::event::derived_event_id;
 
@@ -43,6 +44,22 @@ fn kind_of(value: &Value) -> &'static str {
     }
 }
 
+/// Makes a parsed record read as CloudTrail writes it, for indexing and evaluation (its text is
+/// kept as written): keys in another case restored (SQL exports), and an empty `errorCode` or
+/// `errorMessage` (some exports write `""` for a call that succeeded) removed. Returns whether
+/// the keys were restored.
+pub fn as_cloudtrail(record: &mut Value) -> bool {
+    let restored = restore_key_case(record);
+    if let Value::Object(map) = record {
+        for key in ["errorCode", "errorMessage"] {
+            if map.get(key).and_then(Value::as_str) == Some("") {
+                map.remove(key);
+            }
+        }
+    }
+    restored
+}
+
 /// Parses the bytes of one record. Problems are pushed to `problems`; `None` means rejected.
 pub fn parse_record<'a>(
     bytes: &'a [u8],
@@ -70,7 +87,7 @@ pub fn parse_record<'a>(
         Ok(value) => value,
         Err(e) => return reject(problems, format!("invalid JSON: {}", json_error(&e))),
     };
-    let (raw, value) = match value.get("CloudTrailEvent") {
+    let (raw, mut value) = match value.get("CloudTrailEvent") {
         Some(Value::String(inner)) => match serde_json::from_str::<Value>(inner) {
             Ok(inner_value) => (Cow::Owned(inner.clone()), inner_value),
             Err(e) => return reject(problems, format!("CloudTrailEvent is not JSON: {e}")),
@@ -88,6 +105,14 @@ pub fn parse_record<'a>(
             problems,
             format!("not a JSON object (found {})", kind_of(&value)),
         );
+    }
+    if as_cloudtrail(&mut value)
+        && !problems
+            .iter()
+            .rev()
+            .any(|p| p.record.is_none() && p.file == file && p.message == RESTORED_NOTE)
+    {
+        problems.push(Problem::file(Severity::Warning, file, RESTORED_NOTE));
     }
     // Every CloudTrail record says when, what and where; an object with none of them is some
     // other JSON (a manifest, a label file) and would be an event with no time.
@@ -192,6 +217,44 @@ mod tests {
         assert_eq!(problems[0].severity, Severity::Warning);
         let (again, _) = parse(br#"{"eventName":"X"}"#);
         assert_eq!(again.unwrap().event_id, id);
+    }
+
+    #[test]
+    fn a_lower_cased_export_is_read_once_noted_and_kept_as_written() {
+        let line = br#"{"eventversion":"1.08","useridentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a"},"eventtime":"2026-11-01T08:00:00Z","eventsource":"cloudtrail.amazonaws.com","eventname":"StopLogging","eventid":"e9","errorcode":""}"#;
+        let mut problems = Vec::new();
+        let first = parse_record(line, 1, "athena.jsonl", &mut problems).unwrap();
+        assert_eq!(first.value["eventName"], "StopLogging");
+        assert_eq!(first.value["userIdentity"]["arn"], "arn:aws:iam::1:user/a");
+        assert!(
+            first.value.get("errorCode").is_none(),
+            "an empty errorCode is no error"
+        );
+        assert_eq!(first.event_id, "e9");
+        assert_eq!(
+            first.raw,
+            std::str::from_utf8(line).unwrap(),
+            "the text as it came"
+        );
+        let second = parse_record(line, 2, "athena.jsonl", &mut problems);
+        assert!(second.is_some());
+        assert_eq!(problems.len(), 1, "said once per file: {problems:?}");
+        assert_eq!(problems[0].severity, Severity::Warning);
+        assert!(problems[0].to_string().contains("athena.jsonl"));
+        parse_record(line, 1, "other.jsonl", &mut problems).unwrap();
+        assert_eq!(problems.len(), 2);
+    }
+
+    #[test]
+    fn an_empty_error_code_is_dropped_from_what_is_indexed_only() {
+        let (record, problems) = parse(
+            br#"{"eventID":"e5","eventName":"RunInstances","errorCode":"","errorMessage":""}"#,
+        );
+        let record = record.unwrap();
+        assert!(record.value.get("errorCode").is_none());
+        assert!(record.value.get("errorMessage").is_none());
+        assert!(record.raw.contains(r#""errorCode":"""#));
+        assert!(problems.is_empty());
     }
 
     #[test]

@@ -231,7 +231,7 @@ impl Action {
             }
             Action::PullDialog => "Pull the event history from LookupEvents (edit the options first)",
             Action::IngestDialog => "Ingest a trail archive, file or folder, in the background",
-            Action::ShowActivity => "Show what the running ingest or pull is doing, by region",
+            Action::ShowActivity => "Show the running ingest or pull by region, and messages in full",
             Action::ToggleFold => "Fold or unfold the object or array at the cursor",
             Action::FoldAll => "Fold every object and array below the top level",
             Action::UnfoldAll => "Unfold everything",

@@ -46,6 +46,8 @@ pub struct Options {
     pub job_program: Option<PathBuf>,
     /// Where a copy also goes besides OSC 52 (`None`: OSC 52 only).
     pub clipboard_tool: Option<ClipboardTool>,
+    /// A broken config file, said in the status line like a broken keymap or theme.
+    pub config_errors: Vec<String>,
 }
 
 impl Options {
@@ -60,6 +62,7 @@ impl Options {
             poll: DEFAULT_POLL,
             job_program: None,
             clipboard_tool: None,
+            config_errors: Vec::new(),
         }
     }
 
@@ -81,7 +84,29 @@ impl Options {
             poll: DEFAULT_POLL,
             job_program: std::env::current_exe().ok(),
             clipboard_tool: ClipboardTool::from_environment(),
+            config_errors: Vec::new(),
         }
+    }
+
+    /// As [`Options::from_environment`], with the config file's `[ui]` theme and keymap where no
+    /// variable names one; a broken config file is kept to be said in the status line.
+    pub fn from_config(settings: Result<crate::detect::settings::Settings, String>) -> Options {
+        let mut options = Options::from_environment();
+        let unset = |name: &str| std::env::var(name).map_or(true, |v| v.is_empty());
+        match settings {
+            Ok(settings) => {
+                if let Some(theme) = settings.ui_theme.filter(|_| unset(THEME_ENV)) {
+                    options.theme = theme;
+                }
+                if let Some(keymap) = settings.ui_keymap.filter(|_| unset(KEYMAP_ENV)) {
+                    options.keymap = keymap;
+                }
+            }
+            Err(error) => options
+                .config_errors
+                .push(format!("config {error} (not used)")),
+        }
+        options
     }
 }
 
@@ -110,6 +135,10 @@ impl App {
         let (keymap, keymap_error) = keymap::load(&options.keymap, config_dir);
         let (theme, theme_error) = theme::load(&options.theme, config_dir, options.theme_env);
         let mut state = AppState::new(size, help_lines(&keymap));
+        state
+            .status
+            .config_errors
+            .extend(options.config_errors.iter().cloned());
         if let Some(error) = keymap_error {
             state
                 .status

@@ -23,6 +23,18 @@ pub fn short_duration(d: chrono::Duration) -> String {
     }
 }
 
+/// A stretch of time to the nearest unit that reads at a glance: `45m`, `20h`, `3d`.
+pub fn rough_duration(d: chrono::Duration) -> String {
+    let minutes = d.num_minutes().max(0);
+    if minutes < 120 {
+        format!("{minutes}m")
+    } else if minutes < 48 * 60 {
+        format!("{}h", (minutes + 30) / 60)
+    } else {
+        format!("{}d", (minutes + 12 * 60) / (24 * 60))
+    }
+}
+
 /// At most `width` characters of `text`, with `…` when cut.
 pub fn clip(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -50,6 +62,12 @@ mod tests {
         assert_eq!(short_duration(chrono::Duration::minutes(15)), "15m");
         assert_eq!(short_duration(chrono::Duration::hours(6)), "6h");
         assert_eq!(short_duration(chrono::Duration::days(7)), "7d");
+        assert_eq!(rough_duration(chrono::Duration::minutes(1205)), "20h");
+        assert_eq!(rough_duration(chrono::Duration::minutes(95)), "95m");
+        assert_eq!(
+            rough_duration(chrono::Duration::minutes(4 * 24 * 60 + 100)),
+            "4d"
+        );
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(1_250_000), "1.2 MB");
         assert_eq!(clip("abcdef", 4), "abc…");

@@ -157,11 +157,23 @@ impl View {
     }
 }
 
+/// Where the list stood when a step was left: its selected event and where that row sat on screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPosition {
+    pub event_id: String,
+    pub time: Option<DateTime<Utc>>,
+    pub selected: usize,
+    /// The selection's row on screen (selected - scroll).
+    pub screen_row: usize,
+}
+
 /// The steps taken, for back and forward.
 #[derive(Debug, Clone, Default)]
 pub struct History {
     pub entries: Vec<View>,
     pub current: usize,
+    /// Per entry, where its list stood when it was left, for back and forward to restore.
+    pub positions: Vec<Option<ListPosition>>,
 }
 
 impl History {
@@ -170,7 +182,21 @@ impl History {
             self.entries.truncate(self.current + 1);
         }
         self.entries.push(view);
+        self.positions.resize(self.entries.len() - 1, None);
+        self.positions.push(None);
         self.current = self.entries.len() - 1;
+    }
+
+    /// Remembers where the current step's list stands, as it is left.
+    pub fn remember(&mut self, position: ListPosition) {
+        self.positions.resize(self.entries.len(), None);
+        if let Some(slot) = self.positions.get_mut(self.current) {
+            *slot = Some(position);
+        }
+    }
+
+    pub fn position(&self, index: usize) -> Option<&ListPosition> {
+        self.positions.get(index).and_then(Option::as_ref)
     }
 
     pub fn forward_steps(&self) -> usize {
@@ -348,6 +374,16 @@ impl Cursor {
 
     pub fn page(&self) -> isize {
         self.height.max(1) as isize
+    }
+
+    /// Scrolls back up so that a list of `len` rows fills the pane rather than ending in blank
+    /// space, the selection staying visible.
+    pub fn fill(&mut self, len: usize) {
+        if self.height == 0 {
+            return;
+        }
+        self.scroll = self.scroll.min(len.saturating_sub(self.height));
+        self.follow();
     }
 }
 
@@ -590,6 +626,25 @@ pub struct TimelineState {
 }
 
 impl Histogram {
+    /// How many matches column `column` of `columns` holds (the same resampling as the sparkline).
+    pub fn column_count(&self, column: usize, columns: usize) -> u64 {
+        let n = self.counts.len();
+        if n == 0 || columns == 0 || column >= columns {
+            return 0;
+        }
+        let from = column * n / columns;
+        let to = ((column + 1) * n / columns).max(from + 1).min(n);
+        self.counts[from..to].iter().sum()
+    }
+
+    /// The column of `columns` whose stretch holds `time`.
+    pub fn column_of(&self, time: DateTime<Utc>, columns: usize) -> Option<usize> {
+        (0..columns).find(|column| {
+            self.column_span(*column, columns)
+                .is_some_and(|(from, to)| from <= time && time <= to)
+        })
+    }
+
     /// The stretch of time column `column` of `columns` covers when the histogram is drawn that
     /// wide (the same resampling as the sparkline).
     pub fn column_span(
@@ -636,6 +691,8 @@ pub struct Alert {
     pub first: Option<DateTime<Utc>>,
     pub last: Option<DateTime<Utc>>,
     pub principal: String,
+    /// The value the rule groups by (the principal by default; an address, an account, ...).
+    pub group: String,
     pub event_ids: Vec<String>,
     pub acknowledged: bool,
     /// The rule's reason it matters and what to check next.
@@ -724,19 +781,56 @@ pub struct StatusState {
     pub config_errors: Vec<String>,
     /// What an ingest or pull is doing right now, in this process or another.
     pub activity: Option<ActivityReport>,
+    /// The last messages and errors in full, newest last, for the `J` overlay: the status line
+    /// cuts what does not fit.
+    pub log: std::collections::VecDeque<LoggedMessage>,
 }
+
+/// One message of the status line, as it was said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedMessage {
+    pub at: DateTime<Utc>,
+    pub error: bool,
+    pub text: String,
+}
+
+/// Messages the log keeps.
+pub const MESSAGE_LOG: usize = 50;
 
 impl StatusState {
     /// Says `message`, in place of whatever was said or went wrong before.
     pub fn say(&mut self, message: impl Into<String>) {
-        self.message = Some(message.into());
+        self.note(message);
         self.last_error = None;
+    }
+
+    /// Says `message`, leaving an error on show.
+    pub fn note(&mut self, message: impl Into<String>) {
+        let message = message.into();
+        self.remember(false, &message);
+        self.message = Some(message);
     }
 
     /// Reports `error`, in place of whatever was said or went wrong before.
     pub fn fail(&mut self, error: impl Into<String>) {
-        self.last_error = Some(error.into());
+        let error = error.into();
+        self.remember(true, &error);
+        self.last_error = Some(error);
         self.message = None;
+    }
+
+    fn remember(&mut self, error: bool, text: &str) {
+        if self.log.back().is_some_and(|last| last.text == text) {
+            return;
+        }
+        if self.log.len() == MESSAGE_LOG {
+            self.log.pop_front();
+        }
+        self.log.push_back(LoggedMessage {
+            at: Utc::now(),
+            error,
+            text: text.to_owned(),
+        });
     }
 }
 
@@ -793,6 +887,8 @@ pub struct PendingSearch {
     pub typed: Option<String>,
     /// For a refresh: the event to keep selected.
     pub anchor: Option<super::worker::Anchor>,
+    /// For back and forward: the row on screen the anchored event had when the step was left.
+    pub screen_row: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -930,6 +1026,7 @@ mod tests {
             first: Some(time),
             last: Some(time),
             principal: "p".into(),
+            group: "p".into(),
             event_ids: vec![format!("{key}{minute}")],
             acknowledged,
             why: String::new(),

@@ -187,6 +187,16 @@ impl Theme {
 pub struct ThemeFile {
     pub inherits: Option<String>,
     pub styles: Vec<(Slot, Style)>,
+    pub palette: HashMap<String, Color>,
+    /// For each of `styles`, the palette names its foreground and background were given by: a
+    /// theme that inherits it and redefines the name recolours the slot.
+    pub palette_uses: Vec<PaletteUse>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PaletteUse {
+    pub fg: Option<String>,
+    pub bg: Option<String>,
 }
 
 /// Parses one theme file's text; `file` names it in errors.
@@ -207,6 +217,7 @@ pub fn parse(text: &str, file: &str) -> Result<ThemeFile, ConfigError> {
     if let Some(palette) = table.get("palette") {
         parser.read_palette(palette)?;
     }
+    parser.parsed.palette = parser.palette.clone();
     for (key, value) in table.iter() {
         let key_text: &str = key.get_ref();
         match key_text {
@@ -266,17 +277,29 @@ impl Parser<'_> {
             DeValue::String(_) => {
                 let slot = self.slot(path, value.span())?;
                 let style = Style::default().fg(self.colour(value, path)?);
+                let uses = PaletteUse {
+                    fg: self.palette_name(value),
+                    bg: None,
+                };
                 self.parsed.styles.push((slot, style));
+                self.parsed.palette_uses.push(uses);
             }
             DeValue::Table(table) => {
                 let mut style = Style::default();
+                let mut uses = PaletteUse::default();
                 let mut has_style = false;
                 for (key, inner) in table.iter() {
                     let key_text: &str = key.get_ref();
                     let full = format!("{path}.{key_text}");
                     match key_text {
-                        "fg" => style = style.fg(self.colour(inner, &full)?),
-                        "bg" => style = style.bg(self.colour(inner, &full)?),
+                        "fg" => {
+                            style = style.fg(self.colour(inner, &full)?);
+                            uses.fg = self.palette_name(inner);
+                        }
+                        "bg" => {
+                            style = style.bg(self.colour(inner, &full)?);
+                            uses.bg = self.palette_name(inner);
+                        }
                         "modifiers" => style = style.add_modifier(self.modifiers(inner, &full)?),
                         _ => {
                             self.read_entry(&full, inner)?;
@@ -288,6 +311,7 @@ impl Parser<'_> {
                 if has_style {
                     let slot = self.slot(path, value.span())?;
                     self.parsed.styles.push((slot, style));
+                    self.parsed.palette_uses.push(uses);
                 }
             }
             _ => {
@@ -309,6 +333,16 @@ impl Parser<'_> {
                 "unknown slot (see themes/dark.toml for every slot)",
             )
         })
+    }
+
+    /// The palette entry a colour value names, if it names one.
+    fn palette_name(&self, value: &Spanned<DeValue<'_>>) -> Option<String> {
+        match value.get_ref() {
+            DeValue::String(text) if self.palette.contains_key(text.as_ref()) => {
+                Some(text.to_string())
+            }
+            _ => None,
+        }
     }
 
     fn colour(&self, value: &Spanned<DeValue<'_>>, key: &str) -> Result<Color, ConfigError> {
@@ -488,12 +522,54 @@ fn builtin_text(name: &str) -> Option<&'static str> {
 
 const MAX_INHERITS: usize = 8;
 
+/// A theme with its inherited themes merged in, colours not yet reduced to the terminal's.
+#[derive(Default)]
+struct Merged {
+    palette: HashMap<String, Color>,
+    styles: HashMap<Slot, (Style, PaletteUse)>,
+}
+
+impl Merged {
+    /// `file` over what it inherits: its palette entries recolour the inherited slots that name
+    /// them, then its own slots replace the inherited ones.
+    fn apply(&mut self, file: ThemeFile) {
+        for (style, uses) in self.styles.values_mut() {
+            if let Some(colour) = uses.fg.as_ref().and_then(|name| file.palette.get(name)) {
+                style.fg = Some(*colour);
+            }
+            if let Some(colour) = uses.bg.as_ref().and_then(|name| file.palette.get(name)) {
+                style.bg = Some(*colour);
+            }
+        }
+        self.palette.extend(file.palette);
+        let uses = file
+            .palette_uses
+            .into_iter()
+            .chain(std::iter::repeat_with(PaletteUse::default));
+        for ((slot, style), uses) in file.styles.into_iter().zip(uses) {
+            self.styles.insert(slot, (style, uses));
+        }
+    }
+}
+
 fn load_named(
     name: &str,
     config_dir: Option<&Path>,
     env: ThemeEnv,
     depth: usize,
 ) -> Result<Theme, ConfigError> {
+    let merged = load_merged(name, config_dir, depth)?;
+    Ok(Theme {
+        name: name.to_owned(),
+        styles: merged
+            .styles
+            .into_iter()
+            .map(|(slot, (style, _))| (slot, degrade_style(style, env.depth)))
+            .collect(),
+    })
+}
+
+fn load_merged(name: &str, config_dir: Option<&Path>, depth: usize) -> Result<Merged, ConfigError> {
     let (file, user) = match find_user_file(config_dir, "themes", name)? {
         Some((path, text)) => (parse(&text, &path.display().to_string())?, true),
         None => {
@@ -502,22 +578,16 @@ fn load_named(
             (parse(text, &format!("themes/{name}.toml"))?, false)
         }
     };
-    let mut theme = match &file.inherits {
+    let mut merged = match &file.inherits {
         Some(_) if depth >= MAX_INHERITS => {
             return Err(ConfigError::unknown_name("theme (inherits too deep)", name))
         }
-        Some(parent) if parent == name && user => load_named(parent, None, env, depth + 1)?,
-        Some(parent) => load_named(parent, config_dir, env, depth + 1)?,
-        None => Theme {
-            name: name.to_owned(),
-            styles: HashMap::new(),
-        },
+        Some(parent) if parent == name && user => load_merged(parent, None, depth + 1)?,
+        Some(parent) => load_merged(parent, config_dir, depth + 1)?,
+        None => Merged::default(),
     };
-    theme.name = name.to_owned();
-    for (slot, style) in file.styles {
-        theme.styles.insert(slot, degrade_style(style, env.depth));
-    }
-    Ok(theme)
+    merged.apply(file);
+    Ok(merged)
 }
 
 /// The theme called `name` (the no-colour theme when `NO_COLOR` is set): the user's
@@ -578,6 +648,35 @@ mod tests {
             Some(Color::LightRed)
         );
         assert_eq!(degrade(orange, ColorDepth::None), None);
+    }
+
+    #[test]
+    fn a_child_palette_recolours_the_slots_it_inherits() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("themes")).unwrap();
+        std::fs::write(
+            dir.path().join("themes/mine.toml"),
+            "inherits = \"dark\"\n[palette]\naccent = \"#00ff00\"\ncritical = \"#0000ff\"\n",
+        )
+        .unwrap();
+        let (theme, error) = load("mine", Some(dir.path()), ThemeEnv::TRUE_COLOR);
+        assert_eq!(error, None);
+        // dark.toml: header = { fg = "accent", ... }; "query.error" = { fg = "critical", ... }.
+        assert_eq!(theme.style(Slot::Header).fg, Some(Color::Rgb(0, 255, 0)));
+        assert!(theme
+            .style(Slot::Header)
+            .add_modifier
+            .contains(Modifier::BOLD));
+        assert_eq!(
+            theme.style(Slot::QueryError).fg,
+            Some(Color::Rgb(0, 0, 255))
+        );
+        let (dark, _) = load("dark", None, ThemeEnv::TRUE_COLOR);
+        assert_eq!(
+            theme.style(Slot::Selection),
+            dark.style(Slot::Selection),
+            "slots on other palette entries stay"
+        );
     }
 
     #[test]

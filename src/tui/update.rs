@@ -11,8 +11,8 @@ use super::keymap::{KeyChord, Keymap, Section};
 use super::layout::{self, EVENTS_CHROME_ROWS};
 use super::panes::timeline::{line_count as timeline_line_count, LABEL_WIDTH as TIMELINE_LABEL};
 use super::state::{
-    AppState, HistoryMove, LineEditor, Mode, PaneId, PendingSearch, PromptKind, PromptState,
-    RequestKind, TimeWindow, View, AROUND_MINUTES, WINDOW_PRESETS,
+    AppState, HistoryMove, LineEditor, ListPosition, Mode, PaneId, PendingSearch, PromptKind,
+    PromptState, RequestKind, TimeWindow, View, AROUND_MINUTES, WINDOW_PRESETS,
 };
 use super::worker::{quote, Anchor, Reply, Request};
 use crate::index::{SortOrder, TimeBounds};
@@ -124,25 +124,45 @@ fn toggle_acknowledge(state: &mut AppState, effects: &mut Vec<Effect>) {
     }));
 }
 
-/// Moves the picked column of the timeline's activity line.
+/// Moves the picked column of the timeline's activity line. The first press picks where the
+/// principal was active: the selected event's column, else its first (or last) active column.
 fn move_bucket(state: &mut AppState, forward: bool) {
     let columns = state.timeline.columns;
-    if columns == 0
-        || state
-            .timeline
-            .timeline
-            .as_ref()
-            .and_then(|t| t.activity.as_ref())
-            .is_none()
-    {
+    let Some(activity) = state
+        .timeline
+        .timeline
+        .as_ref()
+        .and_then(|t| t.activity.as_ref())
+        .filter(|_| columns > 0)
+    else {
         return;
-    }
-    state.timeline.bucket = Some(match (state.timeline.bucket, forward) {
-        (None, true) => 0,
-        (None, false) => columns - 1,
+    };
+    let active = |column: &usize| activity.column_count(*column, columns) > 0;
+    let first_pick = || {
+        let selected = state
+            .events
+            .selected_row()
+            .filter(|row| {
+                Some(row.summary.principal.id.as_str()) == state.timeline.principal.as_deref()
+            })
+            .and_then(|row| row.summary.time)
+            .and_then(|time| activity.column_of(time, columns))
+            .filter(active);
+        selected.unwrap_or_else(|| {
+            let found = if forward {
+                (0..columns).find(active)
+            } else {
+                (0..columns).rev().find(active)
+            };
+            found.unwrap_or(if forward { 0 } else { columns - 1 })
+        })
+    };
+    let picked = match (state.timeline.bucket, forward) {
+        (None, _) => first_pick(),
         (Some(column), true) => (column + 1).min(columns - 1),
         (Some(column), false) => column.saturating_sub(1),
-    });
+    };
+    state.timeline.bucket = Some(picked);
 }
 
 fn narrow_to_bucket(state: &mut AppState, effects: &mut Vec<Effect>) {
@@ -152,10 +172,9 @@ fn narrow_to_bucket(state: &mut AppState, effects: &mut Vec<Effect>) {
     });
     match span {
         Some((since, until)) => set_window(state, TimeWindow::Between(since, until), effects),
-        None => {
-            state.status.message =
-                Some("pick a stretch of the activity line with left and right first".into())
-        }
+        None => state
+            .status
+            .note("pick a stretch of the activity line with left and right first"),
     }
 }
 
@@ -355,16 +374,7 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
             };
             set_window(state, next, effects);
         }
-        Action::TimeWindowAround => {
-            match state.events.selected_row().and_then(|r| r.summary.time) {
-                Some(at) => set_window(
-                    state,
-                    TimeWindow::Around(at, Duration::minutes(AROUND_MINUTES)),
-                    effects,
-                ),
-                None => state.status.say("select an event with a time first"),
-            }
-        }
+        Action::TimeWindowAround => window_around(state, effects),
         Action::TimeWindowAll => set_window(state, TimeWindow::All, effects),
         Action::OpenAlert => open_alert(state, effects),
         Action::ToggleAcknowledge => toggle_acknowledge(state, effects),
@@ -626,13 +636,15 @@ fn pull_history(state: &mut AppState, effects: &mut Vec<Effect>) {
         state.status.say("select an event first");
         return;
     };
-    let record: serde_json::Value = serde_json::from_str(&row.raw).unwrap_or_default();
+    let mut record: serde_json::Value = serde_json::from_str(&row.raw).unwrap_or_default();
+    crate::source::as_cloudtrail(&mut record);
     let attribute = match crate::pull::lookup_username(&record) {
         Some(name) => format!("Username={name}"),
         None if !row.access_key.is_empty() => format!("AccessKeyId={}", row.access_key),
         None => {
-            state.status.message =
-                Some("this event names no user or access key LookupEvents can look up".into());
+            state
+                .status
+                .note("this event names no user or access key LookupEvents can look up");
             return;
         }
     };
@@ -714,6 +726,7 @@ fn search_anchored(
         history,
         typed,
         anchor: anchor.clone(),
+        screen_row: None,
     });
     effects.push(Effect::Send(Request::Search {
         id,
@@ -736,14 +749,57 @@ fn history_position(state: &AppState) -> usize {
     }
 }
 
+/// Back or forward to step `index`, its list as it was left: the same event selected, on the
+/// same row of the screen.
 fn jump(state: &mut AppState, index: usize, effects: &mut Vec<Effect>) {
-    if let Some(view) = state.history.entries.get(index).cloned() {
-        search(state, view, HistoryMove::Jump(index), None, effects);
+    let Some(view) = state.history.entries.get(index).cloned() else {
+        return;
+    };
+    let saved = state.history.position(index).cloned();
+    let anchor = saved.as_ref().map(|saved| Anchor {
+        event_id: saved.event_id.clone(),
+        time: saved.time,
+        index: saved.selected,
+    });
+    search_anchored(state, view, HistoryMove::Jump(index), None, anchor, effects);
+    if let (Some(pending), Some(saved)) = (state.requests.search.as_mut(), saved) {
+        pending.screen_row = Some(saved.screen_row);
     }
 }
 
-fn set_window(state: &mut AppState, window: TimeWindow, effects: &mut Vec<Effect>) {
+/// Whether `query` is an alert's list of event ids, which no time window widens.
+fn is_event_id_list(query: &str) -> bool {
+    query.trim_start().starts_with("eventID:(")
+}
+
+/// `w`: everything within ±15 minutes of the selected event, the selection kept on it. On an
+/// alert's view (a list of ids) the ids are dropped: the point is what happened around them.
+fn window_around(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let Some(at) = state.events.selected_row().and_then(|r| r.summary.time) else {
+        state.status.say("select an event with a time first");
+        return;
+    };
+    let window = TimeWindow::Around(at, Duration::minutes(AROUND_MINUTES));
     let mut view = state.current_view();
+    if is_event_id_list(&view.query) {
+        view.query = String::new();
+    }
+    let anchor = selection_anchor(state);
+    set_window_of(state, view, window, anchor, effects);
+}
+
+fn set_window(state: &mut AppState, window: TimeWindow, effects: &mut Vec<Effect>) {
+    let view = state.current_view();
+    set_window_of(state, view, window, None, effects);
+}
+
+fn set_window_of(
+    state: &mut AppState,
+    mut view: View,
+    window: TimeWindow,
+    anchor: Option<Anchor>,
+    effects: &mut Vec<Effect>,
+) {
     view.window = window;
     view.time = window.bounds(state.status.span.map(|(_, newest)| newest));
     view.label = window.label();
@@ -757,12 +813,12 @@ fn set_window(state: &mut AppState, window: TimeWindow, effects: &mut Vec<Effect
         .is_some_and(|(before, current)| {
             before.query == current.query && before.window != current.window
         });
-    let step = if window_step {
+    let step = if window_step && view.query == history.entries[history.current].query {
         HistoryMove::Replace
     } else {
         HistoryMove::Push
     };
-    search(state, view, step, None, effects);
+    search_anchored(state, view, step, None, anchor, effects);
 }
 
 /// `current` combined with `filter`: replaced, narrowed (AND) or excluding (AND NOT).
@@ -846,6 +902,31 @@ fn field_pivot(state: &mut AppState, mode: PivotMode, effects: &mut Vec<Effect>)
     let name = path.rsplit('.').next().unwrap_or(&path).to_owned();
     view.label = pivot_label(&name, &value, mode);
     search_keeping_selection(state, view, mode, effects);
+}
+
+/// Before a step's results replace the list: where the list of the step being left stands.
+fn remember_position(state: &mut AppState, step: HistoryMove) {
+    if matches!(step, HistoryMove::Refresh) {
+        return;
+    }
+    let events = &state.events;
+    let showing_current = events.view.as_ref().is_some_and(|shown| {
+        state
+            .history
+            .entries
+            .get(state.history.current)
+            .is_some_and(|current| current.same_results(shown))
+    });
+    let Some(row) = events.selected_row().filter(|_| showing_current) else {
+        return;
+    };
+    let position = ListPosition {
+        event_id: row.summary.event_id.clone(),
+        time: row.summary.time,
+        selected: events.cursor.selected,
+        screen_row: events.cursor.selected.saturating_sub(events.cursor.scroll),
+    };
+    state.history.remember(position);
 }
 
 /// The selected event, for a search that keeps the selection on it.
@@ -1025,6 +1106,13 @@ fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
             };
             match result {
                 Ok(found) => {
+                    remember_position(state, pending.history);
+                    if !found.warnings.is_empty() && pending.history != HistoryMove::Refresh {
+                        // In full in the J overlay's message log when the line cuts it.
+                        state
+                            .status
+                            .note(format!("note: {}", found.warnings.join("; ")));
+                    }
                     let events = &mut state.events;
                     events.generation = id;
                     events.view = Some(pending.view.clone());
@@ -1034,8 +1122,19 @@ fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
                     events.rows = found.rows;
                     events.histogram = found.histogram;
                     events.warnings = found.warnings;
-                    match &pending.anchor {
-                        Some(anchor) => {
+                    match (&pending.anchor, pending.screen_row) {
+                        (Some(anchor), Some(screen_row)) => {
+                            // Back or forward: the step's list as it was left.
+                            let len = found.matched as usize;
+                            let cursor = &mut events.cursor;
+                            cursor.selected = found
+                                .selected
+                                .unwrap_or(anchor.index)
+                                .min(len.saturating_sub(1));
+                            cursor.scroll = cursor.selected.saturating_sub(screen_row);
+                            cursor.fill(len);
+                        }
+                        (Some(anchor), None) => {
                             // Where the anchored event is now, plus any move made meanwhile.
                             let cursor = &mut events.cursor;
                             let moved = cursor.selected as isize - anchor.index as isize;
@@ -1049,8 +1148,9 @@ fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
                                 target.clamp(0, len.saturating_sub(1) as isize) as usize;
                             cursor.scroll = cursor.scroll.min(cursor.selected);
                             cursor.follow();
+                            cursor.fill(len);
                         }
-                        None => {
+                        (None, _) => {
                             events.cursor.selected = 0;
                             events.cursor.scroll = 0;
                         }
@@ -1071,7 +1171,12 @@ fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
                         HistoryMove::Replace => {
                             let current = state.history.current;
                             match state.history.entries.get_mut(current) {
-                                Some(entry) => *entry = pending.view,
+                                Some(entry) => {
+                                    *entry = pending.view;
+                                    if let Some(slot) = state.history.positions.get_mut(current) {
+                                        *slot = None;
+                                    }
+                                }
                                 None => state.history.push(pending.view),
                             }
                         }

@@ -22,8 +22,8 @@ use crate::detect::pack::Severity as RuleSeverity;
 use crate::detect::{mark_alert, AlertMark, AlertSet};
 use crate::event::{event_id_of, EventSummary, IdentityMap};
 use crate::index::activity::{self, ActivityReport};
-use crate::index::panic_guard;
 use crate::index::identities;
+use crate::index::panic_guard;
 use crate::index::{IndexError, SearchRequest, SortOrder, TimeBounds, TrailIndex};
 
 /// Buckets of the events pane's histogram strip (the pane resamples them to its width).
@@ -420,6 +420,7 @@ pub fn stored_alerts(dir: &Path) -> std::io::Result<Vec<Alert>> {
             first: alert.first_time,
             last: alert.last_time,
             principal: alert.principal,
+            group: alert.group,
             event_ids: alert.event_ids,
             acknowledged: alert.acknowledged,
             why: alert.why,
@@ -629,7 +630,8 @@ pub fn row_of(raw: String) -> EventRow {
 }
 
 fn row_resolved(raw: String, identities: &IdentityMap) -> EventRow {
-    let record: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
+    let mut record: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
+    crate::source::as_cloudtrail(&mut record);
     let id = event_id_of(&record, &raw);
     let summary = EventSummary::from_record_resolved(&record, id, Some(identities));
     let access_key = record

@@ -2,7 +2,7 @@
 //! (a pull's regions, an ingest's files), as the writer last published them.
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::super::state::AppState;
@@ -47,10 +47,47 @@ fn lines(report: Option<&ActivityReport>, theme: &Theme) -> Vec<Line<'static>> {
     lines
 }
 
-pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let inner = super::overlay("Background work (J or esc closes)", theme, frame, area);
-    frame.render_widget(
-        Paragraph::new(lines(state.status.activity.as_ref(), theme)),
-        inner,
+/// The status line's recent messages in full, newest first, wrapped: what the line had to cut.
+fn message_lines(state: &AppState, theme: &Theme) -> Vec<Line<'static>> {
+    let status = &state.status;
+    let errors = status.config_errors.iter().map(|error| {
+        Line::styled(
+            format!("  config: {}", terminal_safe(error)),
+            theme.style(Slot::StatusError),
+        )
+    });
+    let said = status.log.iter().rev().map(|message| {
+        let text = format!(
+            "  {} {}",
+            message.at.format("%H:%M:%S"),
+            terminal_safe(&message.text)
+        );
+        if message.error {
+            Line::styled(text, theme.style(Slot::StatusError))
+        } else {
+            Line::raw(text)
+        }
+    });
+    let mut lines: Vec<Line<'static>> = errors.chain(said).collect();
+    if lines.is_empty() {
+        return lines;
+    }
+    lines.insert(
+        0,
+        Line::styled("Messages, newest first", theme.style(Slot::Header)),
     );
+    lines.insert(0, Line::raw(""));
+    lines
+}
+
+pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let inner = super::overlay(
+        "Background work and messages (J or esc closes)",
+        theme,
+        frame,
+        area,
+    );
+    let mut lines = lines(state.status.activity.as_ref(), theme);
+    lines.extend(message_lines(state, theme));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

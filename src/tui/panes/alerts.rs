@@ -5,9 +5,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::super::format::{clip, short_duration, thousands, time};
+use super::super::format::{clip, rough_duration, thousands, time};
 use super::super::state::{Alert, AppState, PaneId, Severity};
 use super::super::theme::{Slot, Theme};
+use crate::detect::{group_label, short_rule_id};
 use crate::event::terminal_safe;
 
 pub fn title(state: &AppState) -> Vec<Span<'static>> {
@@ -137,7 +138,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
                     let minutes = (last - first).num_minutes().max(1);
                     format!(
                         " over {}",
-                        short_duration(chrono::Duration::minutes(minutes))
+                        rough_duration(chrono::Duration::minutes(minutes))
                     )
                 }
                 _ => String::new(),
@@ -150,13 +151,17 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
                 ),
                 Span::styled(time(alert.last), theme.style(Slot::EventTime)),
                 Span::raw(" "),
-                Span::styled(terminal_safe(&alert.rule_id).into_owned(), severity),
+                Span::styled(
+                    terminal_safe(&short_rule_id(&alert.rule_id)).into_owned(),
+                    severity,
+                ),
                 Span::raw(" "),
                 Span::styled(
                     format!("{principal:<principal_width$}"),
                     theme.style(Slot::EventPrincipal),
                 ),
                 Span::raw(format!(" ×{}{span} ", thousands(alert.count))),
+                Span::styled(group_note(alert), theme.style(Slot::Dim)),
                 Span::styled(terminal_safe(&alert.title).into_owned(), severity),
             ]);
             if row == cursor.selected && focused {
@@ -167,6 +172,15 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `by 203.0.113.7 `: what the alert is grouped by, when that is not its principal (two alerts of
+/// one rule and principal differ by it).
+fn group_note(alert: &Alert) -> String {
+    match group_label(&alert.principal, &alert.group) {
+        Some(label) => format!("by {} ", clip(&terminal_safe(&label), PRINCIPAL_WIDTH)),
+        None => String::new(),
+    }
 }
 
 /// Columns an alert's principal takes at most.

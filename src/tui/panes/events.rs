@@ -1,4 +1,5 @@
 //! The event list: a window over the results, drawn from the rows loaded around the visible ones.
+use chrono::Datelike;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
@@ -10,7 +11,8 @@ use super::super::theme::{Slot, Theme};
 use crate::event::terminal_safe;
 use crate::index::SortOrder;
 
-/// `Events 1,234 of 3,000 · newest first · last 24h`
+/// `Events 1,234 of 3,000 · newest first · last 24h · ↑ 24 newer`: the last part says how
+/// many rows of the list are scrolled off above the pane.
 pub fn title(state: &AppState) -> Vec<Span<'static>> {
     let events = &state.events;
     let mut text = match events.matched {
@@ -30,6 +32,17 @@ pub fn title(state: &AppState) -> Vec<Span<'static>> {
             text.push_str(" · ");
             text.push_str(&view.window.label());
         }
+        let above = events.cursor.scroll.min(events.len());
+        if above > 0 {
+            text.push_str(&format!(
+                " · ↑ {} {}",
+                thousands(above as u64),
+                match view.order {
+                    SortOrder::NewestFirst => "newer",
+                    SortOrder::OldestFirst => "older",
+                }
+            ));
+        }
     }
     vec![Span::raw(text)]
 }
@@ -39,8 +52,41 @@ fn short_source(source: &str) -> &str {
     source.strip_suffix(".amazonaws.com").unwrap_or(source)
 }
 
-/// Below this table width the year is left out of the time column.
+/// Below this table width the time column is shortened.
 const COMPACT_BELOW: u16 = 110;
+
+/// How the time column is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimeFormat {
+    /// `2026-11-01 08:00:00`
+    Full,
+    /// `11-01 08:00:00`, when every event is in one year.
+    NoYear,
+    /// `2026-11-01 08:00`, short of room on an index that spans years.
+    NoSeconds,
+}
+
+impl TimeFormat {
+    fn of(state: &AppState, compact: bool) -> TimeFormat {
+        let one_year = state
+            .status
+            .span
+            .is_none_or(|(first, last)| first.year() == last.year());
+        match (compact, one_year) {
+            (false, _) => TimeFormat::Full,
+            (true, true) => TimeFormat::NoYear,
+            (true, false) => TimeFormat::NoSeconds,
+        }
+    }
+
+    fn width(self) -> usize {
+        match self {
+            TimeFormat::Full => 19,
+            TimeFormat::NoYear => 14,
+            TimeFormat::NoSeconds => 16,
+        }
+    }
+}
 const SPACING: u16 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,10 +126,9 @@ impl Column {
     }
 
     /// The narrowest and widest a column is drawn (the time's width is fixed).
-    fn bounds(self, compact: bool) -> (usize, usize) {
+    fn bounds(self, format: TimeFormat) -> (usize, usize) {
         match self {
-            Column::Time if compact => (14, 14),
-            Column::Time => (19, 19),
+            Column::Time => (format.width(), format.width()),
             Column::Principal => (12, 32),
             Column::Event => (14, 32),
             Column::Source => (6, 16),
@@ -93,13 +138,15 @@ impl Column {
         }
     }
 
-    fn text(self, row: &EventRow, compact: bool) -> String {
+    fn text(self, row: &EventRow, format: TimeFormat) -> String {
         let s = &row.summary;
         let text = match self {
             Column::Time => {
-                return match (compact, s.time) {
-                    (true, Some(t)) => t.format("%m-%d %H:%M:%S").to_string(),
-                    _ => time(s.time),
+                return match (format, s.time) {
+                    (TimeFormat::NoYear, Some(t)) => t.format("%m-%d %H:%M:%S").to_string(),
+                    (TimeFormat::NoSeconds, Some(t)) => t.format("%Y-%m-%d %H:%M").to_string(),
+                    (TimeFormat::Full, _) => time(s.time),
+                    (_, None) => " ".repeat(format.width()),
                 }
             }
             Column::Principal => s.principal.short_name(),
@@ -125,9 +172,9 @@ impl Column {
 /// The columns shown and their widths: each as wide as its widest visible value allows, the
 /// widest of them narrowed first when the table is short of room, the least needed dropped when
 /// even their narrowest widths do not fit.
-fn layout_columns(texts: &[Vec<String>], width: u16, compact: bool) -> Vec<(Column, usize)> {
+fn layout_columns(texts: &[Vec<String>], width: u16, format: TimeFormat) -> Vec<(Column, usize)> {
     let natural = |column: Column, i: usize| {
-        let (min, max) = column.bounds(compact);
+        let (min, max) = column.bounds(format);
         texts
             .iter()
             .map(|row| row[i].chars().count())
@@ -145,7 +192,7 @@ fn layout_columns(texts: &[Vec<String>], width: u16, compact: bool) -> Vec<(Colu
         (width as usize).saturating_sub(shown.len().saturating_sub(1) * SPACING as usize)
     };
     for dropped in Column::DROPPABLE {
-        let narrowest: usize = shown.iter().map(|(c, _)| c.bounds(compact).0).sum();
+        let narrowest: usize = shown.iter().map(|(c, _)| c.bounds(format).0).sum();
         if narrowest <= room(&shown) {
             break;
         }
@@ -155,7 +202,7 @@ fn layout_columns(texts: &[Vec<String>], width: u16, compact: bool) -> Vec<(Colu
     while shown.iter().map(|(_, w)| w).sum::<usize>() > room {
         let widest = shown
             .iter_mut()
-            .filter(|(c, w)| *w > c.bounds(compact).0)
+            .filter(|(c, w)| *w > c.bounds(format).0)
             .max_by_key(|(_, w)| *w);
         match widest {
             Some((_, w)) => *w -= 1,
@@ -208,18 +255,18 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
         );
         return;
     }
-    let compact = table_area.width < COMPACT_BELOW;
+    let format = TimeFormat::of(state, table_area.width < COMPACT_BELOW);
     let cursor = &events.cursor;
     let end = (cursor.scroll + cursor.height).min(events.len());
     let texts: Vec<Option<Vec<String>>> = (cursor.scroll..end)
         .map(|index| {
             events
                 .row(index)
-                .map(|row| Column::ALL.iter().map(|c| c.text(row, compact)).collect())
+                .map(|row| Column::ALL.iter().map(|c| c.text(row, format)).collect())
         })
         .collect();
     let loaded: Vec<Vec<String>> = texts.iter().flatten().cloned().collect();
-    let columns = layout_columns(&loaded, table_area.width, compact);
+    let columns = layout_columns(&loaded, table_area.width, format);
     let rows: Vec<Row> = texts
         .into_iter()
         .zip(cursor.scroll..end)
