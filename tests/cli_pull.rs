@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use fake_cloudtrail::{FakeCloudTrail, Fault, ACCESS_KEY, SECRET_KEY};
+use fake_cloudtrail::{FakeCloudTrail, Fault, Quota, ACCESS_KEY, SECRET_KEY};
 use serde_json::{json, Value};
 use support::record;
 
@@ -189,6 +189,43 @@ fn our_pacing_keeps_each_region_under_the_real_quota_while_regions_run_concurren
             assert!(a_first < b_last, "{a} started only after {b} finished");
         }
     }
+}
+
+/// At the real quota, answers jittering between 0.3 and 0.9 s (so several chains share the
+/// region), our pacing alone keeps the pull from ever being throttled (how close it stays to
+/// 2 requests/s is measured by `cargo bench --bench pull_throughput`).
+fn paced_without_a_throttle(quota: Quota) {
+    let fake = FakeCloudTrail::start();
+    fake.set_quota(quota);
+    fake.set_latency_jitter(Duration::from_millis(300), Duration::from_millis(600));
+    let events = history("us-east-1", 700, 20, "paced");
+    fake.add_events("us-east-1", &events);
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let output = pull(&index, &fake, dir.path())
+        .args(["--region", "us-east-1", "--since", "1d"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(fake.throttled(), 0, "our own pacing was throttled: {quota:?}");
+    assert!(text(&output.stdout).contains(", 0 throttled"), "{output:?}");
+    assert_exactly_once(&index, &events);
+}
+
+#[test]
+fn our_pacing_is_never_throttled_by_a_strict_sliding_window() {
+    paced_without_a_throttle(Quota::SlidingWindow {
+        requests: 2,
+        window: Duration::from_secs(1),
+    });
+}
+
+#[test]
+fn our_pacing_is_never_throttled_by_a_token_bucket() {
+    paced_without_a_throttle(Quota::TokenBucket {
+        per_second: 2.0,
+        burst: 2.0,
+    });
 }
 
 #[test]
@@ -676,3 +713,4 @@ fn slow_answers_are_shared_between_chains_and_a_kill_mid_split_still_resumes_exa
     assert!(output.status.success(), "{output:?}");
     assert_exactly_once(&index, &events);
 }
+
