@@ -66,12 +66,9 @@ pub struct PullArgs {
     /// First retry delay in milliseconds (doubles per attempt)
     #[arg(long, hide = true, default_value_t = 1000)]
     backoff_ms: u64,
-    /// Concurrent time slices per region (they share the region's rate)
+    /// Concurrent time slices per region at most (they share the region's rate)
     #[arg(long, hide = true, default_value_t = 12)]
     chains: usize,
-    /// Length of one checkpointed slice of management events
-    #[arg(long, hide = true, default_value = "1d", value_parser = parse_age)]
-    slice: chrono::Duration,
 }
 
 fn parse_age(text: &str) -> Result<chrono::Duration, String> {
@@ -122,7 +119,6 @@ impl PullArgs {
                 backoff: Duration::from_millis(self.backoff_ms),
                 profile: self.profile.clone(),
             },
-            slice_length: self.slice,
         }
     }
 }
@@ -264,10 +260,14 @@ fn print_outcome(outcome: &PullOutcome, quiet: bool) {
         outcome.elapsed.as_secs_f64(),
         thousands(throttles),
     );
-    if let Some(first) = outcome.sink.first_event_indexed {
+    if let (Some(first), Some(after_answer)) = (
+        outcome.sink.first_event_indexed,
+        outcome.sink.first_event_after_answer,
+    ) {
         line.push_str(&format!(
-            "; first event searchable after {:.2} s",
-            first.as_secs_f64()
+            "; first event searchable after {:.2} s ({:.2} s after its page arrived)",
+            first.as_secs_f64(),
+            after_answer.as_secs_f64()
         ));
     }
     line.push_str(&format!("; alerts {}", thousands(outcome.sink.alerts)));

@@ -120,6 +120,9 @@ async fn run_slice(
     let mut token = resume_token;
     let attribute = key.attribute.as_deref().and_then(|a| a.split_once('='));
     let mut attempt = 0;
+    if next.split {
+        job.progress.split();
+    }
     job.progress
         .slice_started(next.active.span(), oldest_loaded);
     loop {
@@ -149,6 +152,7 @@ async fn run_slice(
         let sent = Instant::now();
         job.work.call_sent(sent);
         let answer = call.send().await;
+        let answered = Instant::now();
         job.work.call_done(sent, answer.is_ok());
         match answer {
             Ok(output) => {
@@ -159,7 +163,8 @@ async fn run_slice(
                 if let Some(oldest) = page_oldest {
                     oldest_loaded = Some(oldest_loaded.map_or(oldest, |o| o.min(oldest)));
                 }
-                next.active.paged(events.len(), page_oldest);
+                let page_newest = events.iter().filter_map(|e| e.time).max();
+                next.active.paged(events.len(), page_newest, page_oldest);
                 // Another chain may have taken the older part of this slice meanwhile.
                 let span = next.active.span();
                 let crossed = oldest_loaded.is_some_and(|oldest| oldest < span.start);
@@ -176,6 +181,7 @@ async fn run_slice(
                     next_token: token.clone(),
                     oldest_loaded,
                     events,
+                    answered,
                 };
                 if pages.send(page).is_err() {
                     return Err("the index writer stopped".into());

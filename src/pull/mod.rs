@@ -1,10 +1,11 @@
 //! The live source: the 90-day event history, paged from LookupEvents region by region into the
 //! index as pages arrive, paced under the per-region quota, checkpointed and resumable.
 //!
-//! Flow: `plan` turns the window and the index's coverage into slices per region; one tokio task
-//! per region pages them (`fetch`, behind its `Pacer`); every page goes over a channel to the
-//! single `sink` thread, which indexes, detects and commits the events together with the
-//! checkpoint they advance.
+//! Flow: `plan` turns the window and the index's coverage into slices per region (one per gap:
+//! cost follows events, not the window); one tokio task per region pages them (`fetch`, behind
+//! its `Pacer`; `work` splits a slice where the pages show dense history and calls are slow);
+//! every page goes over a channel to the single `sink` thread, which indexes, detects and commits
+//! the events together with the checkpoint they advance.
 mod aws;
 mod fetch;
 mod pacer;
@@ -62,8 +63,6 @@ pub struct PullRequest {
     /// Per (account, region); the service allows 2.
     pub requests_per_second: f64,
     pub fetch: FetchOptions,
-    /// Management events are paged in slices at most this long (each a checkpoint).
-    pub slice_length: chrono::Duration,
 }
 
 /// Why a pull could not start, or had to stop as a whole.
@@ -195,11 +194,7 @@ pub fn run_pull(
                 category: category.to_owned(),
                 attribute: request.attribute.clone(),
             };
-            let length = match category {
-                "insight" => window.end - window.start + chrono::Duration::seconds(1),
-                _ => request.slice_length,
-            };
-            slices.extend(plan::plan(&key, window, &coverage, length));
+            slices.extend(plan::plan(&key, window, &coverage));
         }
         let spans: Vec<_> = slices.iter().map(|s| (s.span, s.oldest_loaded)).collect();
         let region_progress = Arc::new(RegionProgress::new(region, &spans));
@@ -301,7 +296,8 @@ pub fn status_line(regions: &[RegionSnapshot]) -> String {
         .iter()
         .filter(|r| r.state == RegionState::Running)
         .collect();
-    let rate: f64 = running.iter().map(|r| r.events_per_second()).sum();
+    // An empty f64 sum is -0.0, which would print as "-0".
+    let rate: f64 = running.iter().map(|r| r.events_per_second()).sum::<f64>() + 0.0;
     let throttles: u64 = regions.iter().map(|r| r.throttles).sum();
     let fraction = regions.iter().map(|r| r.fraction).sum::<f64>() / regions.len().max(1) as f64;
     let name = match regions {
@@ -351,6 +347,7 @@ mod tests {
             new_events: 990,
             throttles: 1,
             retries: 0,
+            splits: 0,
             fraction,
             eta: Some(Duration::from_secs(100)),
             last_retry: None,

@@ -25,6 +25,7 @@ pub struct RegionProgress {
     new_events: AtomicU64,
     throttles: AtomicU64,
     retries: AtomicU64,
+    splits: AtomicU64,
     window: Mutex<WindowProgress>,
     state: Mutex<RegionState>,
 }
@@ -48,6 +49,8 @@ pub struct RegionSnapshot {
     pub new_events: u64,
     pub throttles: u64,
     pub retries: u64,
+    /// Slices split off running ones where the history was dense (each costs about a page).
+    pub splits: u64,
     /// Share of the window loaded, 0..=1.
     pub fraction: f64,
     pub eta: Option<Duration>,
@@ -85,6 +88,7 @@ impl RegionProgress {
             new_events: AtomicU64::new(0),
             throttles: AtomicU64::new(0),
             retries: AtomicU64::new(0),
+            splits: AtomicU64::new(0),
             window: Mutex::new(window),
             state: Mutex::new(RegionState::Running),
         }
@@ -109,6 +113,10 @@ impl RegionProgress {
         let loaded = loaded_seconds(span, oldest_loaded, finished);
         let mut window = self.window.lock().unwrap();
         window.loaded.insert(span.end.timestamp(), loaded);
+    }
+
+    pub fn split(&self) {
+        self.splits.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn throttled(&self) {
@@ -150,6 +158,7 @@ impl RegionProgress {
             new_events: self.new_events.load(Ordering::Relaxed),
             throttles: self.throttles.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
+            splits: self.splits.load(Ordering::Relaxed),
             fraction,
             eta,
             last_retry: window.last_retry.clone(),
@@ -163,7 +172,7 @@ impl RegionSnapshot {
         self.received as f64 / self.elapsed.as_secs_f64().max(0.001)
     }
 
-    /// One line: `us-east-1  4,950 events (4,900 new), 99 pages, 98.0 ev/s, 37%, ETA 1m 40s, 2 throttled`.
+    /// One line: `us-east-1  4,950 events (4,900 new), 99 pages, 98.0 ev/s, 37%, ETA 1m 40s, 3 split, 2 throttled`.
     pub fn line(&self) -> String {
         let mut line = format!(
             "{}  {} events ({} new), {} pages, {:.1} ev/s",
@@ -185,6 +194,9 @@ impl RegionSnapshot {
             RegionState::Failed(reason) => {
                 line.push_str(&format!(", stopped: {}", terminal_safe(reason)))
             }
+        }
+        if self.splits > 0 {
+            line.push_str(&format!(", {} split", thousands(self.splits)));
         }
         if self.throttles > 0 {
             line.push_str(&format!(", {} throttled", thousands(self.throttles)));
