@@ -29,6 +29,8 @@ pub struct Page {
     pub next_token: Option<String>,
     pub oldest_loaded: Option<DateTime<Utc>>,
     pub events: Vec<LookupEvent>,
+    /// When LookupEvents answered with this page.
+    pub answered: Instant,
 }
 
 #[derive(Debug, Default)]
@@ -40,6 +42,8 @@ pub struct SinkReport {
     pub alerts: u64,
     /// From the start of the pull to the first commit that held an event.
     pub first_event_indexed: Option<Duration>,
+    /// From the answer that brought the first new event to the commit that made it searchable.
+    pub first_event_after_answer: Option<Duration>,
 }
 
 /// Where pulled events say they came from, in `@source` and `info`.
@@ -142,6 +146,7 @@ pub fn run_sink(
             if new_in_page > 0 && report.first_event_indexed.is_none() {
                 commit(&mut writer, &findings).map_err(|e| e.into_index_error(index))?;
                 report.first_event_indexed = Some(started.elapsed());
+                report.first_event_after_answer = Some(page.answered.elapsed());
             }
         }
         if writer.commit_due() {
