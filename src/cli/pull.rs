@@ -11,8 +11,8 @@ use crate::event::terminal_safe;
 use crate::index::coverage::Span;
 use crate::index::TrailIndex;
 use crate::pull::{
-    run_pull, status_line, AwsOptions, FetchOptions, PullObserver, PullOutcome, PullRequest,
-    RegionSnapshot, Window,
+    run_pull, status_line, AccountSource, AwsOptions, FetchOptions, PullObserver, PullOutcome,
+    PullRequest, RegionSnapshot, Window,
 };
 use crate::units::thousands;
 
@@ -29,9 +29,17 @@ const ATTRIBUTE_KEYS: [&str; 8] = [
 
 #[derive(clap::Args, Debug)]
 pub struct PullArgs {
-    /// AWS profile (named, SSO, or role) [default: AWS_PROFILE, then "default"]
-    #[arg(long)]
-    profile: Option<String>,
+    /// AWS profile (named, SSO, or role) [default: AWS_PROFILE, then "default"]; repeat it to pull
+    /// several accounts in parallel, one per profile
+    #[arg(long = "profile", value_name = "PROFILE")]
+    profiles: Vec<String>,
+    /// Account to pull through a role assumed from the base credentials (repeatable; needs
+    /// --role-name): arn:aws:iam::ACCOUNT:role/ROLE_NAME
+    #[arg(long = "account", value_name = "ID", requires = "role_name", value_parser = parse_account)]
+    accounts: Vec<String>,
+    /// The role to assume in every --account, e.g. OrganizationAccountAccessRole
+    #[arg(long, value_name = "NAME", requires = "accounts")]
+    role_name: Option<String>,
     /// Region to pull (repeatable) [default: AWS_REGION, then the profile's region]
     #[arg(long = "region", value_name = "REGION")]
     regions: Vec<String>,
@@ -77,6 +85,14 @@ fn parse_age(text: &str) -> Result<chrono::Duration, String> {
     chrono::Duration::from_std(age).map_err(|e| e.to_string())
 }
 
+fn parse_account(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("`{text}` is not an AWS account ID (12 digits)"))
+    }
+}
+
 fn parse_attribute(text: &str) -> Result<String, String> {
     let (key, value) = text
         .split_once('=')
@@ -103,11 +119,33 @@ impl PullArgs {
             (None, Some(end), _) => Window::Between(end - chrono::Duration::days(7), end),
             (None, None, since) => Window::Since(since.unwrap_or(chrono::Duration::days(7))),
         };
+        let base_profile = self.profiles.first().cloned();
+        let mut accounts: Vec<AccountSource> = Vec::new();
+        if self.profiles.len() > 1 {
+            accounts.extend(
+                self.profiles
+                    .iter()
+                    .cloned()
+                    .map(Some)
+                    .map(AccountSource::Profile),
+            );
+        }
+        if let Some(role_name) = &self.role_name {
+            accounts.extend(
+                self.accounts
+                    .iter()
+                    .map(|account| AccountSource::AssumeRole {
+                        account: account.clone(),
+                        role_name: role_name.clone(),
+                    }),
+            );
+        }
         PullRequest {
             aws: AwsOptions {
-                profile: self.profile.clone(),
+                profile: base_profile.clone(),
                 request_timeout: Duration::from_secs_f64(self.request_timeout.max(0.1)),
             },
+            accounts,
             regions: self.regions.clone(),
             all_regions: self.all_regions,
             window,
@@ -117,7 +155,6 @@ impl PullArgs {
             fetch: FetchOptions {
                 chains: self.chains,
                 backoff: Duration::from_millis(self.backoff_ms),
-                profile: self.profile.clone(),
             },
         }
     }
@@ -143,12 +180,17 @@ impl CliProgress {
 }
 
 impl PullObserver for CliProgress {
-    fn started(&mut self, account: &str, window: Span, regions: &[String]) {
+    fn started(&mut self, accounts: &[String], window: Span, regions: &[String]) {
         if self.quiet {
             return;
         }
+        let accounts = match accounts {
+            [one] => format!("account {one}"),
+            several => format!("accounts {}", several.join(", ")),
+        };
         eprintln!(
-            "pulling account {account}, {} region{}, {} .. {}",
+            "pulling {}, {} region{}, {} .. {}",
+            terminal_safe(&accounts),
             regions.len(),
             if regions.len() == 1 { "" } else { "s" },
             window.start.format("%Y-%m-%d %H:%M:%SZ"),
@@ -225,8 +267,8 @@ pub fn run(
         }
     };
     print_outcome(&outcome, quiet);
-    let regions = outcome.regions.len();
-    let failed = outcome.failed_regions().count();
+    let regions = outcome.regions.len() + outcome.failed_accounts.len();
+    let failed = outcome.failed_regions().count() + outcome.failed_accounts.len();
     Ok(if failed == 0 {
         exit::OK
     } else if failed < regions {
@@ -237,6 +279,9 @@ pub fn run(
 }
 
 fn print_outcome(outcome: &PullOutcome, quiet: bool) {
+    for (account, reason) in &outcome.failed_accounts {
+        eprintln!("trailhound: pull: {account}: {}", terminal_safe(reason));
+    }
     for (region, reason) in outcome.failed_regions() {
         eprintln!("trailhound: pull: {region}: {}", terminal_safe(reason));
     }
@@ -249,8 +294,12 @@ fn print_outcome(outcome: &PullOutcome, quiet: bool) {
     let pages: u64 = outcome.regions.iter().map(|r| r.pages).sum();
     let throttles: u64 = outcome.regions.iter().map(|r| r.throttles).sum();
     let ok = outcome.regions.len() - outcome.failed_regions().count();
+    let accounts = match outcome.accounts.len() + outcome.failed_accounts.len() {
+        1 => String::new(),
+        all => format!(" of {} of {all} accounts", outcome.accounts.len()),
+    };
     let mut line = format!(
-        "pulled {} events ({} new, {} duplicates, {} rebuilt) in {} pages from {ok} of {} regions in {:.1} s, {} throttled",
+        "pulled {} events ({} new, {} duplicates, {} rebuilt) in {} pages from {ok} of {} regions{accounts} in {:.1} s, {} throttled",
         thousands(received),
         thousands(outcome.sink.new),
         thousands(outcome.sink.duplicates),

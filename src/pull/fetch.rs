@@ -32,7 +32,6 @@ pub struct FetchOptions {
     pub chains: usize,
     /// First retry delay; doubles per attempt, with jitter.
     pub backoff: Duration,
-    pub profile: Option<String>,
 }
 
 /// A region's work and its shared state.
@@ -42,6 +41,8 @@ pub struct RegionJob {
     pub work: RegionWork,
     pub pacer: Arc<Pacer>,
     pub progress: Arc<RegionProgress>,
+    /// The profile the account's credentials come from, for the messages that name it.
+    pub profile: Option<String>,
 }
 
 /// How a region's pull ended: `None` when every slice finished, else why it stopped.
@@ -191,7 +192,7 @@ async fn run_slice(
                 }
             }
             Err(error) => {
-                let failure = classify(&error, &job.region, options.profile.as_deref());
+                let failure = classify(&error, &job.region, job.profile.as_deref());
                 attempt += 1;
                 match failure {
                     CallFailure::Throttled => {

@@ -6,6 +6,7 @@
 //! its `Pacer`; `work` splits a slice where the pages show dense history and calls are slow);
 //! every page goes over a channel to the single `sink` thread, which indexes, detects and commits
 //! the events together with the checkpoint they advance.
+mod accounts;
 mod aws;
 mod fetch;
 mod pacer;
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
+pub use accounts::AccountSource;
 pub use aws::{AwsOptions, COMMERCIAL_REGIONS};
 pub use fetch::FetchOptions;
 pub use plan::LATE_DELIVERY;
@@ -35,7 +37,6 @@ use crate::index::activity::{self, ActivityReport};
 use crate::index::coverage::{PullKey, Span};
 use crate::index::{EventWriter, IndexError, TrailIndex};
 use crate::units::thousands;
-use aws::IdentityError;
 use progress::RegionProgress;
 
 /// LookupEvents keeps 90 days.
@@ -51,7 +52,10 @@ pub enum Window {
 
 #[derive(Debug, Clone)]
 pub struct PullRequest {
+    /// The base credentials (default chain or profile) and SDK settings.
     pub aws: AwsOptions,
+    /// The accounts to pull, in parallel; empty means the one the base credentials belong to.
+    pub accounts: Vec<AccountSource>,
     /// Explicit regions; empty means `all_regions` or the configured region.
     pub regions: Vec<String>,
     pub all_regions: bool,
@@ -60,7 +64,7 @@ pub struct PullRequest {
     pub attribute: Option<String>,
     /// Also pull Insights events (`EventCategory=insight`) in the same run.
     pub insights: bool,
-    /// Per (account, region); the service allows 2.
+    /// The quota per (account, region); the service allows 2.
     pub requests_per_second: f64,
     pub fetch: FetchOptions,
 }
@@ -74,10 +78,13 @@ pub enum PullError {
     Index(#[from] IndexError),
 }
 
-/// What a finished pull did, per region and in total.
+/// What a finished pull did, per account and region and in total.
 #[derive(Debug)]
 pub struct PullOutcome {
-    pub account: String,
+    /// The accounts pulled.
+    pub accounts: Vec<String>,
+    /// Accounts that could not be pulled at all: (how the user named it, why).
+    pub failed_accounts: Vec<(String, String)>,
     pub window: Span,
     pub regions: Vec<RegionSnapshot>,
     pub sink: SinkReport,
@@ -85,9 +92,10 @@ pub struct PullOutcome {
 }
 
 impl PullOutcome {
+    /// (account and region as shown, why) for every region that stopped.
     pub fn failed_regions(&self) -> impl Iterator<Item = (&str, &str)> {
         self.regions.iter().filter_map(|r| match &r.state {
-            RegionState::Failed(reason) => Some((r.region.as_str(), reason.as_str())),
+            RegionState::Failed(reason) => Some((r.label.as_str(), reason.as_str())),
             _ => None,
         })
     }
@@ -95,7 +103,8 @@ impl PullOutcome {
 
 /// Hears about a pull as it runs.
 pub trait PullObserver {
-    fn started(&mut self, _account: &str, _window: Span, _regions: &[String]) {}
+    /// The accounts reached, the window, and each (account, region) as it will be shown.
+    fn started(&mut self, _accounts: &[String], _window: Span, _regions: &[String]) {}
     /// About four times a second with every region's progress.
     fn tick(&mut self, _regions: &[RegionSnapshot]) {}
     fn problem(&mut self, _line: &str) {}
@@ -162,57 +171,74 @@ pub fn run_pull(
     let regions = runtime
         .block_on(resolve_regions(request))
         .map_err(PullError::Setup)?;
-    let sdk_config = runtime.block_on(aws::load(&request.aws, &regions[0]));
-    let account = match runtime.block_on(aws::caller_account(
-        &sdk_config,
-        request.aws.profile.as_deref(),
-    )) {
-        Ok(account) => account,
-        Err(IdentityError::Credentials(reason)) => return Err(PullError::Setup(reason)),
-        Err(IdentityError::Unreachable(reason)) => {
-            let label = format!(
-                "profile:{}",
-                request.aws.profile.as_deref().unwrap_or("default")
-            );
-            observer.problem(&format!(
-                "cannot reach STS to learn the account ({reason}); checkpoints are kept under {label}"
-            ));
-            label
-        }
-    };
-    observer.started(&account, window, &regions);
+    let (problems_out, problems_in) = crossbeam_channel::unbounded::<String>();
+    let (reached, failed_accounts) =
+        runtime.block_on(connect_accounts(request, &regions[0], &problems_out));
+    for line in problems_in.try_iter() {
+        observer.problem(&line);
+    }
+    if reached.is_empty() {
+        let reasons: Vec<String> = match failed_accounts.as_slice() {
+            [(_, reason)] => vec![reason.clone()],
+            all => all
+                .iter()
+                .map(|(who, why)| format!("{who}: {why}"))
+                .collect(),
+        };
+        return Err(PullError::Setup(reasons.join("\n")));
+    }
+    let several = reached.len() > 1;
+    let ids: Vec<String> = reached.iter().map(|a| a.id.clone()).collect();
 
     let coverage = index.coverage()?;
     let mut jobs = Vec::new();
-    let mut progress: HashMap<String, Arc<RegionProgress>> = HashMap::new();
-    for region in &regions {
-        let mut slices = Vec::new();
-        for category in categories(request) {
-            let key = PullKey {
-                account: account.clone(),
-                region: region.clone(),
-                category: category.to_owned(),
-                attribute: request.attribute.clone(),
+    let mut progress: HashMap<(String, String), Arc<RegionProgress>> = HashMap::new();
+    let mut ordered = Vec::new();
+    for account in &reached {
+        for region in &regions {
+            let mut slices = Vec::new();
+            for category in categories(request) {
+                let key = PullKey {
+                    account: account.id.clone(),
+                    region: region.clone(),
+                    category: category.to_owned(),
+                    attribute: request.attribute.clone(),
+                };
+                slices.extend(plan::plan(&key, window, &coverage));
+            }
+            let spans: Vec<_> = slices.iter().map(|s| (s.span, s.oldest_loaded)).collect();
+            let label = match several {
+                true => format!("{} {region}", account.id),
+                false => region.clone(),
             };
-            slices.extend(plan::plan(&key, window, &coverage));
+            let region_progress = Arc::new(RegionProgress::new(region, &label, &spans));
+            progress.insert(
+                (account.id.clone(), region.clone()),
+                region_progress.clone(),
+            );
+            ordered.push(region_progress.clone());
+            jobs.push(fetch::RegionJob {
+                region: region.clone(),
+                client: aws::cloudtrail_client(&account.config, region),
+                work: work::RegionWork::new(
+                    slices,
+                    request.requests_per_second,
+                    request.fetch.chains,
+                ),
+                pacer: Arc::new(pacer::Pacer::new(request.requests_per_second)),
+                progress: region_progress,
+                profile: account.profile.clone(),
+            });
         }
-        let spans: Vec<_> = slices.iter().map(|s| (s.span, s.oldest_loaded)).collect();
-        let region_progress = Arc::new(RegionProgress::new(region, &spans));
-        progress.insert(region.clone(), region_progress.clone());
-        jobs.push(fetch::RegionJob {
-            region: region.clone(),
-            client: aws::cloudtrail_client(&sdk_config, region),
-            work: work::RegionWork::new(slices, request.requests_per_second, request.fetch.chains),
-            pacer: Arc::new(pacer::Pacer::new(request.requests_per_second)),
-            progress: region_progress,
-        });
     }
+    let labels: Vec<String> = ordered.iter().map(|p| p.label.clone()).collect();
+    observer.started(&ids, window, &labels);
 
     let (pages, received) = crossbeam_channel::unbounded();
-    let (problems_out, problems_in) = crossbeam_channel::unbounded::<String>();
     let sink = {
         let index = index.clone();
         let progress = progress.clone();
+        let problems_out = problems_out.clone();
         std::thread::spawn(move || {
             sink::run_sink(
                 &index,
@@ -243,7 +269,6 @@ pub fn run_pull(
     drop(pages);
 
     let mut activity = ActivityReport::new("pull");
-    let ordered: Vec<Arc<RegionProgress>> = regions.iter().map(|r| progress[r].clone()).collect();
     loop {
         let done = regions_running.iter().all(|r| r.is_finished()) || sink.is_finished();
         let snapshots: Vec<RegionSnapshot> = ordered.iter().map(|p| p.snapshot()).collect();
@@ -277,12 +302,63 @@ pub fn run_pull(
         observer.problem(&line);
     }
     Ok(PullOutcome {
-        account,
+        accounts: ids,
+        failed_accounts,
         window,
         regions: ordered.iter().map(|p| p.snapshot()).collect(),
         sink,
         elapsed: started.elapsed(),
     })
+}
+
+/// Every account of `request` reached in parallel, the same account once; and those that could
+/// not be, one line each.
+async fn connect_accounts(
+    request: &PullRequest,
+    home_region: &str,
+    problems: &crossbeam_channel::Sender<String>,
+) -> (Vec<accounts::Account>, Vec<(String, String)>) {
+    let base = aws::load(&request.aws, home_region).await;
+    let sources = match request.accounts.is_empty() {
+        true => vec![AccountSource::Profile(request.aws.profile.clone())],
+        false => request.accounts.clone(),
+    };
+    let mut connecting = tokio::task::JoinSet::new();
+    for (order, source) in sources.into_iter().enumerate() {
+        let (options, base, home_region, problems) = (
+            request.aws.clone(),
+            base.clone(),
+            home_region.to_owned(),
+            problems.clone(),
+        );
+        connecting.spawn(async move {
+            let reached =
+                accounts::connect(&source, &options, &base, &home_region, &problems).await;
+            (order, reached)
+        });
+    }
+    let mut outcomes = Vec::new();
+    while let Some(done) = connecting.join_next().await {
+        if let Ok(outcome) = done {
+            outcomes.push(outcome);
+        }
+    }
+    outcomes.sort_by_key(|(order, _)| *order);
+    let mut reached: Vec<accounts::Account> = Vec::new();
+    let mut failed = Vec::new();
+    for (_, outcome) in outcomes {
+        match outcome {
+            Ok(account) if reached.iter().any(|a| a.id == account.id) => {
+                let _ = problems.send(format!(
+                    "account {} was named twice; it is pulled once",
+                    account.id
+                ));
+            }
+            Ok(account) => reached.push(account),
+            Err(failure) => failed.push((failure.source, failure.reason)),
+        }
+    }
+    (reached, failed)
 }
 
 /// One line for a status bar: totals (events, pages, rate, share of the window, ETA, throttles),
@@ -301,7 +377,7 @@ pub fn status_line(regions: &[RegionSnapshot]) -> String {
     let throttles: u64 = regions.iter().map(|r| r.throttles).sum();
     let fraction = regions.iter().map(|r| r.fraction).sum::<f64>() / regions.len().max(1) as f64;
     let name = match regions {
-        [only] => only.region.clone(),
+        [only] => only.label.clone(),
         _ => format!("{} regions", regions.len()),
     };
     let mut line = format!(
@@ -325,8 +401,8 @@ pub fn status_line(regions: &[RegionSnapshot]) -> String {
         let each: Vec<String> = regions
             .iter()
             .map(|r| match &r.state {
-                RegionState::Failed(_) => format!("{} failed", r.region),
-                _ => format!("{} {:.0}%", r.region, r.fraction * 100.0),
+                RegionState::Failed(_) => format!("{} failed", r.label),
+                _ => format!("{} {:.0}%", r.label, r.fraction * 100.0),
             })
             .collect();
         line.push_str(&format!(" [{}]", each.join(" · ")));
@@ -341,6 +417,7 @@ mod tests {
     fn snapshot(region: &str, state: RegionState, fraction: f64) -> RegionSnapshot {
         RegionSnapshot {
             region: region.into(),
+            label: region.into(),
             elapsed: Duration::from_secs(10),
             pages: 20,
             received: 1000,

@@ -19,6 +19,8 @@ pub enum RegionState {
 
 pub struct RegionProgress {
     pub region: String,
+    /// How the region is shown: its name, with the account's in front when there are several.
+    pub label: String,
     started: Instant,
     pages: AtomicU64,
     received: AtomicU64,
@@ -43,6 +45,8 @@ struct WindowProgress {
 #[derive(Debug, Clone)]
 pub struct RegionSnapshot {
     pub region: String,
+    /// The region, with the account in front when a pull covers several.
+    pub label: String,
     pub elapsed: Duration,
     pub pages: u64,
     pub received: u64,
@@ -72,7 +76,11 @@ fn loaded_seconds(span: Span, oldest_loaded: Option<DateTime<Utc>>, finished: bo
 
 impl RegionProgress {
     /// Progress over `slices` (span, already loaded from) of one region.
-    pub fn new(region: &str, slices: &[(Span, Option<DateTime<Utc>>)]) -> RegionProgress {
+    pub fn new(
+        region: &str,
+        label: &str,
+        slices: &[(Span, Option<DateTime<Utc>>)],
+    ) -> RegionProgress {
         let mut window = WindowProgress::default();
         for (span, oldest) in slices {
             window.total += seconds(*span);
@@ -82,6 +90,7 @@ impl RegionProgress {
         }
         RegionProgress {
             region: region.to_owned(),
+            label: label.to_owned(),
             started: Instant::now(),
             pages: AtomicU64::new(0),
             received: AtomicU64::new(0),
@@ -152,6 +161,7 @@ impl RegionProgress {
         });
         RegionSnapshot {
             region: self.region.clone(),
+            label: self.label.clone(),
             elapsed,
             pages: self.pages.load(Ordering::Relaxed),
             received: self.received.load(Ordering::Relaxed),
@@ -176,7 +186,7 @@ impl RegionSnapshot {
     pub fn line(&self) -> String {
         let mut line = format!(
             "{}  {} events ({} new), {} pages, {:.1} ev/s",
-            self.region,
+            self.label,
             thousands(self.received),
             thousands(self.new_events),
             thousands(self.pages),

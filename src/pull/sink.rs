@@ -56,7 +56,7 @@ pub fn run_sink(
     mut writer: EventWriter,
     detector: Option<Arc<Detector>>,
     pages: Receiver<Page>,
-    progress: &HashMap<String, Arc<RegionProgress>>,
+    progress: &HashMap<(String, String), Arc<RegionProgress>>,
     started: Instant,
     mut on_problem: impl FnMut(&str),
 ) -> Result<SinkReport, IndexError> {
@@ -124,7 +124,8 @@ pub fn run_sink(
                 }
             }
             report.new += new_in_page;
-            if let Some(region) = progress.get(&page.key.region) {
+            let at = (page.key.account.clone(), page.key.region.clone());
+            if let Some(region) = progress.get(&at) {
                 region.indexed(new_in_page);
             }
             checkpoint(
