@@ -892,3 +892,90 @@ fn slow_answers_split_a_bursty_history_only_where_it_is_dense() {
         run.splits
     );
 }
+
+/// `--follow` keeps fetching what is newer until Ctrl-C, which leaves a clean checkpoint: a
+/// later pull asks only for the last minutes.
+#[test]
+fn follow_fetches_what_is_newer_until_ctrl_c() {
+    let fake = FakeCloudTrail::start();
+    fake.set_requests_per_second(20.0);
+    let old = history("us-east-1", 100, 10, "follow-old");
+    fake.add_events("us-east-1", &old);
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let child = pull_process(&index, &fake, dir.path())
+        .args([
+            "--region",
+            "us-east-1",
+            "--since",
+            "1d",
+            "--requests-per-second",
+            "20",
+        ])
+        .args(["--follow", "--interval", "1s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The index appears once the pull has started; until then there is nothing to count.
+    let searchable = || {
+        let output = support::trailhound(&index)
+            .args(["search", "--count", "*"])
+            .output()
+            .unwrap();
+        text(&output.stdout).trim().parse::<usize>().unwrap_or(0)
+    };
+    let wait_for = |count: usize| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while searchable() < count {
+            assert!(Instant::now() < deadline, "never reached {count} events");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    wait_for(100);
+    let newer: Vec<Value> = (0..30)
+        .map(|i| {
+            record(
+                &format!("follow-new-{i}"),
+                "CreateUser",
+                "iam.amazonaws.com",
+                json!({"eventTime": Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()}),
+            )
+        })
+        .collect();
+    fake.add_events("us-east-1", &newer);
+    wait_for(130);
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.lines().filter(|l| l.starts_with("pulled ")).count() >= 2,
+        "{stdout}"
+    );
+    let mut all = old;
+    all.extend(newer);
+    assert_exactly_once(&index, &all);
+
+    let before = fake.served().len();
+    let output = pull(&index, &fake, dir.path())
+        .args([
+            "--region",
+            "us-east-1",
+            "--since",
+            "1d",
+            "--requests-per-second",
+            "20",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        fake.served().len() - before <= 2,
+        "the checkpoint was not clean"
+    );
+}

@@ -1,7 +1,9 @@
 //! `trailhound pull`: the 90-day event history from LookupEvents into the index.
 use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -65,6 +67,12 @@ pub struct PullArgs {
     /// Index only; evaluate no detection rules
     #[arg(long)]
     no_rules: bool,
+    /// Keep pulling what is newer until Ctrl-C
+    #[arg(long, conflicts_with = "end")]
+    follow: bool,
+    /// With --follow: how long to wait between pulls
+    #[arg(long, default_value = "60s", value_parser = parse_interval, requires = "follow")]
+    interval: Duration,
     /// Requests per second per region (the service allows 2)
     #[arg(long, hide = true, default_value_t = 2.0)]
     requests_per_second: f64,
@@ -83,6 +91,10 @@ fn parse_age(text: &str) -> Result<chrono::Duration, String> {
     let age = humantime::parse_duration(text)
         .map_err(|_| format!("`{text}` is not a duration (24h, 7d, 90d)"))?;
     chrono::Duration::from_std(age).map_err(|e| e.to_string())
+}
+
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|_| format!("`{text}` is not a duration (30s, 5m)"))
 }
 
 fn parse_account(text: &str) -> Result<String, String> {
@@ -152,6 +164,7 @@ impl PullArgs {
             attribute: self.attribute.clone(),
             insights: !self.no_insights,
             requests_per_second: self.requests_per_second,
+            stop: Arc::new(AtomicBool::new(false)),
             fetch: FetchOptions {
                 chains: self.chains,
                 backoff: Duration::from_millis(self.backoff_ms),
@@ -236,6 +249,25 @@ impl PullObserver for CliProgress {
     }
 }
 
+/// Ctrl-C (or SIGTERM) sets `stop`; a second Ctrl-C exits at once.
+fn stop_on_ctrl_c(stop: &Arc<AtomicBool>) {
+    #[cfg(unix)]
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, stop.clone());
+        let _ = signal_hook::flag::register(signal, stop.clone());
+    }
+    #[cfg(not(unix))]
+    let _ = stop;
+}
+
+/// Waits `interval`, or less when `stop` is set.
+fn wait_or_stop(interval: Duration, stop: &AtomicBool) {
+    let until = Instant::now() + interval;
+    while Instant::now() < until && !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 pub fn run(
     index_dir: &Path,
     args: &PullArgs,
@@ -246,36 +278,47 @@ pub fn run(
     let detector = if args.no_rules {
         None
     } else {
-        Some(std::sync::Arc::new(super::rules::detector(rules)?))
+        Some(Arc::new(super::rules::detector(rules)?))
     };
-    let mut progress = CliProgress {
-        quiet,
-        bars: None,
-        last_line: std::time::Instant::now(),
-    };
-    let outcome = run_pull(&index, &args.request(), detector, &mut progress);
-    if let Some((_, bars)) = &progress.bars {
-        for bar in bars {
-            bar.finish_and_clear();
+    let request = args.request();
+    stop_on_ctrl_c(&request.stop);
+    loop {
+        let mut progress = CliProgress {
+            quiet,
+            bars: None,
+            last_line: Instant::now(),
+        };
+        let outcome = run_pull(&index, &request, detector.clone(), &mut progress);
+        if let Some((_, bars)) = &progress.bars {
+            for bar in bars {
+                bar.finish_and_clear();
+            }
+        }
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                eprintln!("trailhound: pull: {}", terminal_safe(&error.to_string()));
+                return Ok(exit::FAILURE);
+            }
+        };
+        print_outcome(&outcome, quiet);
+        let regions = outcome.regions.len() + outcome.failed_accounts.len();
+        let failed = outcome.failed_regions().count() + outcome.failed_accounts.len();
+        let status = if failed == 0 {
+            exit::OK
+        } else if failed < regions {
+            exit::PARTIAL
+        } else {
+            exit::FAILURE
+        };
+        if !args.follow || request.stop.load(Ordering::Relaxed) {
+            return Ok(status);
+        }
+        wait_or_stop(args.interval, &request.stop);
+        if request.stop.load(Ordering::Relaxed) {
+            return Ok(status);
         }
     }
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(error) => {
-            eprintln!("trailhound: pull: {}", terminal_safe(&error.to_string()));
-            return Ok(exit::FAILURE);
-        }
-    };
-    print_outcome(&outcome, quiet);
-    let regions = outcome.regions.len() + outcome.failed_accounts.len();
-    let failed = outcome.failed_regions().count() + outcome.failed_accounts.len();
-    Ok(if failed == 0 {
-        exit::OK
-    } else if failed < regions {
-        exit::PARTIAL
-    } else {
-        exit::FAILURE
-    })
 }
 
 fn print_outcome(outcome: &PullOutcome, quiet: bool) {

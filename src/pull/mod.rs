@@ -18,6 +18,7 @@ mod target;
 mod work;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -67,6 +68,8 @@ pub struct PullRequest {
     /// The quota per (account, region); the service allows 2.
     pub requests_per_second: f64,
     pub fetch: FetchOptions,
+    /// Set (by Ctrl-C) to stop paging: what arrived is committed with its checkpoints.
+    pub stop: Arc<AtomicBool>,
 }
 
 /// Why a pull could not start, or had to stop as a whole.
@@ -269,7 +272,19 @@ pub fn run_pull(
     drop(pages);
 
     let mut activity = ActivityReport::new("pull");
+    let mut stopping = false;
     loop {
+        if !stopping && request.stop.load(Ordering::Relaxed) {
+            // Pages not yet handed to the sink are dropped; their slices resume from the last
+            // checkpoint the sink commits as it drains.
+            stopping = true;
+            for running in &regions_running {
+                running.abort();
+            }
+            for region in &ordered {
+                region.finish_unless_done(RegionState::Stopped);
+            }
+        }
         let done = regions_running.iter().all(|r| r.is_finished()) || sink.is_finished();
         let snapshots: Vec<RegionSnapshot> = ordered.iter().map(|p| p.snapshot()).collect();
         for line in problems_in.try_iter() {

@@ -15,6 +15,8 @@ pub enum RegionState {
     Running,
     Done,
     Failed(String),
+    /// Stopped by the user; the next pull resumes it.
+    Stopped,
 }
 
 pub struct RegionProgress {
@@ -128,6 +130,9 @@ impl RegionProgress {
         self.splits.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Retry reporting lives here and only here: `fetch` calls `throttled` or `retried` for every
+    /// failed LookupEvents call it will retry; the counts and the last reason reach the user
+    /// through `snapshot` (the region's line, the status line, the background-work overlay).
     pub fn throttled(&self) {
         self.throttles.fetch_add(1, Ordering::Relaxed);
     }
@@ -143,6 +148,14 @@ impl RegionProgress {
 
     pub fn finish(&self, state: RegionState) {
         *self.state.lock().unwrap() = state;
+    }
+
+    /// Ends a region still running as `state`.
+    pub fn finish_unless_done(&self, state: RegionState) {
+        let mut current = self.state.lock().unwrap();
+        if *current == RegionState::Running {
+            *current = state;
+        }
     }
 
     pub fn snapshot(&self) -> RegionSnapshot {
@@ -201,6 +214,7 @@ impl RegionSnapshot {
                 }
             }
             RegionState::Done => line.push_str(", done"),
+            RegionState::Stopped => line.push_str(", stopped (the next pull resumes it)"),
             RegionState::Failed(reason) => {
                 line.push_str(&format!(", stopped: {}", terminal_safe(reason)))
             }
