@@ -10,7 +10,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use fake_cloudtrail::{FakeCloudTrail, Fault, ACCESS_KEY, SECRET_KEY};
+use fake_cloudtrail::{
+    shaped_history, FakeCloudTrail, Fault, Quota, Shape, ACCESS_KEY, SECRET_KEY,
+};
 use serde_json::{json, Value};
 use support::record;
 
@@ -189,6 +191,47 @@ fn our_pacing_keeps_each_region_under_the_real_quota_while_regions_run_concurren
             assert!(a_first < b_last, "{a} started only after {b} finished");
         }
     }
+}
+
+/// At the real quota, answers jittering between 0.3 and 0.9 s (so several chains share the
+/// region), our pacing alone keeps the pull from ever being throttled (how close it stays to
+/// 2 requests/s is measured by `cargo bench --bench pull_throughput`).
+fn paced_without_a_throttle(quota: Quota) {
+    let fake = FakeCloudTrail::start();
+    fake.set_quota(quota);
+    fake.set_latency_jitter(Duration::from_millis(300), Duration::from_millis(600));
+    let events = history("us-east-1", 700, 20, "paced");
+    fake.add_events("us-east-1", &events);
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let output = pull(&index, &fake, dir.path())
+        .args(["--region", "us-east-1", "--since", "1d"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        fake.throttled(),
+        0,
+        "our own pacing was throttled: {quota:?}"
+    );
+    assert!(text(&output.stdout).contains(", 0 throttled"), "{output:?}");
+    assert_exactly_once(&index, &events);
+}
+
+#[test]
+fn our_pacing_is_never_throttled_by_a_strict_sliding_window() {
+    paced_without_a_throttle(Quota::SlidingWindow {
+        requests: 2,
+        window: Duration::from_secs(1),
+    });
+}
+
+#[test]
+fn our_pacing_is_never_throttled_by_a_token_bucket() {
+    paced_without_a_throttle(Quota::TokenBucket {
+        per_second: 2.0,
+        burst: 2.0,
+    });
 }
 
 #[test]
@@ -675,6 +718,266 @@ fn slow_answers_are_shared_between_chains_and_a_kill_mid_split_still_resumes_exa
         .unwrap();
     assert!(output.status.success(), "{output:?}");
     assert_exactly_once(&index, &events);
+}
+
+/// What one pull of one shaped region cost.
+struct ShapedPull {
+    management: usize,
+    insight: usize,
+    splits: usize,
+    stdout: String,
+}
+
+/// The real quota, read strictly: at most 2 requests in any second.
+const REAL_QUOTA: Quota = Quota::SlidingWindow {
+    requests: 2,
+    window: Duration::from_secs(1),
+};
+
+/// `--since 90d` of a region shaped `shape`, against `quota` with answers taking `latency` plus
+/// up to `jitter`; asserts what every shape must do: zero throttles, every event exactly once, at
+/// most `ceil(events / 50) + 2` pages per category plus one per split, and the first event
+/// searchable within a second of the answer that brought it.
+fn pull_shape(
+    shape: Shape,
+    quota: Quota,
+    requests_per_second: f64,
+    latency: Duration,
+    jitter: Duration,
+) -> ShapedPull {
+    let fake = FakeCloudTrail::start();
+    fake.set_quota(quota);
+    fake.set_latency_jitter(latency, jitter);
+    let events = shaped_history("us-east-1", shape, "shape");
+    fake.add_events("us-east-1", &events);
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let output = pull(&index, &fake, dir.path())
+        .args(["--region", "us-east-1", "--since", "90d"])
+        .args(["--requests-per-second", &requests_per_second.to_string()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(fake.throttled(), 0, "{}: throttled\n{stderr}", shape.name());
+    assert_exactly_once(&index, &events);
+    let splits = stderr
+        .lines()
+        .find(|line| line.starts_with("  us-east-1 "))
+        .and_then(|line| {
+            line.split(", ")
+                .find_map(|part| part.strip_suffix(" split"))
+        })
+        .map_or(0, |n| n.replace(',', "").parse().unwrap());
+    let run = ShapedPull {
+        management: fake.asked("us-east-1", "management"),
+        insight: fake.asked("us-east-1", "insight"),
+        splits,
+        stdout,
+    };
+    let allowed = events.len().div_ceil(50) + 2 + run.splits;
+    assert!(
+        run.management <= allowed,
+        "{}: {} pages for {} events with {} splits (at most {allowed})",
+        shape.name(),
+        run.management,
+        events.len(),
+        run.splits
+    );
+    assert_eq!(
+        run.insight,
+        1,
+        "{}: insights cost one request",
+        shape.name()
+    );
+    if !events.is_empty() {
+        let after_answer: f64 = run
+            .stdout
+            .split(" s after its page arrived")
+            .next()
+            .and_then(|head| head.rsplit('(').next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no first-event time: {}", run.stdout));
+        assert!(
+            after_answer < 1.0,
+            "{}: the first event became searchable {after_answer} s after its page arrived",
+            shape.name()
+        );
+    }
+    run
+}
+
+#[test]
+fn an_empty_region_costs_one_request_per_category() {
+    let run = pull_shape(
+        Shape::Empty,
+        REAL_QUOTA,
+        2.0,
+        Duration::ZERO,
+        Duration::from_millis(50),
+    );
+    assert_eq!((run.management, run.splits), (1, 0));
+}
+
+#[test]
+fn a_region_with_one_event_in_ninety_days_costs_one_request_per_category() {
+    let run = pull_shape(
+        Shape::Sparse,
+        REAL_QUOTA,
+        2.0,
+        Duration::ZERO,
+        Duration::from_millis(50),
+    );
+    assert_eq!((run.management, run.splits), (1, 0));
+    assert!(run.stdout.contains("1 new"), "{}", run.stdout);
+}
+
+#[test]
+fn a_uniform_history_costs_a_request_per_fifty_events_at_the_real_quota() {
+    pull_shape(
+        Shape::Uniform(1000),
+        REAL_QUOTA,
+        2.0,
+        Duration::from_millis(20),
+        Duration::from_millis(80),
+    );
+}
+
+#[test]
+fn a_bursty_history_costs_a_request_per_fifty_events_at_the_real_quota() {
+    pull_shape(
+        Shape::Bursty(1000),
+        REAL_QUOTA,
+        2.0,
+        Duration::from_millis(20),
+        Duration::from_millis(80),
+    );
+}
+
+/// 20k events are 400 pages, 210 s at the real quota: the same sliding window, 25 times wider.
+#[test]
+fn twenty_thousand_events_cost_four_hundred_pages() {
+    let run = pull_shape(
+        Shape::Uniform(20_000),
+        Quota::SlidingWindow {
+            requests: 50,
+            window: Duration::from_secs(1),
+        },
+        50.0,
+        Duration::ZERO,
+        Duration::from_millis(10),
+    );
+    assert!(run.stdout.contains("20,000 new"), "{}", run.stdout);
+}
+
+/// Slow answers need several chains, so the history is split; the splits follow the burst
+/// rather than halving 90 days, and cost few pages.
+#[test]
+fn slow_answers_split_a_bursty_history_only_where_it_is_dense() {
+    let run = pull_shape(
+        Shape::Bursty(5000),
+        Quota::SlidingWindow {
+            requests: 10,
+            window: Duration::from_secs(1),
+        },
+        10.0,
+        Duration::from_millis(500),
+        Duration::from_millis(500),
+    );
+    assert!(run.splits > 0, "slow answers were never shared out");
+    assert!(
+        run.management <= 120,
+        "{} pages for 100 pages of events ({} splits)",
+        run.management,
+        run.splits
+    );
+}
+
+/// `--follow` keeps fetching what is newer until Ctrl-C, which leaves a clean checkpoint: a
+/// later pull asks only for the last minutes.
+#[test]
+fn follow_fetches_what_is_newer_until_ctrl_c() {
+    let fake = FakeCloudTrail::start();
+    fake.set_requests_per_second(20.0);
+    let old = history("us-east-1", 100, 10, "follow-old");
+    fake.add_events("us-east-1", &old);
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let child = pull_process(&index, &fake, dir.path())
+        .args([
+            "--region",
+            "us-east-1",
+            "--since",
+            "1d",
+            "--requests-per-second",
+            "20",
+        ])
+        .args(["--follow", "--interval", "1s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The index appears once the pull has started; until then there is nothing to count.
+    let searchable = || {
+        let output = support::trailhound(&index)
+            .args(["search", "--count", "*"])
+            .output()
+            .unwrap();
+        text(&output.stdout).trim().parse::<usize>().unwrap_or(0)
+    };
+    let wait_for = |count: usize| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while searchable() < count {
+            assert!(Instant::now() < deadline, "never reached {count} events");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    wait_for(100);
+    let newer: Vec<Value> = (0..30)
+        .map(|i| {
+            record(
+                &format!("follow-new-{i}"),
+                "CreateUser",
+                "iam.amazonaws.com",
+                json!({"eventTime": Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()}),
+            )
+        })
+        .collect();
+    fake.add_events("us-east-1", &newer);
+    wait_for(130);
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.lines().filter(|l| l.starts_with("pulled ")).count() >= 2,
+        "{stdout}"
+    );
+    let mut all = old;
+    all.extend(newer);
+    assert_exactly_once(&index, &all);
+
+    let before = fake.served().len();
+    let output = pull(&index, &fake, dir.path())
+        .args([
+            "--region",
+            "us-east-1",
+            "--since",
+            "1d",
+            "--requests-per-second",
+            "20",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        fake.served().len() - before <= 2,
+        "the checkpoint was not clean"
+    );
 }
 
 /// A time `ago` before now, as CloudTrail writes it.

@@ -59,6 +59,11 @@ pub fn render(index: &TrailIndex, coverage: &Coverage) -> String {
     }
     if !coverage.pulls.is_empty() {
         text += "\nLookupEvents pulls (what each account, region and category has loaded)\n";
+        let mut accounts: BTreeMap<String, u64> = BTreeMap::new();
+        for pull in coverage.pulls.values() {
+            *accounts.entry(pull.key.account.clone()).or_default() += pull.events;
+        }
+        text += &format!("  accounts  {}\n", counts(&accounts));
     }
     for pull in coverage.pulls.values() {
         text += &format!(

@@ -1,7 +1,9 @@
 //! `trailhound pull`: the 90-day event history from LookupEvents into the index.
 use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -11,8 +13,8 @@ use crate::event::terminal_safe;
 use crate::index::coverage::Span;
 use crate::index::TrailIndex;
 use crate::pull::{
-    run_pull, status_line, AwsOptions, FetchOptions, PullObserver, PullOutcome, PullRequest,
-    RegionSnapshot, Window,
+    run_pull, status_line, AccountSource, AwsOptions, FetchOptions, PullObserver, PullOutcome,
+    PullRequest, RegionSnapshot, Window,
 };
 use crate::units::thousands;
 
@@ -29,9 +31,17 @@ const ATTRIBUTE_KEYS: [&str; 8] = [
 
 #[derive(clap::Args, Debug)]
 pub struct PullArgs {
-    /// AWS profile (named, SSO, or role) [default: AWS_PROFILE, then "default"]
-    #[arg(long)]
-    profile: Option<String>,
+    /// AWS profile (named, SSO, or role) [default: AWS_PROFILE, then "default"]; repeat it to pull
+    /// several accounts in parallel, one per profile
+    #[arg(long = "profile", value_name = "PROFILE")]
+    profiles: Vec<String>,
+    /// Account to pull through a role assumed from the base credentials (repeatable; needs
+    /// --role-name): arn:aws:iam::ACCOUNT:role/ROLE_NAME
+    #[arg(long = "account", value_name = "ID", requires = "role_name", value_parser = parse_account)]
+    accounts: Vec<String>,
+    /// The role to assume in every --account, e.g. OrganizationAccountAccessRole
+    #[arg(long, value_name = "NAME", requires = "accounts")]
+    role_name: Option<String>,
     /// Region to pull (repeatable) [default: AWS_REGION, then the profile's region]
     #[arg(long = "region", value_name = "REGION")]
     regions: Vec<String>,
@@ -57,6 +67,12 @@ pub struct PullArgs {
     /// Index only; evaluate no detection rules
     #[arg(long)]
     no_rules: bool,
+    /// Keep pulling what is newer until Ctrl-C
+    #[arg(long, conflicts_with = "end")]
+    follow: bool,
+    /// With --follow: how long to wait between pulls
+    #[arg(long, default_value = "60s", value_parser = parse_interval, requires = "follow")]
+    interval: Duration,
     /// Requests per second per region (the service allows 2)
     #[arg(long, hide = true, default_value_t = 2.0)]
     requests_per_second: f64,
@@ -66,12 +82,9 @@ pub struct PullArgs {
     /// First retry delay in milliseconds (doubles per attempt)
     #[arg(long, hide = true, default_value_t = 1000)]
     backoff_ms: u64,
-    /// Concurrent time slices per region (they share the region's rate)
+    /// Concurrent time slices per region at most (they share the region's rate)
     #[arg(long, hide = true, default_value_t = 12)]
     chains: usize,
-    /// Length of one checkpointed slice of management events
-    #[arg(long, hide = true, default_value = "1d", value_parser = parse_age)]
-    slice: chrono::Duration,
 }
 
 fn parse_age(text: &str) -> Result<chrono::Duration, String> {
@@ -81,6 +94,18 @@ fn parse_age(text: &str) -> Result<chrono::Duration, String> {
         .ok()
         .filter(|age| Utc::now().checked_sub_signed(*age).is_some())
         .ok_or_else(|| format!("`{text}` reaches back before any time trailhound can represent"))
+}
+
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|_| format!("`{text}` is not a duration (30s, 5m)"))
+}
+
+fn parse_account(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("`{text}` is not an AWS account ID (12 digits)"))
+    }
 }
 
 fn parse_attribute(text: &str) -> Result<String, String> {
@@ -109,23 +134,44 @@ impl PullArgs {
             (None, Some(end), _) => Window::Between(end - chrono::Duration::days(7), end),
             (None, None, since) => Window::Since(since.unwrap_or(chrono::Duration::days(7))),
         };
+        let base_profile = self.profiles.first().cloned();
+        let mut accounts: Vec<AccountSource> = Vec::new();
+        if self.profiles.len() > 1 {
+            accounts.extend(
+                self.profiles
+                    .iter()
+                    .cloned()
+                    .map(Some)
+                    .map(AccountSource::Profile),
+            );
+        }
+        if let Some(role_name) = &self.role_name {
+            accounts.extend(
+                self.accounts
+                    .iter()
+                    .map(|account| AccountSource::AssumeRole {
+                        account: account.clone(),
+                        role_name: role_name.clone(),
+                    }),
+            );
+        }
         PullRequest {
             aws: AwsOptions {
-                profile: self.profile.clone(),
+                profile: base_profile.clone(),
                 request_timeout: Duration::from_secs_f64(self.request_timeout.max(0.1)),
             },
+            accounts,
             regions: self.regions.clone(),
             all_regions: self.all_regions,
             window,
             attribute: self.attribute.clone(),
             insights: !self.no_insights,
             requests_per_second: self.requests_per_second,
+            stop: Arc::new(AtomicBool::new(false)),
             fetch: FetchOptions {
                 chains: self.chains,
                 backoff: Duration::from_millis(self.backoff_ms),
-                profile: self.profile.clone(),
             },
-            slice_length: self.slice,
         }
     }
 }
@@ -150,12 +196,17 @@ impl CliProgress {
 }
 
 impl PullObserver for CliProgress {
-    fn started(&mut self, account: &str, window: Span, regions: &[String]) {
+    fn started(&mut self, accounts: &[String], window: Span, regions: &[String]) {
         if self.quiet {
             return;
         }
+        let accounts = match accounts {
+            [one] => format!("account {one}"),
+            several => format!("accounts {}", several.join(", ")),
+        };
         eprintln!(
-            "pulling account {account}, {} region{}, {} .. {}",
+            "pulling {}, {} region{}, {} .. {}",
+            terminal_safe(&accounts),
             regions.len(),
             if regions.len() == 1 { "" } else { "s" },
             window.start.format("%Y-%m-%d %H:%M:%SZ"),
@@ -201,6 +252,25 @@ impl PullObserver for CliProgress {
     }
 }
 
+/// Ctrl-C (or SIGTERM) sets `stop`; a second Ctrl-C exits at once.
+fn stop_on_ctrl_c(stop: &Arc<AtomicBool>) {
+    #[cfg(unix)]
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, stop.clone());
+        let _ = signal_hook::flag::register(signal, stop.clone());
+    }
+    #[cfg(not(unix))]
+    let _ = stop;
+}
+
+/// Waits `interval`, or less when `stop` is set.
+fn wait_or_stop(interval: Duration, stop: &AtomicBool) {
+    let until = Instant::now() + interval;
+    while Instant::now() < until && !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 pub fn run(
     index_dir: &Path,
     args: &PullArgs,
@@ -211,39 +281,53 @@ pub fn run(
     let detector = if args.no_rules {
         None
     } else {
-        Some(std::sync::Arc::new(super::rules::detector(rules)?))
+        Some(Arc::new(super::rules::detector(rules)?))
     };
-    let mut progress = CliProgress {
-        quiet,
-        bars: None,
-        last_line: std::time::Instant::now(),
-    };
-    let outcome = run_pull(&index, &args.request(), detector, &mut progress);
-    if let Some((_, bars)) = &progress.bars {
-        for bar in bars {
-            bar.finish_and_clear();
+    let request = args.request();
+    stop_on_ctrl_c(&request.stop);
+    loop {
+        let mut progress = CliProgress {
+            quiet,
+            bars: None,
+            last_line: Instant::now(),
+        };
+        let outcome = run_pull(&index, &request, detector.clone(), &mut progress);
+        if let Some((_, bars)) = &progress.bars {
+            for bar in bars {
+                bar.finish_and_clear();
+            }
+        }
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                eprintln!("trailhound: pull: {}", terminal_safe(&error.to_string()));
+                return Ok(exit::FAILURE);
+            }
+        };
+        print_outcome(&outcome, quiet);
+        let regions = outcome.regions.len() + outcome.failed_accounts.len();
+        let failed = outcome.failed_regions().count() + outcome.failed_accounts.len();
+        let status = if failed == 0 {
+            exit::OK
+        } else if failed < regions {
+            exit::PARTIAL
+        } else {
+            exit::FAILURE
+        };
+        if !args.follow || request.stop.load(Ordering::Relaxed) {
+            return Ok(status);
+        }
+        wait_or_stop(args.interval, &request.stop);
+        if request.stop.load(Ordering::Relaxed) {
+            return Ok(status);
         }
     }
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(error) => {
-            eprintln!("trailhound: pull: {}", terminal_safe(&error.to_string()));
-            return Ok(exit::FAILURE);
-        }
-    };
-    print_outcome(&outcome, quiet);
-    let regions = outcome.regions.len();
-    let failed = outcome.failed_regions().count();
-    Ok(if failed == 0 {
-        exit::OK
-    } else if failed < regions {
-        exit::PARTIAL
-    } else {
-        exit::FAILURE
-    })
 }
 
 fn print_outcome(outcome: &PullOutcome, quiet: bool) {
+    for (account, reason) in &outcome.failed_accounts {
+        eprintln!("trailhound: pull: {account}: {}", terminal_safe(reason));
+    }
     for (region, reason) in outcome.failed_regions() {
         eprintln!("trailhound: pull: {region}: {}", terminal_safe(reason));
     }
@@ -256,8 +340,12 @@ fn print_outcome(outcome: &PullOutcome, quiet: bool) {
     let pages: u64 = outcome.regions.iter().map(|r| r.pages).sum();
     let throttles: u64 = outcome.regions.iter().map(|r| r.throttles).sum();
     let ok = outcome.regions.len() - outcome.failed_regions().count();
+    let accounts = match outcome.accounts.len() + outcome.failed_accounts.len() {
+        1 => String::new(),
+        all => format!(" of {} of {all} accounts", outcome.accounts.len()),
+    };
     let mut line = format!(
-        "pulled {} events ({} new, {} duplicates, {} rebuilt) in {} pages from {ok} of {} regions in {:.1} s, {} throttled",
+        "pulled {} events ({} new, {} duplicates, {} rebuilt) in {} pages from {ok} of {} regions{accounts} in {:.1} s, {} throttled",
         thousands(received),
         thousands(outcome.sink.new),
         thousands(outcome.sink.duplicates),
@@ -267,10 +355,14 @@ fn print_outcome(outcome: &PullOutcome, quiet: bool) {
         outcome.elapsed.as_secs_f64(),
         thousands(throttles),
     );
-    if let Some(first) = outcome.sink.first_event_indexed {
+    if let (Some(first), Some(after_answer)) = (
+        outcome.sink.first_event_indexed,
+        outcome.sink.first_event_after_answer,
+    ) {
         line.push_str(&format!(
-            "; first event searchable after {:.2} s",
-            first.as_secs_f64()
+            "; first event searchable after {:.2} s ({:.2} s after its page arrived)",
+            first.as_secs_f64(),
+            after_answer.as_secs_f64()
         ));
     }
     line.push_str(&format!("; alerts {}", thousands(outcome.sink.alerts)));

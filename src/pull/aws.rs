@@ -72,8 +72,9 @@ pub async fn configured_region(profile: Option<&str>) -> Option<String> {
 }
 
 /// Loads the SDK configuration once: credentials chain, profile, endpoint overrides
-/// (`AWS_ENDPOINT_URL_CLOUDTRAIL`, `AWS_ENDPOINT_URL`), timeouts. Retries stay with the SDK
-/// only as a fallback behind our own pacing and retry loop.
+/// (`AWS_ENDPOINT_URL_CLOUDTRAIL`, `AWS_ENDPOINT_URL`), timeouts. The SDK's standard retries
+/// serve STS and the credential providers; LookupEvents clients turn them off (see
+/// `cloudtrail_client`).
 pub async fn load(options: &AwsOptions, home_region: &str) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(home_region.to_owned()))
@@ -90,9 +91,13 @@ pub async fn load(options: &AwsOptions, home_region: &str) -> SdkConfig {
     loader.load().await
 }
 
+/// A LookupEvents client for `region` that never retries on its own: a retry the SDK sent
+/// would leave outside the region's pacer and could break the quota. `fetch` retries every
+/// failed call itself, through the pacer.
 pub fn cloudtrail_client(config: &SdkConfig, region: &str) -> aws_sdk_cloudtrail::Client {
     let config = aws_sdk_cloudtrail::config::Builder::from(config)
         .region(Region::new(region.to_owned()))
+        .retry_config(RetryConfig::disabled())
         .build();
     aws_sdk_cloudtrail::Client::from_conf(config)
 }

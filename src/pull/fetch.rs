@@ -35,7 +35,6 @@ pub struct FetchOptions {
     pub chains: usize,
     /// First retry delay; doubles per attempt, with jitter.
     pub backoff: Duration,
-    pub profile: Option<String>,
 }
 
 /// A region's work and its shared state.
@@ -45,6 +44,8 @@ pub struct RegionJob {
     pub work: RegionWork,
     pub pacer: Arc<Pacer>,
     pub progress: Arc<RegionProgress>,
+    /// The profile the account's credentials come from, for the messages that name it.
+    pub profile: Option<String>,
 }
 
 /// How a region's pull ended: `None` when every slice finished, else why it stopped.
@@ -124,6 +125,9 @@ async fn run_slice(
     let attribute = key.attribute.as_deref().and_then(|a| a.split_once('='));
     let mut attempt = 0;
     let mut failing_since: Option<Instant> = None;
+    if next.split {
+        job.progress.split();
+    }
     job.progress
         .slice_started(next.active.span(), oldest_loaded);
     loop {
@@ -153,6 +157,7 @@ async fn run_slice(
         let sent = Instant::now();
         job.work.call_sent(sent);
         let answer = call.send().await;
+        let answered = Instant::now();
         job.work.call_done(sent, answer.is_ok());
         match answer {
             Ok(output) => {
@@ -164,7 +169,8 @@ async fn run_slice(
                 if let Some(oldest) = page_oldest {
                     oldest_loaded = Some(oldest_loaded.map_or(oldest, |o| o.min(oldest)));
                 }
-                next.active.paged(events.len(), page_oldest);
+                let page_newest = events.iter().filter_map(|e| e.time).max();
+                next.active.paged(events.len(), page_newest, page_oldest);
                 // Another chain may have taken the older part of this slice meanwhile.
                 let span = next.active.span();
                 let crossed = oldest_loaded.is_some_and(|oldest| oldest < span.start);
@@ -181,6 +187,7 @@ async fn run_slice(
                     next_token: token.clone(),
                     oldest_loaded,
                     events,
+                    answered,
                 };
                 if pages.send(page).is_err() {
                     return Err("the index writer stopped".into());
@@ -190,7 +197,7 @@ async fn run_slice(
                 }
             }
             Err(error) => {
-                let failure = classify(&error, &job.region, options.profile.as_deref());
+                let failure = classify(&error, &job.region, job.profile.as_deref());
                 attempt += 1;
                 match failure {
                     CallFailure::Throttled => {

@@ -1,10 +1,12 @@
 //! The live source: the 90-day event history, paged from LookupEvents region by region into the
 //! index as pages arrive, paced under the per-region quota, checkpointed and resumable.
 //!
-//! Flow: `plan` turns the window and the index's coverage into slices per region; one tokio task
-//! per region pages them (`fetch`, behind its `Pacer`); every page goes over a channel to the
-//! single `sink` thread, which indexes, detects and commits the events together with the
-//! checkpoint they advance.
+//! Flow: `plan` turns the window and the index's coverage into slices per region (one per gap:
+//! cost follows events, not the window); one tokio task per region pages them (`fetch`, behind
+//! its `Pacer`; `work` splits a slice where the pages show dense history and calls are slow);
+//! every page goes over a channel to the single `sink` thread, which indexes, detects and commits
+//! the events together with the checkpoint they advance.
+mod accounts;
 mod aws;
 mod fetch;
 mod pacer;
@@ -16,11 +18,13 @@ mod target;
 mod work;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
+pub use accounts::AccountSource;
 pub use aws::{AwsOptions, COMMERCIAL_REGIONS};
 pub use fetch::FetchOptions;
 pub use plan::LATE_DELIVERY;
@@ -34,7 +38,6 @@ use crate::index::activity::{self, ActivityReport};
 use crate::index::coverage::{PullKey, Span};
 use crate::index::{EventWriter, IndexError, TrailIndex};
 use crate::units::thousands;
-use aws::IdentityError;
 use progress::RegionProgress;
 
 /// LookupEvents keeps 90 days.
@@ -50,7 +53,10 @@ pub enum Window {
 
 #[derive(Debug, Clone)]
 pub struct PullRequest {
+    /// The base credentials (default chain or profile) and SDK settings.
     pub aws: AwsOptions,
+    /// The accounts to pull, in parallel; empty means the one the base credentials belong to.
+    pub accounts: Vec<AccountSource>,
     /// Explicit regions; empty means `all_regions` or the configured region.
     pub regions: Vec<String>,
     pub all_regions: bool,
@@ -59,11 +65,11 @@ pub struct PullRequest {
     pub attribute: Option<String>,
     /// Also pull Insights events (`EventCategory=insight`) in the same run.
     pub insights: bool,
-    /// Per (account, region); the service allows 2.
+    /// The quota per (account, region); the service allows 2.
     pub requests_per_second: f64,
     pub fetch: FetchOptions,
-    /// Management events are paged in slices at most this long (each a checkpoint).
-    pub slice_length: chrono::Duration,
+    /// Set (by Ctrl-C) to stop paging: what arrived is committed with its checkpoints.
+    pub stop: Arc<AtomicBool>,
 }
 
 /// Why a pull could not start, or had to stop as a whole.
@@ -75,10 +81,13 @@ pub enum PullError {
     Index(#[from] IndexError),
 }
 
-/// What a finished pull did, per region and in total.
+/// What a finished pull did, per account and region and in total.
 #[derive(Debug)]
 pub struct PullOutcome {
-    pub account: String,
+    /// The accounts pulled.
+    pub accounts: Vec<String>,
+    /// Accounts that could not be pulled at all: (how the user named it, why).
+    pub failed_accounts: Vec<(String, String)>,
     pub window: Span,
     pub regions: Vec<RegionSnapshot>,
     pub sink: SinkReport,
@@ -86,9 +95,10 @@ pub struct PullOutcome {
 }
 
 impl PullOutcome {
+    /// (account and region as shown, why) for every region that stopped.
     pub fn failed_regions(&self) -> impl Iterator<Item = (&str, &str)> {
         self.regions.iter().filter_map(|r| match &r.state {
-            RegionState::Failed(reason) => Some((r.region.as_str(), reason.as_str())),
+            RegionState::Failed(reason) => Some((r.label.as_str(), reason.as_str())),
             _ => None,
         })
     }
@@ -96,7 +106,8 @@ impl PullOutcome {
 
 /// Hears about a pull as it runs.
 pub trait PullObserver {
-    fn started(&mut self, _account: &str, _window: Span, _regions: &[String]) {}
+    /// The accounts reached, the window, and each (account, region) as it will be shown.
+    fn started(&mut self, _accounts: &[String], _window: Span, _regions: &[String]) {}
     /// About four times a second with every region's progress.
     fn tick(&mut self, _regions: &[RegionSnapshot]) {}
     fn problem(&mut self, _line: &str) {}
@@ -163,61 +174,74 @@ pub fn run_pull(
     let regions = runtime
         .block_on(resolve_regions(request))
         .map_err(PullError::Setup)?;
-    let sdk_config = runtime.block_on(aws::load(&request.aws, &regions[0]));
-    let account = match runtime.block_on(aws::caller_account(
-        &sdk_config,
-        request.aws.profile.as_deref(),
-    )) {
-        Ok(account) => account,
-        Err(IdentityError::Credentials(reason)) => return Err(PullError::Setup(reason)),
-        Err(IdentityError::Unreachable(reason)) => {
-            let label = format!(
-                "profile:{}",
-                request.aws.profile.as_deref().unwrap_or("default")
-            );
-            observer.problem(&format!(
-                "cannot reach STS to learn the account ({reason}); checkpoints are kept under {label}"
-            ));
-            label
-        }
-    };
-    observer.started(&account, window, &regions);
+    let (problems_out, problems_in) = crossbeam_channel::unbounded::<String>();
+    let (reached, failed_accounts) =
+        runtime.block_on(connect_accounts(request, &regions[0], &problems_out));
+    for line in problems_in.try_iter() {
+        observer.problem(&line);
+    }
+    if reached.is_empty() {
+        let reasons: Vec<String> = match failed_accounts.as_slice() {
+            [(_, reason)] => vec![reason.clone()],
+            all => all
+                .iter()
+                .map(|(who, why)| format!("{who}: {why}"))
+                .collect(),
+        };
+        return Err(PullError::Setup(reasons.join("\n")));
+    }
+    let several = reached.len() > 1;
+    let ids: Vec<String> = reached.iter().map(|a| a.id.clone()).collect();
 
     let coverage = index.coverage()?;
     let mut jobs = Vec::new();
-    let mut progress: HashMap<String, Arc<RegionProgress>> = HashMap::new();
-    for region in &regions {
-        let mut slices = Vec::new();
-        for category in categories(request) {
-            let key = PullKey {
-                account: account.clone(),
+    let mut progress: HashMap<(String, String), Arc<RegionProgress>> = HashMap::new();
+    let mut ordered = Vec::new();
+    for account in &reached {
+        for region in &regions {
+            let mut slices = Vec::new();
+            for category in categories(request) {
+                let key = PullKey {
+                    account: account.id.clone(),
+                    region: region.clone(),
+                    category: category.to_owned(),
+                    attribute: request.attribute.clone(),
+                };
+                slices.extend(plan::plan(&key, window, &coverage));
+            }
+            let spans: Vec<_> = slices.iter().map(|s| (s.span, s.oldest_loaded)).collect();
+            let label = match several {
+                true => format!("{} {region}", account.id),
+                false => region.clone(),
+            };
+            let region_progress = Arc::new(RegionProgress::new(region, &label, &spans));
+            progress.insert(
+                (account.id.clone(), region.clone()),
+                region_progress.clone(),
+            );
+            ordered.push(region_progress.clone());
+            jobs.push(fetch::RegionJob {
                 region: region.clone(),
-                category: category.to_owned(),
-                attribute: request.attribute.clone(),
-            };
-            let length = match category {
-                "insight" => window.end - window.start + chrono::Duration::seconds(1),
-                _ => request.slice_length,
-            };
-            slices.extend(plan::plan(&key, window, &coverage, length));
+                client: aws::cloudtrail_client(&account.config, region),
+                work: work::RegionWork::new(
+                    slices,
+                    request.requests_per_second,
+                    request.fetch.chains,
+                ),
+                pacer: Arc::new(pacer::Pacer::new(request.requests_per_second)),
+                progress: region_progress,
+                profile: account.profile.clone(),
+            });
         }
-        let spans: Vec<_> = slices.iter().map(|s| (s.span, s.oldest_loaded)).collect();
-        let region_progress = Arc::new(RegionProgress::new(region, &spans));
-        progress.insert(region.clone(), region_progress.clone());
-        jobs.push(fetch::RegionJob {
-            region: region.clone(),
-            client: aws::cloudtrail_client(&sdk_config, region),
-            work: work::RegionWork::new(slices, request.requests_per_second, request.fetch.chains),
-            pacer: Arc::new(pacer::Pacer::new(request.requests_per_second)),
-            progress: region_progress,
-        });
     }
+    let labels: Vec<String> = ordered.iter().map(|p| p.label.clone()).collect();
+    observer.started(&ids, window, &labels);
 
     let (pages, received) = crossbeam_channel::unbounded();
-    let (problems_out, problems_in) = crossbeam_channel::unbounded::<String>();
     let sink = {
         let index = index.clone();
         let progress = progress.clone();
+        let problems_out = problems_out.clone();
         std::thread::spawn(move || {
             sink::run_sink(
                 &index,
@@ -248,8 +272,19 @@ pub fn run_pull(
     drop(pages);
 
     let mut activity = ActivityReport::new("pull");
-    let ordered: Vec<Arc<RegionProgress>> = regions.iter().map(|r| progress[r].clone()).collect();
+    let mut stopping = false;
     loop {
+        if !stopping && request.stop.load(Ordering::Relaxed) {
+            // Pages not yet handed to the sink are dropped; their slices resume from the last
+            // checkpoint the sink commits as it drains.
+            stopping = true;
+            for running in &regions_running {
+                running.abort();
+            }
+            for region in &ordered {
+                region.finish_unless_done(RegionState::Stopped);
+            }
+        }
         let done = regions_running.iter().all(|r| r.is_finished()) || sink.is_finished();
         let snapshots: Vec<RegionSnapshot> = ordered.iter().map(|p| p.snapshot()).collect();
         for line in problems_in.try_iter() {
@@ -285,12 +320,63 @@ pub fn run_pull(
         observer.problem(&line);
     }
     Ok(PullOutcome {
-        account,
+        accounts: ids,
+        failed_accounts,
         window,
         regions: ordered.iter().map(|p| p.snapshot()).collect(),
         sink,
         elapsed: started.elapsed(),
     })
+}
+
+/// Every account of `request` reached in parallel, the same account once; and those that could
+/// not be, one line each.
+async fn connect_accounts(
+    request: &PullRequest,
+    home_region: &str,
+    problems: &crossbeam_channel::Sender<String>,
+) -> (Vec<accounts::Account>, Vec<(String, String)>) {
+    let base = aws::load(&request.aws, home_region).await;
+    let sources = match request.accounts.is_empty() {
+        true => vec![AccountSource::Profile(request.aws.profile.clone())],
+        false => request.accounts.clone(),
+    };
+    let mut connecting = tokio::task::JoinSet::new();
+    for (order, source) in sources.into_iter().enumerate() {
+        let (options, base, home_region, problems) = (
+            request.aws.clone(),
+            base.clone(),
+            home_region.to_owned(),
+            problems.clone(),
+        );
+        connecting.spawn(async move {
+            let reached =
+                accounts::connect(&source, &options, &base, &home_region, &problems).await;
+            (order, reached)
+        });
+    }
+    let mut outcomes = Vec::new();
+    while let Some(done) = connecting.join_next().await {
+        if let Ok(outcome) = done {
+            outcomes.push(outcome);
+        }
+    }
+    outcomes.sort_by_key(|(order, _)| *order);
+    let mut reached: Vec<accounts::Account> = Vec::new();
+    let mut failed = Vec::new();
+    for (_, outcome) in outcomes {
+        match outcome {
+            Ok(account) if reached.iter().any(|a| a.id == account.id) => {
+                let _ = problems.send(format!(
+                    "account {} was named twice; it is pulled once",
+                    account.id
+                ));
+            }
+            Ok(account) => reached.push(account),
+            Err(failure) => failed.push((failure.source, failure.reason)),
+        }
+    }
+    (reached, failed)
 }
 
 /// One line for a status bar: totals (events, pages, rate, share of the window, ETA, throttles),
@@ -304,11 +390,12 @@ pub fn status_line(regions: &[RegionSnapshot]) -> String {
         .iter()
         .filter(|r| r.state == RegionState::Running)
         .collect();
-    let rate: f64 = running.iter().map(|r| r.events_per_second()).sum();
+    // An empty f64 sum is -0.0, which would print as "-0".
+    let rate: f64 = running.iter().map(|r| r.events_per_second()).sum::<f64>() + 0.0;
     let throttles: u64 = regions.iter().map(|r| r.throttles).sum();
     let fraction = regions.iter().map(|r| r.fraction).sum::<f64>() / regions.len().max(1) as f64;
     let name = match regions {
-        [only] => only.region.clone(),
+        [only] => only.label.clone(),
         _ => format!("{} regions", regions.len()),
     };
     let mut line = format!(
@@ -332,8 +419,8 @@ pub fn status_line(regions: &[RegionSnapshot]) -> String {
         let each: Vec<String> = regions
             .iter()
             .map(|r| match &r.state {
-                RegionState::Failed(_) => format!("{} failed", r.region),
-                _ => format!("{} {:.0}%", r.region, r.fraction * 100.0),
+                RegionState::Failed(_) => format!("{} failed", r.label),
+                _ => format!("{} {:.0}%", r.label, r.fraction * 100.0),
             })
             .collect();
         line.push_str(&format!(" [{}]", each.join(" · ")));
@@ -348,12 +435,14 @@ mod tests {
     fn snapshot(region: &str, state: RegionState, fraction: f64) -> RegionSnapshot {
         RegionSnapshot {
             region: region.into(),
+            label: region.into(),
             elapsed: Duration::from_secs(10),
             pages: 20,
             received: 1000,
             new_events: 990,
             throttles: 1,
             retries: 0,
+            splits: 0,
             fraction,
             eta: Some(Duration::from_secs(100)),
             last_retry: None,

@@ -2,8 +2,9 @@
 //!
 //! A pull covers a window per (account, region, category[, attribute]). Spans that an earlier
 //! pull paged to the end are skipped, except for their last minutes (events are delivered late);
-//! an interrupted slice resumes from its saved token; the rest is cut into slices, newest first,
-//! so that progress is saved slice by slice and the newest events arrive first.
+//! an interrupted slice resumes from its saved token; every other gap is one slice, newest first.
+//! A slice costs one request per 50 events however long it is (an empty region costs one), and
+//! its token is its checkpoint; where the history turns out dense, `work` splits it.
 use chrono::{DateTime, Duration, Utc};
 
 use crate::index::coverage::{Coverage, PullKey, Span};
@@ -77,14 +78,9 @@ fn subtract(pieces: Vec<Span>, covered: &[Span]) -> Vec<Span> {
     remaining
 }
 
-/// The slices to page for `key` over `window`, newest first: each gap is cut into equal
-/// slices no longer than `slice_length`.
-pub fn plan(
-    key: &PullKey,
-    window: Span,
-    coverage: &Coverage,
-    slice_length: Duration,
-) -> Vec<Slice> {
+/// The slices to page for `key` over `window`, newest first: interrupted slices, and each gap
+/// as one slice.
+pub fn plan(key: &PullKey, window: Span, coverage: &Coverage) -> Vec<Slice> {
     let own = coverage.pulls.get(&key.label());
     let mut covered: Vec<Span> = own.map(|c| c.complete.clone()).unwrap_or_default();
     if key.attribute.is_some() {
@@ -115,22 +111,13 @@ pub fn plan(
         }
     }
     for gap in subtract(vec![window], &covered) {
-        let seconds = (gap.end - gap.start).num_seconds() + 1;
-        let count = (seconds as f64 / slice_length.num_seconds().max(1) as f64).ceil() as i64;
-        let length = Duration::seconds((seconds as f64 / count.max(1) as f64).ceil() as i64);
-        let mut end = gap.end;
-        while end >= gap.start {
-            let start = (end - length + ONE_SECOND).max(gap.start);
-            let span = Span { start, end };
-            slices.push(Slice {
-                key: key.clone(),
-                span,
-                request: span,
-                resume_token: None,
-                oldest_loaded: None,
-            });
-            end = start - ONE_SECOND;
-        }
+        slices.push(Slice {
+            key: key.clone(),
+            span: gap,
+            request: gap,
+            resume_token: None,
+            oldest_loaded: None,
+        });
     }
     slices.sort_by_key(|slice| std::cmp::Reverse(slice.span.end));
     slices
@@ -182,27 +169,30 @@ mod tests {
     }
 
     #[test]
-    fn a_fresh_window_is_cut_into_slices_newest_first_without_gaps_or_overlap() {
-        let slices = plan(
-            &key(None),
-            span(0, 60),
-            &Coverage::default(),
-            Duration::hours(24),
-        );
-        assert_eq!(
-            spans(&slices),
-            vec![span(40, 60), span(20, 40), span(0, 20)]
-        );
+    fn a_fresh_window_is_one_slice_however_long() {
+        let slices = plan(&key(None), span(0, 90 * 24), &Coverage::default());
+        assert_eq!(spans(&slices), vec![span(0, 90 * 24)]);
         assert!(slices
             .iter()
             .all(|s| s.resume_token.is_none() && s.request == s.span));
     }
 
     #[test]
+    fn each_gap_between_loaded_spans_is_one_slice_newest_first() {
+        let k = key(None);
+        let coverage = with(&k, vec![span(10, 20), span(30, 40)], vec![]);
+        let slices = plan(&k, span(0, 50), &coverage);
+        assert_eq!(
+            spans(&slices),
+            vec![span(40, 50), span(20, 30), span(0, 10)]
+        );
+    }
+
+    #[test]
     fn completed_spans_are_skipped_and_only_the_gaps_are_paged() {
         let k = key(None);
         let coverage = with(&k, vec![span(0, 20)], vec![]);
-        let slices = plan(&k, span(0, 30), &coverage, Duration::hours(24));
+        let slices = plan(&k, span(0, 30), &coverage);
         assert_eq!(spans(&slices), vec![span(20, 30)]);
     }
 
@@ -216,7 +206,7 @@ mod tests {
             oldest_loaded: Some(at(18)),
         };
         let coverage = with(&k, vec![span(24, 48)], vec![partial]);
-        let slices = plan(&k, span(0, 50), &coverage, Duration::hours(24));
+        let slices = plan(&k, span(0, 50), &coverage);
         assert_eq!(spans(&slices), vec![span(48, 50), span(0, 24)]);
         assert_eq!(slices[1].resume_token.as_deref(), Some("token-3"));
         assert_eq!(slices[1].oldest_loaded, Some(at(18)));
@@ -232,7 +222,7 @@ mod tests {
             oldest_loaded: Some(at(40)),
         };
         let coverage = with(&k, vec![], vec![partial]);
-        let slices = plan(&k, span(36, 48), &coverage, Duration::hours(24));
+        let slices = plan(&k, span(36, 48), &coverage);
         assert_eq!(spans(&slices), vec![span(36, 40)]);
     }
 
@@ -241,7 +231,7 @@ mod tests {
         let unfiltered = key(None);
         let narrowed = key(Some("Username=alice"));
         let coverage = with(&unfiltered, vec![span(0, 10)], vec![]);
-        let slices = plan(&narrowed, span(0, 12), &coverage, Duration::hours(24));
+        let slices = plan(&narrowed, span(0, 12), &coverage);
         assert_eq!(spans(&slices), vec![span(10, 12)]);
     }
 

@@ -15,16 +15,21 @@ pub enum RegionState {
     Running,
     Done,
     Failed(String),
+    /// Stopped by the user; the next pull resumes it.
+    Stopped,
 }
 
 pub struct RegionProgress {
     pub region: String,
+    /// How the region is shown: its name, with the account's in front when there are several.
+    pub label: String,
     started: Instant,
     pages: AtomicU64,
     received: AtomicU64,
     new_events: AtomicU64,
     throttles: AtomicU64,
     retries: AtomicU64,
+    splits: AtomicU64,
     window: Mutex<WindowProgress>,
     state: Mutex<RegionState>,
     /// Lines to tell the user as they happen (retries), until the display takes them.
@@ -44,12 +49,16 @@ struct WindowProgress {
 #[derive(Debug, Clone)]
 pub struct RegionSnapshot {
     pub region: String,
+    /// The region, with the account in front when a pull covers several.
+    pub label: String,
     pub elapsed: Duration,
     pub pages: u64,
     pub received: u64,
     pub new_events: u64,
     pub throttles: u64,
     pub retries: u64,
+    /// Slices split off running ones where the history was dense (each costs about a page).
+    pub splits: u64,
     /// Share of the window loaded, 0..=1.
     pub fraction: f64,
     pub eta: Option<Duration>,
@@ -71,7 +80,11 @@ fn loaded_seconds(span: Span, oldest_loaded: Option<DateTime<Utc>>, finished: bo
 
 impl RegionProgress {
     /// Progress over `slices` (span, already loaded from) of one region.
-    pub fn new(region: &str, slices: &[(Span, Option<DateTime<Utc>>)]) -> RegionProgress {
+    pub fn new(
+        region: &str,
+        label: &str,
+        slices: &[(Span, Option<DateTime<Utc>>)],
+    ) -> RegionProgress {
         let mut window = WindowProgress::default();
         for (span, oldest) in slices {
             window.total += seconds(*span);
@@ -81,12 +94,14 @@ impl RegionProgress {
         }
         RegionProgress {
             region: region.to_owned(),
+            label: label.to_owned(),
             started: Instant::now(),
             pages: AtomicU64::new(0),
             received: AtomicU64::new(0),
             new_events: AtomicU64::new(0),
             throttles: AtomicU64::new(0),
             retries: AtomicU64::new(0),
+            splits: AtomicU64::new(0),
             window: Mutex::new(window),
             state: Mutex::new(RegionState::Running),
             notices: Mutex::new(Vec::new()),
@@ -114,6 +129,13 @@ impl RegionProgress {
         window.loaded.insert(span.end.timestamp(), loaded);
     }
 
+    pub fn split(&self) {
+        self.splits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Retry reporting lives here and only here: `fetch` calls `throttled` or `retried` for every
+    /// failed LookupEvents call it will retry; the counts and the last reason reach the user
+    /// through `snapshot` (the region's line, the status line, the background-work overlay).
     pub fn throttled(&self) {
         self.throttles.fetch_add(1, Ordering::Relaxed);
     }
@@ -141,6 +163,14 @@ impl RegionProgress {
         *self.state.lock().unwrap() = state;
     }
 
+    /// Ends a region still running as `state`.
+    pub fn finish_unless_done(&self, state: RegionState) {
+        let mut current = self.state.lock().unwrap();
+        if *current == RegionState::Running {
+            *current = state;
+        }
+    }
+
     pub fn snapshot(&self) -> RegionSnapshot {
         let elapsed = self.started.elapsed();
         let window = self.window.lock().unwrap();
@@ -157,12 +187,14 @@ impl RegionProgress {
         });
         RegionSnapshot {
             region: self.region.clone(),
+            label: self.label.clone(),
             elapsed,
             pages: self.pages.load(Ordering::Relaxed),
             received: self.received.load(Ordering::Relaxed),
             new_events: self.new_events.load(Ordering::Relaxed),
             throttles: self.throttles.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
+            splits: self.splits.load(Ordering::Relaxed),
             fraction,
             eta,
             last_retry: window.last_retry.clone(),
@@ -176,11 +208,11 @@ impl RegionSnapshot {
         self.received as f64 / self.elapsed.as_secs_f64().max(0.001)
     }
 
-    /// One line: `us-east-1  4,950 events (4,900 new), 99 pages, 98.0 ev/s, 37%, ETA 1m 40s, 2 throttled`.
+    /// One line: `us-east-1  4,950 events (4,900 new), 99 pages, 98.0 ev/s, 37%, ETA 1m 40s, 3 split, 2 throttled`.
     pub fn line(&self) -> String {
         let mut line = format!(
             "{}  {} events ({} new), {} pages, {:.1} ev/s",
-            self.region,
+            self.label,
             thousands(self.received),
             thousands(self.new_events),
             thousands(self.pages),
@@ -195,9 +227,13 @@ impl RegionSnapshot {
                 }
             }
             RegionState::Done => line.push_str(", done"),
+            RegionState::Stopped => line.push_str(", stopped (the next pull resumes it)"),
             RegionState::Failed(reason) => {
                 line.push_str(&format!(", stopped: {}", terminal_safe(reason)))
             }
+        }
+        if self.splits > 0 {
+            line.push_str(&format!(", {} split", thousands(self.splits)));
         }
         if self.throttles > 0 {
             line.push_str(&format!(", {} throttled", thousands(self.throttles)));

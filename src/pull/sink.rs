@@ -29,6 +29,8 @@ pub struct Page {
     pub next_token: Option<String>,
     pub oldest_loaded: Option<DateTime<Utc>>,
     pub events: Vec<LookupEvent>,
+    /// When LookupEvents answered with this page.
+    pub answered: Instant,
 }
 
 #[derive(Debug, Default)]
@@ -40,6 +42,8 @@ pub struct SinkReport {
     pub alerts: u64,
     /// From the start of the pull to the first commit that held an event.
     pub first_event_indexed: Option<Duration>,
+    /// From the answer that brought the first new event to the commit that made it searchable.
+    pub first_event_after_answer: Option<Duration>,
 }
 
 /// Where pulled events say they came from, in `@source` and `info`.
@@ -52,7 +56,7 @@ pub fn run_sink(
     mut writer: EventWriter,
     detector: Option<Arc<Detector>>,
     pages: Receiver<Page>,
-    progress: &HashMap<String, Arc<RegionProgress>>,
+    progress: &HashMap<(String, String), Arc<RegionProgress>>,
     started: Instant,
     mut on_problem: impl FnMut(&str),
 ) -> Result<SinkReport, IndexError> {
@@ -118,7 +122,8 @@ pub fn run_sink(
                 }
             }
             report.new += new_in_page;
-            if let Some(region) = progress.get(&page.key.region) {
+            let at = (page.key.account.clone(), page.key.region.clone());
+            if let Some(region) = progress.get(&at) {
                 region.indexed(new_in_page);
             }
             checkpoint(
@@ -140,6 +145,7 @@ pub fn run_sink(
             if new_in_page > 0 && report.first_event_indexed.is_none() {
                 commit(&mut writer, &findings, index)?;
                 report.first_event_indexed = Some(started.elapsed());
+                report.first_event_after_answer = Some(page.answered.elapsed());
             }
         }
         if writer.commit_due() {

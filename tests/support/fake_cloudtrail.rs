@@ -2,8 +2,9 @@
 //! 127.0.0.1:0, behaving like the real one as far as a client can tell: both x-amz-target
 //! spellings, the region and access key from the SigV4 scope, validation errors, one lookup
 //! attribute, an inclusive time window clamped to 90 days, newest first, opaque tokens bound to
-//! their parameters, 2 requests/s per (account, region) answered with a 400 ThrottlingException,
-//! and faults a test can inject.
+//! their parameters, 2 requests/s per (account, region) answered with a 400 ThrottlingException
+//! (a token bucket with a burst of two, or a strict sliding window), and faults a test can inject.
+//! `shaped_history` builds the histories real accounts have: empty, sparse, uniform, bursty.
 #![allow(dead_code)]
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::convert::Infallible;
@@ -67,9 +68,14 @@ struct StoredEvent {
 pub struct Served {
     pub region: String,
     pub account: String,
+    /// `management` or `insight`.
+    pub category: String,
     pub status: u16,
     pub error: Option<String>,
     pub events: usize,
+    /// When the request arrived.
+    pub received: Instant,
+    /// When it was answered.
     pub at: Instant,
 }
 
@@ -78,15 +84,30 @@ struct Bucket {
     refilled: Instant,
 }
 
+/// How the fake holds each (account, region) to its request quota.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Quota {
+    /// Refills `per_second`, holds up to `burst` (the service's documented behaviour).
+    TokenBucket { per_second: f64, burst: f64 },
+    /// At most `requests` accepted in any `window` (the strictest reading of "2 per second").
+    SlidingWindow { requests: usize, window: Duration },
+}
+
 struct State {
+    /// Access key -> the account it belongs to.
     accounts: HashMap<String, String>,
+    /// Accounts whose role the base credentials may assume (AssumeRole), by role name.
+    assumable: HashSet<(String, String)>,
     events: HashMap<(String, String), Vec<StoredEvent>>,
-    requests_per_second: f64,
+    quota: Quota,
     buckets: HashMap<(String, String), Bucket>,
+    accepted: HashMap<(String, String), VecDeque<Instant>>,
     faults: VecDeque<(Option<String>, Fault)>,
     disabled_regions: HashSet<String>,
     denied_regions: HashSet<String>,
     latency: Duration,
+    /// Each answer takes `latency` plus up to this much more, at random.
+    jitter: Duration,
     served: Vec<Served>,
 }
 
@@ -105,13 +126,19 @@ impl FakeCloudTrail {
     pub fn start() -> FakeCloudTrail {
         let state = Arc::new(Mutex::new(State {
             accounts: HashMap::from([(ACCESS_KEY.to_owned(), ACCOUNT.to_owned())]),
+            assumable: HashSet::new(),
             events: HashMap::new(),
-            requests_per_second: 2.0,
+            quota: Quota::TokenBucket {
+                per_second: 2.0,
+                burst: 2.0,
+            },
             buckets: HashMap::new(),
+            accepted: HashMap::new(),
             faults: VecDeque::new(),
             disabled_regions: HashSet::new(),
             denied_regions: HashSet::new(),
             latency: Duration::ZERO,
+            jitter: Duration::ZERO,
             served: Vec::new(),
         }));
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -150,7 +177,17 @@ impl FakeCloudTrail {
 
     /// Requests per second allowed per (account, region), with a burst of two.
     pub fn set_requests_per_second(&self, rate: f64) {
-        self.state.lock().unwrap().requests_per_second = rate;
+        self.set_quota(Quota::TokenBucket {
+            per_second: rate,
+            burst: rate.max(2.0),
+        });
+    }
+
+    pub fn set_quota(&self, quota: Quota) {
+        let mut state = self.state.lock().unwrap();
+        state.quota = quota;
+        state.buckets.clear();
+        state.accepted.clear();
     }
 
     /// Every LookupEvents answer takes this long (a busy account's calls take seconds).
@@ -158,12 +195,24 @@ impl FakeCloudTrail {
         self.state.lock().unwrap().latency = latency;
     }
 
+    /// Every answer takes `latency` plus a random part of `jitter` more.
+    pub fn set_latency_jitter(&self, latency: Duration, jitter: Duration) {
+        let mut state = self.state.lock().unwrap();
+        state.latency = latency;
+        state.jitter = jitter;
+    }
+
     /// Serves `records` (full CloudTrail records) as `region`'s history in `ACCOUNT`.
     pub fn add_events(&self, region: &str, records: &[Value]) {
+        self.add_account_events(ACCOUNT, region, records);
+    }
+
+    /// Serves `records` as `region`'s history in `account`.
+    pub fn add_account_events(&self, account: &str, region: &str, records: &[Value]) {
         let mut state = self.state.lock().unwrap();
         let stored = state
             .events
-            .entry((ACCOUNT.to_owned(), region.to_owned()))
+            .entry((account.to_owned(), region.to_owned()))
             .or_default();
         stored.extend(records.iter().map(stored_event));
         stored.sort_by(newest_first);
@@ -177,6 +226,25 @@ impl FakeCloudTrail {
                 .faults
                 .push_back((region.map(str::to_owned), fault.clone()));
         }
+    }
+
+    /// The base credentials may assume `arn:aws:iam::{account}:role/{role}`; any other role is
+    /// AccessDenied.
+    pub fn allow_role(&self, account: &str, role: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .assumable
+            .insert((account.to_owned(), role.to_owned()));
+    }
+
+    /// Access key `key` belongs to `account` (a profile of its own).
+    pub fn add_access_key(&self, key: &str, account: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .accounts
+            .insert(key.to_owned(), account.to_owned());
     }
 
     /// `region` answers like an opt-in region the account has not enabled.
@@ -215,6 +283,102 @@ impl FakeCloudTrail {
             .filter(|s| s.region == region && s.status == 200)
             .count()
     }
+
+    /// LookupEvents requests to (region, category) that were not throttled: what the pull cost.
+    pub fn asked(&self, region: &str, category: &str) -> usize {
+        self.served()
+            .iter()
+            .filter(|s| {
+                s.region == region
+                    && s.category == category
+                    && s.error.as_deref() != Some("ThrottlingException")
+            })
+            .count()
+    }
+
+    /// From the first LookupEvents request to `region` arriving to the last one answered.
+    pub fn busy_for(&self, region: &str) -> Duration {
+        let served = self.served();
+        let mine = || served.iter().filter(|s| s.region == region);
+        match (mine().map(|s| s.received).min(), mine().map(|s| s.at).max()) {
+            (Some(first), Some(last)) => last - first,
+            _ => Duration::ZERO,
+        }
+    }
+}
+
+/// How a region's history is spread over the 90 days before now.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Shape {
+    Empty,
+    /// One event, 40 days ago.
+    Sparse,
+    /// This many events, evenly spread over 89 days.
+    Uniform(usize),
+    /// This many events, 90% of them in one hour 20 days ago, the rest spread over 89 days.
+    Bursty(usize),
+}
+
+impl Shape {
+    pub fn events(&self) -> usize {
+        match *self {
+            Shape::Empty => 0,
+            Shape::Sparse => 1,
+            Shape::Uniform(n) | Shape::Bursty(n) => n,
+        }
+    }
+
+    pub fn name(&self) -> String {
+        match *self {
+            Shape::Empty => "empty".into(),
+            Shape::Sparse => "sparse (1 event in 90 days)".into(),
+            Shape::Uniform(n) => format!("uniform ({n} events over 89 days)"),
+            Shape::Bursty(n) => format!("bursty ({n} events, 90% in one hour)"),
+        }
+    }
+}
+
+/// `shape`'s history for `region`: full CloudTrail records, eventIDs `{tag}-{region}-NNNNNNN`.
+pub fn shaped_history(region: &str, shape: Shape, tag: &str) -> Vec<Value> {
+    const SPREAD: i64 = 89 * 86_400;
+    let now = chrono::Utc::now().timestamp() - 120;
+    let ages: Vec<i64> = match shape {
+        Shape::Empty => Vec::new(),
+        Shape::Sparse => vec![40 * 86_400],
+        Shape::Uniform(n) => (0..n).map(|i| i as i64 * SPREAD / n as i64).collect(),
+        Shape::Bursty(n) => {
+            let burst = n * 9 / 10;
+            let spread = n - burst;
+            let burst_start = 20 * 86_400;
+            (0..burst)
+                .map(|i| burst_start + i as i64 * 3600 / burst as i64)
+                .chain((0..spread).map(|i| i as i64 * SPREAD / spread as i64))
+                .collect()
+        }
+    };
+    ages.iter()
+        .enumerate()
+        .map(|(i, age)| {
+            let time = chrono::DateTime::from_timestamp(now - age, 0).unwrap();
+            json!({
+                "eventVersion": "1.09",
+                "eventID": format!("{tag}-{region}-{i:07}"),
+                "eventTime": time.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                "eventSource": "ec2.amazonaws.com",
+                "eventName": if i % 7 == 0 { "RunInstances" } else { "DescribeInstances" },
+                "awsRegion": region,
+                "sourceIPAddress": "198.51.100.7",
+                "userAgent": "aws-cli/2.15.0",
+                "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/shape",
+                    "accountId": ACCOUNT, "accessKeyId": "AKIASHAPE", "userName": "shape"},
+                "readOnly": i % 7 != 0,
+                "eventType": "AwsApiCall",
+                "managementEvent": true,
+                "recipientAccountId": ACCOUNT,
+                "eventCategory": "Management"
+            })
+        })
+        .collect()
 }
 
 fn newest_first(a: &StoredEvent, b: &StoredEvent) -> std::cmp::Ordering {
@@ -303,6 +467,7 @@ fn credential_scope(request: &Request<hyper::body::Incoming>) -> Option<(String,
 }
 
 async fn handle(state: &Mutex<State>, request: Request<hyper::body::Incoming>) -> Reply {
+    let received = Instant::now();
     let scope = credential_scope(&request);
     let target = request
         .headers()
@@ -324,6 +489,9 @@ async fn handle(state: &Mutex<State>, request: Request<hyper::body::Incoming>) -
     if body.starts_with(b"Action=GetCallerIdentity") {
         return caller_identity(account.as_deref(), &access_key);
     }
+    if body.starts_with(b"Action=AssumeRole") {
+        return assume_role(state, account.as_deref(), &body);
+    }
     let Some(account) = account else {
         return json_error(
             400,
@@ -341,6 +509,10 @@ async fn handle(state: &Mutex<State>, request: Request<hyper::body::Incoming>) -
             )
         }
     }
+    let category = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|b| b.get("EventCategory")?.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "management".to_owned());
     let outcome = lookup_events(state, &account, &region, &body).await;
     let (status, error, events) = match &outcome {
         Outcome::Page(_, events) => (200, None, *events),
@@ -350,9 +522,11 @@ async fn handle(state: &Mutex<State>, request: Request<hyper::body::Incoming>) -
     state.lock().unwrap().served.push(Served {
         region,
         account,
+        category,
         status,
         error,
         events,
+        received,
         at: Instant::now(),
     });
     match outcome {
@@ -384,6 +558,95 @@ fn caller_identity(account: Option<&str>, access_key: &str) -> Reply {
              </Error><RequestId>fake</RequestId></ErrorResponse>",
         ),
     }
+}
+
+/// The value of `name` in a form-encoded body.
+fn form_value(body: &[u8], name: &str) -> Option<String> {
+    let body = std::str::from_utf8(body).ok()?;
+    body.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        (key == name).then(|| {
+            let mut decoded = Vec::new();
+            let bytes = value.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'%' if i + 2 < bytes.len() => {
+                        let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("00");
+                        decoded.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
+                        i += 3;
+                    }
+                    b'+' => {
+                        decoded.push(b' ');
+                        i += 1;
+                    }
+                    byte => {
+                        decoded.push(byte);
+                        i += 1;
+                    }
+                }
+            }
+            String::from_utf8_lossy(&decoded).into_owned()
+        })
+    })
+}
+
+fn sts_error(code: &str, message: &str) -> Reply {
+    reply(
+        403,
+        "text/xml",
+        format!(
+            "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>\
+             <Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>\
+             </Error><RequestId>fake</RequestId></ErrorResponse>"
+        ),
+    )
+}
+
+/// STS AssumeRole: temporary keys for the role's account, when the caller may assume it.
+fn assume_role(state: &Mutex<State>, caller: Option<&str>, body: &[u8]) -> Reply {
+    let Some(caller) = caller else {
+        return sts_error(
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        );
+    };
+    let arn = form_value(body, "RoleArn").unwrap_or_default();
+    let session = form_value(body, "RoleSessionName").unwrap_or_default();
+    let target = arn
+        .strip_prefix("arn:aws:iam::")
+        .and_then(|rest| rest.split_once(":role/"))
+        .map(|(account, role)| (account.to_owned(), role.to_owned()));
+    let mut state = state.lock().unwrap();
+    let Some((account, role)) = target.filter(|t| state.assumable.contains(t)) else {
+        return sts_error(
+            "AccessDenied",
+            &format!(
+                "User: arn:aws:iam::{caller}:user/tester is not authorized to perform: \
+                 sts:AssumeRole on resource: {arn}"
+            ),
+        );
+    };
+    let key = format!("ASIA{account}{}", state.accounts.len());
+    state.accounts.insert(key.clone(), account.clone());
+    let expires = (chrono::Utc::now() + chrono::Duration::hours(1))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    reply(
+        200,
+        "text/xml",
+        format!(
+            "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+             <AssumeRoleResult><Credentials><AccessKeyId>{key}</AccessKeyId>\
+             <SecretAccessKey>fake-assumed-secret</SecretAccessKey>\
+             <SessionToken>fake-session-token</SessionToken><Expiration>{expires}</Expiration>\
+             </Credentials><AssumedRoleUser>\
+             <Arn>arn:aws:sts::{account}:assumed-role/{role}/{session}</Arn>\
+             <AssumedRoleId>AROAFAKE:{session}</AssumedRoleId></AssumedRoleUser>\
+             </AssumeRoleResult><ResponseMetadata><RequestId>fake</RequestId>\
+             </ResponseMetadata></AssumeRoleResponse>"
+        ),
+    )
 }
 
 enum Outcome {
@@ -435,16 +698,29 @@ fn take_fault(state: &mut State, region: &str) -> Option<Fault> {
 }
 
 fn allow_request(state: &mut State, account: &str, region: &str) -> bool {
-    let rate = state.requests_per_second;
-    let burst = rate.max(2.0);
-    let bucket = state
-        .buckets
-        .entry((account.to_owned(), region.to_owned()))
-        .or_insert(Bucket {
-            tokens: burst,
-            refilled: Instant::now(),
-        });
+    let key = (account.to_owned(), region.to_owned());
     let now = Instant::now();
+    let (rate, burst) = match state.quota {
+        Quota::TokenBucket { per_second, burst } => (per_second, burst),
+        Quota::SlidingWindow { requests, window } => {
+            let accepted = state.accepted.entry(key).or_default();
+            while accepted
+                .front()
+                .is_some_and(|at| now.duration_since(*at) >= window)
+            {
+                accepted.pop_front();
+            }
+            if accepted.len() >= requests {
+                return false;
+            }
+            accepted.push_back(now);
+            return true;
+        }
+    };
+    let bucket = state.buckets.entry(key).or_insert(Bucket {
+        tokens: burst,
+        refilled: now,
+    });
     bucket.tokens =
         (bucket.tokens + now.duration_since(bucket.refilled).as_secs_f64() * rate).min(burst);
     bucket.refilled = now;
@@ -483,7 +759,8 @@ async fn lookup_events(state: &Mutex<State>, account: &str, region: &str, body: 
             return invalid("ThrottlingException", "Rate exceeded");
         }
         let page = page_of(&state, account, region, body);
-        (fault, page, state.latency)
+        let jitter = state.jitter.mul_f64(rand::random::<f64>());
+        (fault, page, state.latency + jitter)
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
