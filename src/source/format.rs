@@ -3,6 +3,7 @@
 use std::io::Read;
 
 use super::encoding::decoded;
+use super::key_case::RESTORED_NOTE;
 use super::problem::{Problem, Severity};
 use super::records::{parse_record, SourceRecord};
 use super::salvage::{next_object_line, trim, Scan, Scanned, Until};
@@ -59,6 +60,7 @@ pub fn read_records<'r>(
             sink,
             records: 0,
             problems: Vec::new(),
+            said_key_case: false,
         },
     };
     let kind = framer.read();
@@ -99,6 +101,8 @@ struct Output<'f, 's> {
     sink: &'s mut dyn RecordSink,
     records: usize,
     problems: Vec<Problem>,
+    /// The note that keys were read in CloudTrail's case is said once per file, not per record.
+    said_key_case: bool,
 }
 
 impl Output<'_, '_> {
@@ -108,6 +112,12 @@ impl Output<'_, '_> {
             self.sink.record(record);
         }
         for problem in self.problems.drain(..) {
+            if problem.record.is_none() && problem.message == RESTORED_NOTE {
+                if self.said_key_case {
+                    continue;
+                }
+                self.said_key_case = true;
+            }
             self.sink.problem(problem);
         }
     }
