@@ -206,7 +206,7 @@ fn csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised() {
 /// (region, reason, when the pull gives up), not only in one line at the end.
 #[test]
 fn a_pull_to_an_endpoint_that_does_not_answer_shows_each_retry() {
-    use fake_cloudtrail::{FakeCloudTrail, Fault, ACCESS_KEY, SECRET_KEY};
+    use fake_cloudtrail::{FakeCloudTrail, Fault};
     let fake = FakeCloudTrail::start();
     fake.inject(
         Some("us-east-1"),
@@ -214,34 +214,8 @@ fn a_pull_to_an_endpoint_that_does_not_answer_shows_each_retry() {
         1000,
     );
     let dir = tempfile::tempdir().unwrap();
-    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("trailhound"));
-    for variable in [
-        "TRAILHOUND_INDEX",
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_SESSION_TOKEN",
-        "AWS_ENDPOINT_URL_CLOUDTRAIL",
-        "AWS_ENDPOINT_URL_STS",
-        "AWS_ROLE_ARN",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-    ] {
-        command.env_remove(variable);
-    }
-    let output = command
-        .env("HOME", dir.path())
-        .env("AWS_CONFIG_FILE", dir.path().join("aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.path().join("aws-credentials"),
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", &fake.endpoint)
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-        .arg("--index")
-        .arg(dir.path().join("index"))
+    let output = fake
+        .command(&dir.path().join("index"), dir.path())
         .args([
             "pull",
             "--no-rules",

@@ -44,34 +44,7 @@ fn history(region: &str, count: usize, hours: i64, tag: &str) -> Vec<Value> {
 
 /// The binary, signing with the fake's test key, seeing no real AWS configuration at all.
 fn binary(index: &Path, fake: &FakeCloudTrail, home: &Path) -> std::process::Command {
-    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("trailhound"));
-    for variable in [
-        "TRAILHOUND_INDEX",
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_SESSION_TOKEN",
-        "AWS_ENDPOINT_URL_CLOUDTRAIL",
-        "AWS_ENDPOINT_URL_STS",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_ROLE_ARN",
-    ] {
-        command.env_remove(variable);
-    }
-    command
-        .env("HOME", home)
-        .env("AWS_CONFIG_FILE", home.join("aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", &fake.endpoint)
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-        .arg("--index")
-        .arg(index);
-    command
+    fake.command(index, home)
 }
 
 /// `pull`, without detection rules (they have tests of their own, below and elsewhere).

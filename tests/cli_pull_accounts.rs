@@ -14,34 +14,8 @@ const REGION: &str = "us-east-1";
 
 /// The binary, signing with the fake's test key, seeing no real AWS configuration at all.
 fn pull(index: &Path, fake: &FakeCloudTrail, home: &Path) -> assert_cmd::Command {
-    let mut command = assert_cmd::Command::cargo_bin("trailhound").unwrap();
-    for variable in [
-        "TRAILHOUND_INDEX",
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_SESSION_TOKEN",
-        "AWS_ENDPOINT_URL_CLOUDTRAIL",
-        "AWS_ENDPOINT_URL_STS",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_ROLE_ARN",
-    ] {
-        command.env_remove(variable);
-    }
-    command
-        .env("HOME", home)
-        .env("AWS_CONFIG_FILE", home.join("aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", &fake.endpoint)
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-        .arg("--index")
-        .arg(index)
-        .args(["pull", "--no-rules", "--region", REGION, "--since", "90d"]);
+    let mut command = assert_cmd::Command::from_std(fake.command(index, home));
+    command.args(["pull", "--no-rules", "--region", REGION, "--since", "90d"]);
     command
 }
 
