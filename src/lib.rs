@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod priority;
 pub mod pull;
 pub mod query;
+pub mod s3;
 pub mod source;
 pub mod state_file;
 pub mod tui;

@@ -38,17 +38,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Ingest trail archives: files, folders (any depth), or - for stdin; gzipped or plain
-    Ingest {
-        #[arg(required = true, value_name = "PATH")]
-        paths: Vec<PathBuf>,
-        /// Commit after this many new events (default 250000; also every 30 s)
-        #[arg(long, hide = true)]
-        commit_every: Option<usize>,
-        /// Index only; evaluate no detection rules
-        #[arg(long)]
-        no_rules: bool,
-    },
+    /// Ingest trail archives: files, folders (any depth), - for stdin, or s3://BUCKET[/PREFIX]
+    /// trail buckets (pruned by --since/--account/--region, resumable, --follow)
+    Ingest(cli::ingest::IngestArgs),
     /// Search events with Lucene / Elasticsearch query_string syntax, newest first
     Search {
         /// The query, e.g. 'eventName:StopLogging OR user:alice' (empty matches everything)
@@ -259,13 +251,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     }
     let index_dir = trailhound::config::index_dir(cli.index)?;
     match command {
-        Command::Ingest {
-            paths,
-            commit_every,
-            no_rules,
-        } => {
-            let rules = (!no_rules).then_some(&rules);
-            cli::ingest::run(&index_dir, &paths, commit_every, rules, cli.quiet)
+        Command::Ingest(args) => {
+            let rules = (!args.no_rules).then_some(&rules);
+            cli::ingest::run(&index_dir, &args, rules, cli.quiet)
         }
         Command::Search {
             query,

@@ -2,7 +2,6 @@
 //! and a broken config file said by every command that reads it.
 mod support;
 
-use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use serde_json::json;
 use support::{record, trailhound, write};
@@ -95,18 +94,21 @@ fn demo_honours_index() {
 }
 
 #[test]
-fn ingest_refuses_an_s3_url_before_touching_the_index() {
+fn ingest_refuses_a_bad_bucket_url_and_bucket_options_without_a_bucket_before_touching_the_index() {
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("index");
     trailhound(&index)
-        .args(["ingest", "s3://acme-trail/AWSLogs/"])
+        .args(["ingest", "s3://Acme_Trail/AWSLogs/"])
         .assert()
         .code(2)
-        .stderr(contains("reading S3 directly is coming"))
-        .stderr(contains(
-            "aws s3 sync s3://acme-trail/AWSLogs/ ./AWSLogs && trailhound ingest ./AWSLogs",
-        ))
-        .stderr(contains("No such file").not());
+        .stderr(contains("`Acme_Trail` is not an S3 bucket name"));
+    let file = write(&dir.path().join("e.jsonl"), b"{}");
+    trailhound(&index)
+        .args(["ingest", "--since", "3d"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(contains("select what is read from an s3:// bucket"));
     assert!(!index.exists(), "no empty index left behind");
 }
 

@@ -34,6 +34,7 @@ fn demo_index() -> TrailIndex {
         let options = IngestOptions {
             commit_every: None,
             detector: Some(std::sync::Arc::new(detector)),
+            ..IngestOptions::default()
         };
         ingest_with(&index, &[archive.join("AWSLogs")], &options, &mut Quiet).expect("ingest");
         (work, index)
@@ -963,6 +964,7 @@ fn ingest_lines(index: &TrailIndex, dir: &Path, name: &str, lines: &[String]) {
     let options = IngestOptions {
         commit_every: None,
         detector: Some(std::sync::Arc::new(detector)),
+        ..IngestOptions::default()
     };
     ingest_with(index, &[file], &options, &mut Quiet).expect("ingest");
 }
@@ -1259,7 +1261,7 @@ fn an_ingest_started_from_the_ui_runs_in_the_background_and_its_events_appear() 
     let before = app.state.events.total;
 
     press(&mut app, &[ch('+')]);
-    assert!(screen(&app).contains("ingest file or folder ❯"));
+    assert!(screen(&app).contains("ingest file, folder or s3://bucket ❯"));
     type_text(&mut app, archive.to_str().unwrap());
     press(&mut app, &[key(KeyCode::Enter)]);
     wait_until(&mut app, "the ingest to end", |app| app.jobs_running() == 0);

@@ -90,6 +90,7 @@ pub fn run(
     let options = IngestOptions {
         commit_every: None,
         detector: Some(std::sync::Arc::new(super::rules::configured_detector(&[])?)),
+        ..IngestOptions::default()
     };
     let summary = ingest_with(&index, &[archive.join("AWSLogs")], &options, &mut Quiet)?;
     if !print {

@@ -57,6 +57,31 @@ pub fn render(index: &TrailIndex, coverage: &Coverage) -> String {
             source.digest_files_skipped,
         );
     }
+    if !coverage.buckets.is_empty() {
+        text +=
+            "\nS3 trail buckets (what has been read; a later ingest reads only newer objects)\n";
+    }
+    for (bucket, read) in &coverage.buckets {
+        let (accounts, regions, days) = read.extent();
+        let list = |names: &std::collections::BTreeSet<String>| {
+            names
+                .iter()
+                .map(|n| terminal_safe(n).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        text += &format!(
+            "  {}  {} objects, last read {}\n    {} accounts: {}\n    {} regions: {}\n    {} day folders\n",
+            terminal_safe(bucket),
+            thousands(read.objects),
+            time(read.last_read),
+            accounts.len(),
+            list(&accounts),
+            regions.len(),
+            list(&regions),
+            thousands(days as u64),
+        );
+    }
     if !coverage.pulls.is_empty() {
         text += "\nLookupEvents pulls (what each account, region and category has loaded)\n";
         let mut accounts: BTreeMap<String, u64> = BTreeMap::new();

@@ -4,10 +4,14 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
 use super::exit;
 use crate::index::activity::{self, ActivityReport};
 use crate::index::TrailIndex;
 use crate::ingest::{ingest_with, IngestObserver, IngestOptions, IngestSummary};
+use crate::s3::{BucketUrl, S3Options, Selection};
 use crate::source::{Problem, Severity};
 
 /// Problem lines printed before the rest are only counted, so a broken archive cannot flood a terminal.
@@ -160,6 +164,15 @@ impl IngestObserver for CliProgress {
         }
     }
 
+    fn found(&mut self, files: usize) {
+        self.total += files;
+        if let Some(bar) = &self.bar {
+            bar.set_length(self.total as u64);
+        } else if self.next_line_at == 0 && !self.quiet {
+            self.next_line_at = self.total.div_ceil(10).max(1);
+        }
+    }
+
     fn file_done(&mut self, summary: &IngestSummary) {
         self.done += 1;
         let elapsed = self.started.elapsed();
@@ -196,48 +209,115 @@ impl IngestObserver for CliProgress {
     }
 }
 
-/// The argument, when it is an `s3://` URL rather than a path.
-fn s3_url(path: &Path) -> Option<String> {
-    let text = path.to_string_lossy();
-    text.get(..5)
-        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("s3://"))
-        .then(|| text.into_owned())
+/// What `trailhound ingest` reads: local paths and trail buckets, and what to select of the buckets.
+#[derive(clap::Args, Debug)]
+pub struct IngestArgs {
+    /// Files, folders (any depth), - for standard input, or s3://BUCKET[/PREFIX] for a trail bucket
+    #[arg(required = true, value_name = "PATH|S3_URL")]
+    pub paths: Vec<PathBuf>,
+    /// From a bucket: only files delivered at or after this (24h, 7d, 2026-11-01, a time)
+    #[arg(long, value_parser = super::parse_time_arg)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// From a bucket: only files delivered up to an hour after this (a date reaches its end)
+    #[arg(long, value_parser = super::parse_until_arg)]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// From a bucket: only this account's folders (repeatable)
+    #[arg(long = "account", value_name = "ID")]
+    pub accounts: Vec<String>,
+    /// From a bucket: only this region's folders (repeatable)
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// AWS profile for buckets [default: AWS_PROFILE, then the standard credential chain]
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// From a bucket: keep listing for new files and ingest them as they arrive, until Ctrl-C
+    #[arg(long)]
+    pub follow: bool,
+    /// With --follow: how long to wait between listings
+    #[arg(long, default_value = "60s", value_parser = parse_interval, requires = "follow")]
+    pub interval: Duration,
+    /// GETs in flight at once per bucket
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub s3_requests: u16,
+    /// Commit after this many new events (default 250000; also every 30 s)
+    #[arg(long, hide = true)]
+    pub commit_every: Option<usize>,
+    /// Index only; evaluate no detection rules
+    #[arg(long)]
+    pub no_rules: bool,
+}
+
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|_| format!("`{text}` is not a duration (30s, 5m)"))
+}
+
+/// Splits the arguments into local paths and bucket URLs; a malformed URL is a usage error.
+fn split_inputs(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<BucketUrl>), String> {
+    let mut local = Vec::new();
+    let mut buckets = Vec::new();
+    for path in paths {
+        match path.to_str().and_then(BucketUrl::parse) {
+            Some(url) => buckets.push(url?),
+            None => local.push(path.clone()),
+        }
+    }
+    Ok((local, buckets))
 }
 
 pub fn run(
     index_dir: &Path,
-    paths: &[PathBuf],
-    commit_every: Option<usize>,
+    args: &IngestArgs,
     rules: Option<&super::rules::RuleOptions>,
     quiet: bool,
 ) -> anyhow::Result<i32> {
-    // Refused before the index is created: a URL is not a path, and an empty index would be
-    // left behind.
-    if let Some(url) = paths.iter().find_map(|p| s3_url(p)) {
-        let safe = crate::event::terminal_safe(&url);
-        let local = safe
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .filter(|last| !last.is_empty() && !last.contains(':'))
-            .unwrap_or("trail")
-            .to_owned();
-        eprintln!(
-            "trailhound: {safe}: ingest reads local files and folders; reading S3 directly is coming. Until then:\n  aws s3 sync {safe} ./{local} && trailhound ingest ./{local}"
-        );
-        return Ok(super::exit::USAGE);
+    // Checked before the index is created, so that a typo leaves nothing behind.
+    let (paths, buckets) = match split_inputs(&args.paths) {
+        Ok(inputs) => inputs,
+        Err(message) => {
+            eprintln!("trailhound: {message}");
+            return Ok(exit::USAGE);
+        }
+    };
+    let bucket_only = args.since.is_some()
+        || args.until.is_some()
+        || !args.accounts.is_empty()
+        || !args.regions.is_empty()
+        || args.follow;
+    if buckets.is_empty() && bucket_only {
+        eprintln!("trailhound: --since, --until, --account, --region and --follow select what is read from an s3:// bucket; local files are read whole");
+        return Ok(exit::USAGE);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    if args.follow {
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, stop.clone());
+            let _ = signal_hook::flag::register(signal, stop.clone());
+        }
     }
     let index = TrailIndex::open_or_create(index_dir)?;
     let mut progress = CliProgress::new(quiet, index.dir());
     let started = Instant::now();
     let options = IngestOptions {
-        commit_every,
+        commit_every: args.commit_every,
         detector: match rules {
             Some(rules) => Some(std::sync::Arc::new(super::rules::detector(rules)?)),
             None => None,
         },
+        buckets,
+        s3: S3Options {
+            profile: args.profile.clone(),
+            selection: Selection {
+                accounts: args.accounts.clone(),
+                regions: args.regions.clone(),
+                since: args.since,
+                until: args.until,
+            },
+            requests: usize::from(args.s3_requests),
+            follow: args.follow.then_some(args.interval),
+        },
+        stop: Some(stop),
     };
-    let result = ingest_with(&index, paths, &options, &mut progress);
+    let result = ingest_with(&index, &paths, &options, &mut progress);
     match &result {
         Ok(summary) => progress.live.finish(&format!(
             "done, {} new events",
@@ -251,6 +331,34 @@ pub fn run(
     }
     if progress.unprinted > 0 {
         eprintln!("({} more problems not shown)", progress.unprinted);
+    }
+    for bucket in &summary.buckets {
+        if !quiet {
+            eprintln!(
+                "{}: {} objects read, {}{} digest files; {} LIST and {} GET requests{}",
+                crate::event::terminal_safe(&bucket.url),
+                bucket.objects,
+                if bucket.already_read > 0 {
+                    format!(
+                        "{} read by an earlier run and skipped, ",
+                        bucket.already_read
+                    )
+                } else {
+                    String::new()
+                },
+                bucket.digests,
+                bucket.list_calls,
+                bucket.get_calls,
+                if bucket.failed_objects > 0 {
+                    format!(
+                        ", {} objects failed (read again next time)",
+                        bucket.failed_objects
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        }
     }
     println!("{summary}");
     if summary.alerts > 0 && !quiet {
@@ -266,11 +374,13 @@ pub fn run(
             crate::event::terminal_safe(&index_dir.display().to_string())
         );
     }
-    Ok(if summary.rejected > 0 {
-        exit::PARTIAL
-    } else {
-        exit::OK
-    })
+    Ok(
+        if summary.rejected > 0 || summary.buckets.iter().any(|b| b.failed) {
+            exit::PARTIAL
+        } else {
+            exit::OK
+        },
+    )
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! What the index holds, per source: kept in the tantivy commit payload so that it is always
 //! exactly as current as the committed documents, even after a crash.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,6 +14,68 @@ pub struct Coverage {
     /// LookupEvents pulls, keyed by `PullKey::label`: what is loaded, and checkpoints to resume.
     #[serde(default)]
     pub pulls: BTreeMap<String, PullCoverage>,
+    /// Trail buckets read from S3, keyed by `s3://BUCKET/`: how far each day folder was read.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub buckets: BTreeMap<String, BucketCoverage>,
+}
+
+/// What was read of one trail bucket.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BucketCoverage {
+    /// Day folders (`…/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/`) and how far each was read.
+    pub folders: BTreeMap<String, FolderMark>,
+    pub objects: u64,
+    pub last_read: Option<DateTime<Utc>>,
+}
+
+/// How far one day folder was read: every key up to `read_through` (names within the folder,
+/// which sort by delivery time), and the names after it read out of order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderMark {
+    pub read_through: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_read: Vec<String>,
+}
+
+impl FolderMark {
+    pub fn has_read(&self, name: &str) -> bool {
+        self.read_through
+            .as_deref()
+            .is_some_and(|through| name <= through)
+            || self.also_read.iter().any(|read| read == name)
+    }
+}
+
+/// One day folder's new mark, after objects in it were read: applied with the commit that
+/// holds their events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketMark {
+    pub bucket: String,
+    pub folder: String,
+    pub mark: FolderMark,
+    pub objects_read: u64,
+}
+
+impl BucketCoverage {
+    /// Accounts, regions and days read, from the folder names.
+    pub fn extent(&self) -> (BTreeSet<String>, BTreeSet<String>, usize) {
+        let mut accounts = BTreeSet::new();
+        let mut regions = BTreeSet::new();
+        let mut days = 0;
+        for (folder, mark) in &self.folders {
+            if mark.read_through.is_none() && mark.also_read.is_empty() {
+                continue;
+            }
+            let parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
+            if parts.len() >= 6 {
+                let n = parts.len();
+                regions.insert(parts[n - 4].to_owned());
+                accounts.insert(parts[n - 6].to_owned());
+                days += 1;
+            }
+        }
+        (accounts, regions, days)
+    }
 }
 
 /// Which slice of the event history a pull covers.
@@ -88,6 +150,14 @@ impl Coverage {
         let first = self.sources.values().filter_map(|s| s.first_event).min()?;
         let last = self.sources.values().filter_map(|s| s.last_event).max()?;
         Some((first, last))
+    }
+
+    /// Records how far a day folder of a bucket was read.
+    pub fn apply(&mut self, mark: BucketMark) {
+        let bucket = self.buckets.entry(mark.bucket).or_default();
+        bucket.objects += mark.objects_read;
+        bucket.last_read = Some(Utc::now());
+        bucket.folders.insert(mark.folder, mark.mark);
     }
 
     pub fn source_mut(&mut self, source: &str) -> &mut SourceCoverage {

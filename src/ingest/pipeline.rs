@@ -3,22 +3,31 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crossbeam_channel::{bounded, Sender};
+use std::time::Duration;
+
+use crossbeam_channel::{bounded, RecvTimeoutError, Sender};
 use rayon::prelude::*;
 
 use super::summary::IngestSummary;
 use crate::detect::{replay, Detector, Findings, Matches};
 use crate::event::IdentityMap;
+use crate::index::coverage::BucketMark;
 use crate::index::document::{prepare, PreparedEvent, Provenance};
 use crate::index::schema::Fields;
 use crate::index::{Added, EventWriter, IndexError, TrailIndex};
+use crate::s3::{read_buckets, BucketUrl, Digests, S3Options};
 use crate::source::{
-    discover, read_records, FileKind, InputFile, Problem, RecordSink, Severity, SourceRecord,
+    discover, read_records, Feed, FileKind, InputFile, Problem, RecordSink, Severity, SourceRecord,
 };
+
+/// How often a following ingest makes what it read searchable.
+const FOLLOW_COMMIT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Hears about progress and problems while an ingest runs.
 pub trait IngestObserver {
     fn started(&mut self, _files: usize) {}
+    /// More files were found to read (objects listed in a bucket).
+    fn found(&mut self, _files: usize) {}
     fn file_done(&mut self, _summary: &IngestSummary) {}
     fn problem(&mut self, _problem: &Problem) {}
 }
@@ -38,6 +47,12 @@ struct FileBatch {
     problems: Vec<Problem>,
     /// On a file's last batch: whether the file counts as read.
     end_of_file: Option<bool>,
+    /// More files to come, found by a source that lists as it reads.
+    found: usize,
+    /// Digest files a source passed over.
+    digests: Option<(Arc<str>, u64)>,
+    /// How far a bucket's folder was read, once the batches before this one are in.
+    checkpoint: Option<BucketMark>,
 }
 
 impl FileBatch {
@@ -47,6 +62,9 @@ impl FileBatch {
             events: Vec::with_capacity(BATCH_RECORDS),
             problems: Vec::new(),
             end_of_file: None,
+            found: 0,
+            digests: None,
+            checkpoint: None,
         }
     }
 }
@@ -58,6 +76,11 @@ pub struct IngestOptions {
     pub commit_every: Option<usize>,
     /// Rules to evaluate on every new event; their alerts are stored beside the index.
     pub detector: Option<Arc<Detector>>,
+    /// Trail buckets to read after the local paths.
+    pub buckets: Vec<BucketUrl>,
+    pub s3: S3Options,
+    /// Set from outside (Ctrl-C) to stop reading; what was read is committed.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// Ingests every file under `paths` into `index`, committing every `commit_every` new events.
@@ -69,7 +92,7 @@ pub fn ingest_paths(
 ) -> Result<IngestSummary, IndexError> {
     let options = IngestOptions {
         commit_every,
-        detector: None,
+        ..IngestOptions::default()
     };
     ingest_with(index, paths, &options, observer)
 }
@@ -108,34 +131,61 @@ pub fn ingest_with(
     }
     observer.started(work.len());
 
-    let fields = *index.fields();
-    let identities = Arc::new(writer.identities().clone());
-    let detector = options.detector.clone();
-    let cancelled = Arc::new(AtomicBool::new(false));
     let (sender, receiver) = bounded::<FileBatch>(BATCHES_IN_FLIGHT);
-    let producer = {
-        let cancelled = cancelled.clone();
-        std::thread::spawn(move || {
-            work.par_iter()
-                .for_each_with(sender, |sender, (source, file)| {
-                    if cancelled.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    read_file(
-                        &fields,
-                        &identities,
-                        detector.as_deref(),
-                        source,
-                        file,
-                        sender,
-                        &cancelled,
-                    );
-                });
-        })
+    let feed = PipelineFeed {
+        fields: *index.fields(),
+        identities: Arc::new(writer.identities().clone()),
+        detector: options.detector.clone(),
+        sender,
+        cancelled: options.stop.clone().unwrap_or_default(),
     };
+    let cancelled = feed.cancelled.clone();
+    let buckets = options.buckets.clone();
+    for bucket in &buckets {
+        writer.note_source(&bucket.label(), 0);
+    }
+    let s3_options = options.s3.clone();
+    let bucket_marks = writer.coverage_mut().buckets.clone();
+    let mut digests = Digests::load(index.dir());
+    if s3_options.follow.is_some() {
+        writer.set_commit_interval(FOLLOW_COMMIT_INTERVAL);
+    }
+    let producer = std::thread::spawn(move || {
+        work.par_iter().for_each(|(source, file)| {
+            if !feed.cancelled() {
+                feed.read_file(source, file);
+            }
+        });
+        let reports = if buckets.is_empty() {
+            Vec::new()
+        } else {
+            read_buckets(&buckets, &s3_options, &bucket_marks, &mut digests, &feed)
+        };
+        (reports, digests)
+    });
 
     let outcome = (|| {
-        for batch in &receiver {
+        loop {
+            let batch = match receiver.recv_timeout(Duration::from_millis(500)) {
+                Ok(batch) => batch,
+                Err(RecvTimeoutError::Timeout) => {
+                    if writer.commit_due() {
+                        commit(&mut writer, &detection, index)?;
+                    }
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
+            if batch.found > 0 {
+                observer.found(batch.found);
+            }
+            if let Some((source, files)) = &batch.digests {
+                summary.skipped += files;
+                writer
+                    .coverage_mut()
+                    .source_mut(source)
+                    .digest_files_skipped += files;
+            }
             summary.records += batch.records;
             if batch.end_of_file == Some(true) {
                 summary.files += 1;
@@ -157,6 +207,9 @@ pub fn ingest_with(
                     Added::Duplicate => summary.duplicates += 1,
                 }
             }
+            if let Some(mark) = batch.checkpoint {
+                writer.coverage_mut().apply(mark);
+            }
             if writer.commit_due() {
                 commit(&mut writer, &detection, index)?;
             }
@@ -170,8 +223,12 @@ pub fn ingest_with(
         cancelled.store(true, Ordering::Relaxed);
     }
     drop(receiver);
-    let _ = producer.join();
+    let produced = producer.join();
     outcome?;
+    if let Ok((reports, digests)) = produced {
+        digests.save(index.dir()).map_err(alerts_error)?;
+        summary.buckets = reports;
+    }
     commit(&mut writer, &detection, index)?;
     if let Some((detector, findings)) = &mut detection {
         if summary.new > 0 || writer.reattributed() > 0 {
@@ -205,28 +262,129 @@ fn open(file: &InputFile) -> std::io::Result<Box<dyn Read + Send>> {
     })
 }
 
-/// Turns the records of one file into documents as they are read, sending them to the writer
-/// in batches so that no file, however large, is held whole.
+/// What every source hands its streams to: they are parsed, turned into documents and checked
+/// by the detector on the source's threads, then sent to the one writer in batches.
+struct PipelineFeed {
+    fields: Fields,
+    identities: Arc<IdentityMap>,
+    detector: Option<Arc<Detector>>,
+    sender: Sender<FileBatch>,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl PipelineFeed {
+    fn send(&self, batch: FileBatch) {
+        if self.sender.send(batch).is_err() {
+            self.cancelled.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn read_file(&self, source: &Arc<str>, file: &InputFile) {
+        match open(file) {
+            Ok(mut reader) => {
+                self.stream(source, &file.display, file.explicit, &mut reader);
+            }
+            Err(e) => self.send(FileBatch {
+                problems: vec![Problem::file(
+                    Severity::Rejected,
+                    &file.display,
+                    format!("cannot read: {e}"),
+                )],
+                end_of_file: Some(true),
+                ..FileBatch::empty()
+            }),
+        }
+    }
+}
+
+impl Feed for PipelineFeed {
+    fn stream(&self, source: &Arc<str>, name: &str, explicit: bool, reader: &mut dyn Read) -> bool {
+        let mut batches = BatchSender {
+            feed: self,
+            provenance: Provenance {
+                source: source.clone(),
+                file: name.into(),
+            },
+            batch: FileBatch::empty(),
+        };
+        let report = read_records(reader, name, &mut batches);
+        let counts_as_file = match report.kind {
+            FileKind::Digest => {
+                batches.problem(Problem::file(
+                    Severity::Skipped,
+                    name,
+                    "CloudTrail digest file (integrity data, no events)",
+                ));
+                false
+            }
+            FileKind::NotCloudTrail if report.records == 0 => {
+                let severity = if explicit {
+                    Severity::Rejected
+                } else {
+                    Severity::Skipped
+                };
+                batches.problem(Problem::file(
+                    severity,
+                    name,
+                    "not CloudTrail JSON (expected {\"Records\":[...]}, JSON Lines, a JSON array of records, or lookup-events output)",
+                ));
+                explicit
+            }
+            _ => true,
+        };
+        batches.batch.records = report.records as u64;
+        batches.send(Some(counts_as_file));
+        !self.cancelled()
+    }
+
+    fn problem(&self, problem: Problem) {
+        self.send(FileBatch {
+            problems: vec![problem],
+            ..FileBatch::empty()
+        });
+    }
+
+    fn found(&self, files: usize) {
+        self.send(FileBatch {
+            found: files,
+            ..FileBatch::empty()
+        });
+    }
+
+    fn digests(&self, source: &Arc<str>, files: u64) {
+        self.send(FileBatch {
+            digests: Some((source.clone(), files)),
+            ..FileBatch::empty()
+        });
+    }
+
+    fn checkpoint(&self, mark: BucketMark) {
+        self.send(FileBatch {
+            checkpoint: Some(mark),
+            ..FileBatch::empty()
+        });
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+}
+
+/// Turns the records of one stream into documents as they are read, sending them to the
+/// writer in batches so that no stream, however large, is held whole.
 struct BatchSender<'a> {
-    fields: &'a Fields,
-    identities: &'a IdentityMap,
-    detector: Option<&'a Detector>,
+    feed: &'a PipelineFeed,
     provenance: Provenance,
-    sender: &'a Sender<FileBatch>,
-    cancelled: &'a AtomicBool,
     batch: FileBatch,
 }
 
 impl BatchSender<'_> {
     fn send(&mut self, last: Option<bool>) {
         let batch = std::mem::replace(&mut self.batch, FileBatch::empty());
-        let batch = FileBatch {
+        self.feed.send(FileBatch {
             end_of_file: last,
             ..batch
-        };
-        if self.sender.send(batch).is_err() {
-            self.cancelled.store(true, Ordering::Relaxed);
-        }
+        });
     }
 
     fn send_when_full(&mut self) {
@@ -239,12 +397,12 @@ impl BatchSender<'_> {
 impl RecordSink for BatchSender<'_> {
     fn record(&mut self, record: SourceRecord<'_>) {
         let event = prepare(
-            self.fields,
+            &self.feed.fields,
             &record.raw,
             &record.value,
             record.event_id,
             &self.provenance,
-            self.identities,
+            &self.feed.identities,
         );
         if event.summary.time.is_none() {
             let message = match record.value.get("eventTime") {
@@ -264,7 +422,9 @@ impl RecordSink for BatchSender<'_> {
             ));
         }
         let matches = self
+            .feed
             .detector
+            .as_deref()
             .map(|d| d.evaluate(&record.value, &event.summary))
             .unwrap_or_default();
         self.batch.events.push((event, matches));
@@ -277,68 +437,6 @@ impl RecordSink for BatchSender<'_> {
     }
 
     fn cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::Relaxed)
+        self.feed.cancelled()
     }
-}
-
-fn read_file(
-    fields: &Fields,
-    identities: &IdentityMap,
-    detector: Option<&Detector>,
-    source: &Arc<str>,
-    file: &InputFile,
-    sender: &Sender<FileBatch>,
-    cancelled: &AtomicBool,
-) {
-    let mut batches = BatchSender {
-        fields,
-        identities,
-        detector,
-        provenance: Provenance {
-            source: source.clone(),
-            file: file.display.as_str().into(),
-        },
-        sender,
-        cancelled,
-        batch: FileBatch::empty(),
-    };
-    let reader = match open(file) {
-        Ok(reader) => reader,
-        Err(e) => {
-            batches.problem(Problem::file(
-                Severity::Rejected,
-                &file.display,
-                format!("cannot read: {e}"),
-            ));
-            batches.send(Some(true));
-            return;
-        }
-    };
-    let report = read_records(reader, &file.display, &mut batches);
-    let counts_as_file = match report.kind {
-        FileKind::Digest => {
-            batches.problem(Problem::file(
-                Severity::Skipped,
-                &file.display,
-                "CloudTrail digest file (integrity data, no events)",
-            ));
-            false
-        }
-        FileKind::NotCloudTrail if report.records == 0 => {
-            let severity = if file.explicit {
-                Severity::Rejected
-            } else {
-                Severity::Skipped
-            };
-            batches.problem(Problem::file(
-                severity,
-                &file.display,
-                "not CloudTrail JSON (expected {\"Records\":[...]}, JSON Lines, a JSON array of records, or lookup-events output)",
-            ));
-            file.explicit
-        }
-        _ => true,
-    };
-    batches.batch.records = report.records as u64;
-    batches.send(Some(counts_as_file));
 }

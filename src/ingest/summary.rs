@@ -5,6 +5,8 @@ use crate::source::{Problem, Severity};
 /// What one ingest did, in the counts the CLI prints and scripts read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IngestSummary {
+    /// What reading each trail bucket did.
+    pub buckets: Vec<crate::s3::BucketReport>,
     /// Files read (digest and skipped files not included).
     pub files: u64,
     /// Records found, including duplicates and rejected ones.

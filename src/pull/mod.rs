@@ -7,7 +7,7 @@
 //! every page goes over a channel to the single `sink` thread, which indexes, detects and commits
 //! the events together with the checkpoint they advance.
 mod accounts;
-mod aws;
+pub(crate) mod aws;
 mod fetch;
 mod pacer;
 mod plan;

@@ -3,6 +3,7 @@
 pub mod archive;
 mod decompress;
 mod encoding;
+mod feed;
 mod format;
 mod key_case;
 mod problem;
@@ -11,6 +12,7 @@ mod salvage;
 mod window;
 
 pub use archive::{discover, Discovery, InputFile, InputGroup};
+pub use feed::Feed;
 pub use format::{read_content, read_records, FileKind, FileReport, RecordSink, MAX_RECORD_BYTES};
 pub use problem::{Problem, Severity};
 pub use records::{as_cloudtrail, SourceRecord};

@@ -612,16 +612,26 @@ fn apply_prompt(state: &mut AppState, effects: &mut Vec<Effect>) {
             });
         }
         PromptKind::Ingest => {
-            let path = expand_home(text.trim());
-            if path.is_empty() {
+            let text = text.trim();
+            // A bucket takes options (`s3://trail --since 3d --region eu-west-1`); a local path
+            // is one argument, spaces and all.
+            let args: Vec<String> = if text
+                .get(..5)
+                .is_some_and(|s| s.eq_ignore_ascii_case("s3://"))
+            {
+                text.split_whitespace().map(str::to_owned).collect()
+            } else {
+                vec![expand_home(text)]
+            };
+            if args.first().is_none_or(|first| first.is_empty()) {
                 return;
             }
             state
                 .status
-                .say(format!("ingesting {}…", clip(&path, LABEL_WIDTH)));
+                .say(format!("ingesting {}…", clip(text, LABEL_WIDTH)));
             effects.push(Effect::Run {
                 command: "ingest",
-                args: vec![path],
+                args,
                 label: "ingest".to_owned(),
             });
         }

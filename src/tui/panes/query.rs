@@ -72,7 +72,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
                 PromptKind::Query => " query ❯ ",
                 PromptKind::Find => " find in event ❯ ",
                 PromptKind::Pull => " pull ❯ ",
-                PromptKind::Ingest => " ingest file or folder ❯ ",
+                PromptKind::Ingest => " ingest file, folder or s3://bucket ❯ ",
             };
             let editor = &prompt.editor;
             let before: String = editor.text.chars().take(editor.cursor).collect();

@@ -1,0 +1,163 @@
+//! An S3 client for a trail bucket: the shared SDK configuration, the bucket's own region, and
+//! what works with S3-compatible servers; and what an S3 error means, in one line.
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{Region, SdkConfig};
+use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use super::BucketUrl;
+
+/// Attempts per request: the SDK backs off between them on `503 SlowDown` and broken connections.
+const MAX_ATTEMPTS: u32 = 6;
+
+/// A client for `region`. With an endpoint override (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`)
+/// the server is S3-compatible: path-style addressing (a host name such as `localhost` cannot
+/// take the bucket as a sub-domain), and checksums only where the API requires them (older
+/// servers reject the CRCs the SDK adds by default).
+pub fn client(config: &SdkConfig, region: &str) -> aws_sdk_s3::Client {
+    let mut builder = aws_sdk_s3::config::Builder::from(config)
+        .region(Region::new(region.to_owned()))
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(MAX_ATTEMPTS)
+                .with_initial_backoff(Duration::from_millis(200)),
+        );
+    if endpoint_override().is_some() {
+        builder = builder
+            .force_path_style(true)
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+    }
+    aws_sdk_s3::Client::from_conf(builder.build())
+}
+
+fn endpoint_override() -> Option<String> {
+    ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+}
+
+/// What went wrong with one request, said so that the user knows what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The bucket lives in another region: ask again there.
+    Moved(String),
+    /// Worth another try later (the SDK already retried).
+    Transient(String),
+    /// Will stay wrong: a missing bucket or key, access denied.
+    Final(String),
+}
+
+impl Failure {
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Moved(region) => region,
+            Failure::Transient(message) | Failure::Final(message) => message,
+        }
+    }
+}
+
+/// Classifies a failed request about `what` (`s3://bucket/key`).
+pub fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    error: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+    url: &BucketUrl,
+    what: &str,
+) -> Failure {
+    let safe = |text: &str| crate::event::terminal_safe(text).into_owned();
+    let detail = DisplayErrorContext(error).to_string();
+    let first_line = safe(detail.lines().next().unwrap_or_default());
+    match error {
+        SdkError::ServiceError(service) => {
+            let raw = service.raw();
+            let status = raw.status().as_u16();
+            if let Some(region) = raw.headers().get("x-amz-bucket-region") {
+                if matches!(status, 301 | 307 | 400) {
+                    return Failure::Moved(region.to_owned());
+                }
+            }
+            let code = service.err().code().unwrap_or_default();
+            let message = safe(service.err().message().unwrap_or_default());
+            match (status, code) {
+                (_, "NoSuchBucket") | (404, _) if what == url.bucket => Failure::Final(format!(
+                    "s3://{}: no such bucket (check the name, and that the credentials are for the account that owns it)",
+                    url.bucket
+                )),
+                (_, "NoSuchKey") | (404, _) => {
+                    Failure::Final(format!("{}: no longer in the bucket", safe(what)))
+                }
+                (403, _) | (_, "AccessDenied") => {
+                    Failure::Final(access_denied(url, what, &message))
+                }
+                (_, "SlowDown") | (500.., _) => Failure::Transient(format!(
+                    "{}: HTTP {status} {code} (retried {MAX_ATTEMPTS} times)",
+                    safe(what)
+                )),
+                _ => Failure::Final(format!("{}: HTTP {status} {code}: {message}", safe(what))),
+            }
+        }
+        SdkError::DispatchFailure(failure) if !failure.is_io() && !failure.is_timeout() => {
+            let lower = detail.to_ascii_lowercase();
+            if lower.contains("credential") || lower.contains("identity") {
+                Failure::Final(format!(
+                    "no usable AWS credentials for s3://{} (environment, profile, SSO and instance metadata were tried): set AWS_PROFILE or pass --profile",
+                    url.bucket
+                ))
+            } else {
+                Failure::Final(format!("{}: {first_line}", safe(what)))
+            }
+        }
+        _ => Failure::Transient(format!("{}: {first_line}", safe(what))),
+    }
+}
+
+/// Access denied, naming the KMS key when the object is encrypted with one the caller cannot use.
+fn access_denied(url: &BucketUrl, what: &str, message: &str) -> String {
+    let kms_key = message
+        .split_whitespace()
+        .find(|word| word.starts_with("arn:aws:kms:"))
+        .map(|arn| arn.trim_end_matches(['.', ',', ';']));
+    let target = if what == url.bucket {
+        format!("s3://{}", url.bucket)
+    } else {
+        crate::event::terminal_safe(what).into_owned()
+    };
+    match kms_key {
+        Some(key) => format!(
+            "{target}: access denied: the object is encrypted with KMS key {key}, and these credentials lack kms:Decrypt on it"
+        ),
+        None if message.to_ascii_lowercase().contains("kms") => format!(
+            "{target}: access denied by KMS (these credentials lack kms:Decrypt on the object's key): {message}"
+        ),
+        None if what == url.bucket => format!(
+            "{target}: access denied (the credentials need s3:ListBucket on the bucket and s3:GetObject on its objects){}",
+            if message.is_empty() { String::new() } else { format!(": {message}") }
+        ),
+        None => format!("{target}: access denied (s3:GetObject){}", if message.is_empty() { String::new() } else { format!(": {message}") }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kms_denial_names_the_key() {
+        let url = BucketUrl::parse("s3://trail").unwrap().unwrap();
+        let line = access_denied(
+            &url,
+            "s3://trail/AWSLogs/x.json.gz",
+            "User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/1234abcd.",
+        );
+        assert!(
+            line.contains("KMS key arn:aws:kms:us-east-1:111122223333:key/1234abcd, and these"),
+            "{line}"
+        );
+        let bucket = access_denied(&url, "trail", "");
+        assert!(
+            bucket.starts_with("s3://trail: access denied (the credentials need s3:ListBucket"),
+            "{bucket}"
+        );
+    }
+}

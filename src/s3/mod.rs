@@ -1,0 +1,15 @@
+//! The trail bucket as a source: a pruned listing of the CloudTrail layout, many GETs in flight,
+//! each object read by the same record reader as local files, and per-folder checkpoints that
+//! commit with the events they cover (resumable, and incremental on a later run).
+mod client;
+mod digests;
+mod fetch;
+mod layout;
+mod listing;
+mod read;
+mod url;
+
+pub use digests::{DigestRef, Digests};
+pub use listing::{Selection, LATE_DELIVERY};
+pub use read::{bucket_key, read_buckets, BucketReport, S3Options};
+pub use url::BucketUrl;

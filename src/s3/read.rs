@@ -1,0 +1,641 @@
+//! Reads trail buckets: pruned listing, many GETs in flight, each object parsed by the record
+//! reader local files use, and per-folder checkpoints that commit with the events they cover.
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::Utc;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::client::{client, Failure};
+use super::digests::{DigestRef, Digests};
+use super::fetch::{digest_signature, fetch};
+use super::layout::{Kind, RegionFolder};
+use super::listing::{wanted, Lister, Selection};
+use super::BucketUrl;
+use crate::index::coverage::{BucketCoverage, BucketMark, FolderMark};
+use crate::source::{Feed, Problem, Severity};
+
+/// How a bucket is read.
+#[derive(Debug, Clone)]
+pub struct S3Options {
+    pub profile: Option<String>,
+    pub selection: Selection,
+    /// GETs in flight at once.
+    pub requests: usize,
+    /// Keep listing for new objects this often, until stopped.
+    pub follow: Option<Duration>,
+}
+
+impl Default for S3Options {
+    fn default() -> S3Options {
+        S3Options {
+            profile: None,
+            selection: Selection::default(),
+            requests: 32,
+            follow: None,
+        }
+    }
+}
+
+/// What reading one bucket did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct BucketReport {
+    pub url: String,
+    pub list_calls: u64,
+    pub get_calls: u64,
+    /// Objects read in this run.
+    pub objects: u64,
+    /// Objects a previous run had already read (not fetched again).
+    pub already_read: u64,
+    pub digests: u64,
+    pub failed_objects: u64,
+    /// The bucket could not be read at all (the line is among the problems).
+    pub failed: bool,
+}
+
+/// LIST calls in flight at once per bucket.
+const LISTS_IN_FLIGHT: usize = 16;
+/// The window a follow lists again each round, before the newest day read.
+const FOLLOW_LOOKBACK: chrono::Duration = chrono::Duration::days(1);
+
+/// Reads every bucket in turn; every failure is a problem fed to `feed`, never an early return.
+pub fn read_buckets(
+    urls: &[BucketUrl],
+    options: &S3Options,
+    marks: &BTreeMap<String, BucketCoverage>,
+    digests: &mut Digests,
+    feed: &dyn Feed,
+) -> Vec<BucketReport> {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            feed.problem(Problem::file(
+                Severity::Rejected,
+                "s3",
+                format!("cannot start the S3 reader: {e}"),
+            ));
+            return Vec::new();
+        }
+    };
+    let mut reports = Vec::new();
+    for url in urls {
+        let bucket_marks = marks.get(&bucket_key(url)).cloned().unwrap_or_default();
+        let mut report = BucketReport {
+            url: url.label(),
+            ..BucketReport::default()
+        };
+        read_bucket(
+            &runtime,
+            url,
+            options,
+            &bucket_marks,
+            digests,
+            feed,
+            &mut report,
+        );
+        reports.push(report);
+    }
+    reports
+}
+
+/// Coverage keeps one entry per bucket, whatever folder of it was named.
+pub fn bucket_key(url: &BucketUrl) -> String {
+    format!("s3://{}/", url.bucket)
+}
+
+/// One object to read, and the day folder whose mark it advances.
+struct Fetched {
+    folder: String,
+    name: String,
+    key: String,
+    bytes: Bytes,
+}
+
+fn read_bucket(
+    runtime: &tokio::runtime::Runtime,
+    url: &BucketUrl,
+    options: &S3Options,
+    marks: &BucketCoverage,
+    digests: &mut Digests,
+    feed: &dyn Feed,
+    report: &mut BucketReport,
+) {
+    let source: Arc<str> = url.label().into();
+    let fail = |message: &str| {
+        feed.problem(Problem::file(Severity::Rejected, &url.label(), message));
+    };
+    let config = runtime.block_on(async {
+        let region = crate::pull::aws::configured_region(options.profile.as_deref())
+            .await
+            .unwrap_or_else(|| "us-east-1".to_owned());
+        let config = crate::pull::aws::load(
+            &crate::pull::aws::AwsOptions {
+                profile: options.profile.clone(),
+                request_timeout: Duration::from_secs(60),
+            },
+            &region,
+        )
+        .await;
+        (config, region)
+    });
+    let (config, region) = config;
+    let client = match runtime.block_on(bucket_client(&config, &region, url)) {
+        Ok(client) => client,
+        Err(failure) => {
+            report.failed = true;
+            return fail(failure.message());
+        }
+    };
+    let tracker = Tracker {
+        bucket: bucket_key(url),
+        folders: Mutex::new(HashMap::new()),
+        marks: marks.folders.clone(),
+    };
+    let lister = Arc::new(Lister {
+        client: client.clone(),
+        url: url.clone(),
+        selection: options.selection.clone(),
+        calls: AtomicU64::new(0),
+        limit: Arc::new(Semaphore::new(LISTS_IN_FLIGHT)),
+    });
+    let region_folders = match runtime.block_on(lister.region_folders()) {
+        Ok(folders) => folders,
+        Err(failure) => {
+            report.failed = true;
+            report.list_calls = lister.calls.load(Ordering::Relaxed);
+            return fail(failure.message());
+        }
+    };
+    if region_folders.is_empty() {
+        fail("no CloudTrail folders for the selected accounts and regions here");
+    }
+    let gets = AtomicU64::new(0);
+    let mut selection = options.selection.clone();
+    loop {
+        let (sender, receiver) = crossbeam_channel::bounded::<Fetched>(options.requests.max(1));
+        let parsers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .clamp(1, 8);
+        std::thread::scope(|scope| {
+            for _ in 0..parsers {
+                let receiver = receiver.clone();
+                let tracker = &tracker;
+                let source = &source;
+                scope.spawn(move || {
+                    for object in receiver {
+                        let name = format!("s3://{}/{}", url.bucket, object.key);
+                        let mut reader = std::io::Cursor::new(object.bytes);
+                        if feed.stream(source, &name, false, &mut reader) {
+                            tracker.read(feed, &object.folder, &object.name);
+                        }
+                    }
+                });
+            }
+            drop(receiver);
+            let round = Round {
+                lister: &lister,
+                client: &client,
+                url,
+                selection: &selection,
+                tracker: &tracker,
+                sender,
+                requests: options.requests.max(1),
+                gets: &gets,
+                feed,
+                source: &source,
+            };
+            let outcome = runtime.block_on(round.run(&region_folders, digests));
+            report.objects += outcome.objects;
+            report.already_read += outcome.already_read;
+            report.failed_objects += outcome.failed;
+            report.digests += outcome.digests;
+        });
+        report.list_calls = lister.calls.load(Ordering::Relaxed);
+        report.get_calls = gets.load(Ordering::Relaxed);
+        let Some(interval) = options.follow else {
+            break;
+        };
+        if !sleep_unless_cancelled(interval, feed) {
+            break;
+        }
+        let lookback = Utc::now() - FOLLOW_LOOKBACK;
+        selection.since = Some(selection.since.map_or(lookback, |s| s.max(lookback)));
+        selection.until = None;
+    }
+}
+
+fn sleep_unless_cancelled(interval: Duration, feed: &dyn Feed) -> bool {
+    let until = std::time::Instant::now() + interval;
+    while std::time::Instant::now() < until {
+        if feed.cancelled() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100).min(interval));
+    }
+    !feed.cancelled()
+}
+
+/// A client for the bucket's own region: asked once with HeadBucket, which also says plainly
+/// when the bucket is missing or closed to these credentials.
+async fn bucket_client(
+    config: &aws_config::SdkConfig,
+    region: &str,
+    url: &BucketUrl,
+) -> Result<aws_sdk_s3::Client, Failure> {
+    let first = client(config, region);
+    match first.head_bucket().bucket(&url.bucket).send().await {
+        Ok(head) => match head.bucket_region() {
+            Some(home) if home != region => Ok(client(config, home)),
+            _ => Ok(first),
+        },
+        Err(e) => match super::client::classify(&e, url, &url.bucket) {
+            Failure::Moved(home) => Ok(client(config, &home)),
+            other => Err(other),
+        },
+    }
+}
+
+/// One pass over the selected day folders.
+struct Round<'a> {
+    lister: &'a Arc<Lister>,
+    client: &'a aws_sdk_s3::Client,
+    url: &'a BucketUrl,
+    selection: &'a Selection,
+    tracker: &'a Tracker,
+    sender: crossbeam_channel::Sender<Fetched>,
+    requests: usize,
+    gets: &'a AtomicU64,
+    feed: &'a dyn Feed,
+    source: &'a Arc<str>,
+}
+
+#[derive(Default)]
+struct RoundOutcome {
+    objects: u64,
+    already_read: u64,
+    failed: u64,
+    digests: u64,
+}
+
+impl Round<'_> {
+    async fn run(
+        self,
+        region_folders: &[(RegionFolder, String)],
+        digests: &mut Digests,
+    ) -> RoundOutcome {
+        let mut outcome = RoundOutcome::default();
+        let lister = Lister {
+            client: self.client.clone(),
+            url: self.url.clone(),
+            selection: self.selection.clone(),
+            calls: AtomicU64::new(0),
+            limit: self.lister.limit.clone(),
+        };
+        let lister = Arc::new(lister);
+        // Day folders of every region, listed concurrently.
+        let mut listings = JoinSet::new();
+        for (folder, within) in region_folders {
+            let lister = lister.clone();
+            let folder = folder.clone();
+            let within = within.clone();
+            let marks = self.tracker.marks_under(&folder.prefix);
+            listings.spawn(async move {
+                let days = match lister.day_folders(&folder, &within).await {
+                    Ok(days) => days,
+                    Err(failure) => return vec![(folder, String::new(), Err(failure))],
+                };
+                let mut listed = Vec::new();
+                for (_, day) in days {
+                    let start_after = marks
+                        .get(&day)
+                        .and_then(|mark| mark.read_through.as_ref())
+                        .map(|name| format!("{day}{name}"));
+                    let objects = lister.objects(&day, start_after.as_deref()).await;
+                    listed.push((folder.clone(), day, objects));
+                }
+                listed
+            });
+        }
+        let fetches = Arc::new(Semaphore::new(self.requests));
+        let mut newest_digests: BTreeMap<String, String> = BTreeMap::new();
+        let mut gets = JoinSet::new();
+        while let Some(joined) = listings.join_next().await {
+            let Ok(days) = joined else { continue };
+            for (folder, day, objects) in days {
+                let objects = match objects {
+                    Ok(objects) => objects,
+                    Err(failure) => {
+                        self.feed.problem(Problem::file(
+                            Severity::Rejected,
+                            &format!(
+                                "s3://{}/{}{day}",
+                                self.url.bucket,
+                                if day.is_empty() { &folder.prefix } else { "" }
+                            ),
+                            failure.message(),
+                        ));
+                        continue;
+                    }
+                };
+                if folder.kind == Kind::Digest {
+                    outcome.digests += objects.len() as u64;
+                    self.feed.digests(self.source, objects.len() as u64);
+                    let chain = format!("s3://{}/{}", self.url.bucket, folder.prefix);
+                    if let Some(newest) = objects.iter().map(|o| &o.key).max() {
+                        if digests.is_newer(&chain, newest)
+                            && newest_digests
+                                .get(&chain)
+                                .is_none_or(|known| newest > known)
+                        {
+                            newest_digests.insert(chain, newest.clone());
+                        }
+                    }
+                    continue;
+                }
+                let names: Vec<String> = objects
+                    .iter()
+                    .map(|o| o.key[day.len()..].to_owned())
+                    .collect();
+                let (to_read, already_read) = self.tracker.listed(&day, &names, |name| {
+                    wanted(self.selection, &format!("{day}{name}"))
+                });
+                outcome.already_read += already_read as u64;
+                self.feed.found(to_read.len());
+                for name in to_read {
+                    if self.feed.cancelled() {
+                        break;
+                    }
+                    let permit = fetches.clone().acquire_owned().await;
+                    let client = self.client.clone();
+                    let url = self.url.clone();
+                    let sender = self.sender.clone();
+                    let key = format!("{day}{name}");
+                    let folder = day.clone();
+                    self.gets.fetch_add(1, Ordering::Relaxed);
+                    gets.spawn(async move {
+                        let fetched = fetch(&client, &url, &key).await;
+                        let result = match fetched {
+                            Ok(bytes) => {
+                                let object = Fetched {
+                                    folder,
+                                    name,
+                                    key: key.clone(),
+                                    bytes,
+                                };
+                                // The parsers block; hand over from a blocking thread.
+                                let sent = tokio::task::spawn_blocking(move || {
+                                    sender.send(object).is_ok()
+                                })
+                                .await
+                                .unwrap_or(false);
+                                Ok(sent)
+                            }
+                            Err(failure) => Err((key, failure)),
+                        };
+                        drop(permit);
+                        result
+                    });
+                    while let Some(done) = gets.try_join_next() {
+                        self.count(done, &mut outcome);
+                    }
+                }
+            }
+        }
+        while let Some(done) = gets.join_next().await {
+            self.count(done, &mut outcome);
+        }
+        for (chain, key) in newest_digests {
+            match digest_signature(self.client, self.url, &key).await {
+                Ok((signature, signature_algorithm)) => digests.keep(
+                    &chain,
+                    DigestRef {
+                        bucket: self.url.bucket.clone(),
+                        key,
+                        signature,
+                        signature_algorithm,
+                    },
+                ),
+                Err(failure) => self.feed.problem(Problem::file(
+                    Severity::Warning,
+                    &format!("s3://{}/{key}", self.url.bucket),
+                    format!(
+                        "the newest digest's signature was not read: {}",
+                        strip_target(failure.message(), &key)
+                    ),
+                )),
+            }
+        }
+        self.lister
+            .calls
+            .fetch_add(lister.calls.load(Ordering::Relaxed), Ordering::Relaxed);
+        outcome
+    }
+
+    fn count(
+        &self,
+        done: Result<Result<bool, (String, Failure)>, tokio::task::JoinError>,
+        outcome: &mut RoundOutcome,
+    ) {
+        match done {
+            Ok(Ok(true)) => outcome.objects += 1,
+            Ok(Ok(false)) | Err(_) => {}
+            Ok(Err((key, failure))) => {
+                outcome.failed += 1;
+                self.feed.problem(Problem::file(
+                    Severity::Rejected,
+                    &format!("s3://{}/{key}", self.url.bucket),
+                    strip_target(failure.message(), &key),
+                ));
+            }
+        }
+    }
+}
+
+/// A failure's message without the object's name in front (the problem line names it).
+fn strip_target(message: &str, key: &str) -> String {
+    match message.find(key) {
+        Some(at) => message[at + key.len()..]
+            .trim_start_matches(':')
+            .trim_start()
+            .to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Which objects of each day folder have been read, and the marks that say so.
+struct Tracker {
+    bucket: String,
+    /// The marks as committed when the run started.
+    marks: BTreeMap<String, FolderMark>,
+    folders: Mutex<HashMap<String, FolderProgress>>,
+}
+
+struct FolderProgress {
+    /// Names listed in this run, in key order, after the mark's `read_through`.
+    listed: Vec<String>,
+    read: HashSet<String>,
+    /// How many of `listed` are known read, from the front.
+    through: usize,
+    mark: FolderMark,
+}
+
+impl Tracker {
+    fn marks_under(&self, prefix: &str) -> BTreeMap<String, FolderMark> {
+        let progress = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+        self.marks
+            .range(prefix.to_owned()..)
+            .take_while(|(folder, _)| folder.starts_with(prefix))
+            .map(|(folder, mark)| {
+                let mark = progress
+                    .get(folder)
+                    .map_or_else(|| mark.clone(), |p| p.mark.clone());
+                (folder.clone(), mark)
+            })
+            .chain(
+                progress
+                    .iter()
+                    .filter(|(folder, _)| folder.starts_with(prefix))
+                    .map(|(folder, p)| (folder.clone(), p.mark.clone())),
+            )
+            .collect()
+    }
+
+    /// Takes a day folder's listing; returns the names still to read, and how many of those
+    /// listed an earlier run had read.
+    fn listed(
+        &self,
+        folder: &str,
+        names: &[String],
+        wanted: impl Fn(&str) -> bool,
+    ) -> (Vec<String>, usize) {
+        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+        let mark = folders
+            .get(folder)
+            .map(|p| p.mark.clone())
+            .or_else(|| self.marks.get(folder).cloned())
+            .unwrap_or_default();
+        let listed: Vec<String> = names
+            .iter()
+            .filter(|name| {
+                mark.read_through
+                    .as_deref()
+                    .is_none_or(|t| name.as_str() > t)
+            })
+            .cloned()
+            .collect();
+        let read: HashSet<String> = listed
+            .iter()
+            .filter(|name| mark.also_read.contains(name))
+            .cloned()
+            .collect();
+        let to_read = listed
+            .iter()
+            .filter(|name| !read.contains(*name) && wanted(name))
+            .cloned()
+            .collect();
+        let already_read = read.len();
+        folders.insert(
+            folder.to_owned(),
+            FolderProgress {
+                listed,
+                read,
+                through: 0,
+                mark,
+            },
+        );
+        (to_read, already_read)
+    }
+
+    /// An object was read to its end: advance its folder's mark and hand it to the writer.
+    fn read(&self, feed: &dyn Feed, folder: &str, name: &str) {
+        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(progress) = folders.get_mut(folder) else {
+            return;
+        };
+        progress.read.insert(name.to_owned());
+        while progress
+            .listed
+            .get(progress.through)
+            .is_some_and(|next| progress.read.contains(next))
+        {
+            progress.mark.read_through = Some(progress.listed[progress.through].clone());
+            progress.through += 1;
+        }
+        let mut also_read: Vec<String> = progress.listed[progress.through..]
+            .iter()
+            .filter(|n| progress.read.contains(*n))
+            .cloned()
+            .collect();
+        also_read.sort();
+        progress.mark.also_read = also_read;
+        // Sent under the lock: a folder's marks reach the writer in the order they were made.
+        feed.checkpoint(BucketMark {
+            bucket: self.bucket.clone(),
+            folder: folder.to_owned(),
+            mark: progress.mark.clone(),
+            objects_read: 1,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Marks(Mutex<Vec<BucketMark>>);
+    impl Feed for Marks {
+        fn stream(&self, _: &Arc<str>, _: &str, _: bool, _: &mut dyn std::io::Read) -> bool {
+            true
+        }
+        fn problem(&self, _: Problem) {}
+        fn found(&self, _: usize) {}
+        fn digests(&self, _: &Arc<str>, _: u64) {}
+        fn checkpoint(&self, mark: BucketMark) {
+            self.0.lock().unwrap().push(mark);
+        }
+        fn cancelled(&self) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn a_mark_advances_only_over_objects_read_in_a_row() {
+        let tracker = Tracker {
+            bucket: "s3://b/".into(),
+            marks: BTreeMap::new(),
+            folders: Mutex::new(HashMap::new()),
+        };
+        let names: Vec<String> = ["a", "b", "c", "d", "e"].map(String::from).to_vec();
+        let (to_read, _) = tracker.listed("day/", &names, |name| name != "a");
+        assert_eq!(to_read, ["b", "c", "d", "e"], "a is outside the window");
+        let feed = Marks(Mutex::new(Vec::new()));
+        tracker.read(&feed, "day/", "c");
+        tracker.read(&feed, "day/", "b");
+        let marks = feed.0.lock().unwrap();
+        assert_eq!(marks[1].mark.read_through, None, "a was never read");
+        assert_eq!(marks[1].mark.also_read, ["b", "c"]);
+        drop(marks);
+
+        // A later run that reads `a` catches the mark up.
+        let tracker = Tracker {
+            marks: BTreeMap::from([("day/".to_owned(), feed.0.lock().unwrap()[1].mark.clone())]),
+            ..tracker
+        };
+        let (to_read, already_read) = tracker.listed("day/", &names, |_| true);
+        assert_eq!(to_read, ["a", "d", "e"]);
+        assert_eq!(already_read, 2);
+        tracker.read(&feed, "day/", "a");
+        let last = feed.0.lock().unwrap().last().unwrap().clone();
+        assert_eq!(last.mark.read_through.as_deref(), Some("c"));
+        assert!(last.mark.also_read.is_empty());
+    }
+}
