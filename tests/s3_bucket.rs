@@ -541,6 +541,49 @@ fn each_failure_is_one_clear_line_and_the_rest_is_read() {
     );
     assert_eq!(events(&index).len(), 4);
 
+    // A bucket closed to these credentials, and one in another region (asked again there).
+    moto.put("locked-trail", vec![(name(1), file("locked-1"))], true);
+    proxy.inject(Fault::Denied {
+        key: "/locked-trail".into(),
+    });
+    let locked = ingest(
+        &moto,
+        &proxy.endpoint,
+        &work.path().join("locked"),
+        work.path(),
+        &["s3://locked-trail"],
+    );
+    assert!(
+        stderr(&locked).contains(
+            "rejected: s3://locked-trail/: access denied (the credentials need s3:ListBucket"
+        ),
+        "{}",
+        stderr(&locked)
+    );
+    moto.put("far-trail", vec![(name(1), file("far-1"))], true);
+    proxy.inject(Fault::InRegion {
+        bucket: "far-trail".into(),
+        region: "ap-southeast-2".into(),
+    });
+    let far_index = work.path().join("far");
+    let far = ingest(
+        &moto,
+        &proxy.endpoint,
+        &far_index,
+        work.path(),
+        &["s3://far-trail"],
+    );
+    assert!(stderr(&far).contains("1 objects read"), "{}", stderr(&far));
+    assert!(
+        proxy
+            .injected()
+            .iter()
+            .any(|i| i.starts_with("Redirect /far-trail")),
+        "{:?}",
+        proxy.injected()
+    );
+    assert_eq!(events(&far_index).len(), 1);
+
     // No such bucket, and a folder without AWSLogs/.
     let missing = ingest(
         &moto,
@@ -550,7 +593,7 @@ fn each_failure_is_one_clear_line_and_the_rest_is_read() {
         &["s3://no-such-bucket-here"],
     );
     assert!(
-        stderr(&missing).contains("s3://no-such-bucket-here: no such bucket"),
+        stderr(&missing).contains("rejected: s3://no-such-bucket-here/: no such bucket"),
         "{}",
         stderr(&missing)
     );
@@ -656,4 +699,87 @@ fn the_uis_ingest_prompt_reads_a_bucket_with_its_options() {
         "{message}"
     );
     assert_eq!(app.state.events.total, 1, "only the region asked for");
+}
+
+#[test]
+fn a_follow_ingests_new_deliveries_as_they_arrive_and_stops_cleanly_on_ctrl_c() {
+    if skip() {
+        return;
+    }
+    let moto = Moto::start();
+    let now = Utc::now();
+    let key = |minute: i64, suffix: &str| {
+        let at = now - Duration::minutes(minute);
+        format!(
+            "AWSLogs/111122223333/CloudTrail/eu-west-1/{}/111122223333_CloudTrail_eu-west-1_{}_{suffix}.json.gz",
+            at.format("%Y/%m/%d"),
+            at.format("%Y%m%dT%H%MZ")
+        )
+    };
+    let file = |id: &str| {
+        support::gzip(&support::trail_file(&[support::record(
+            id,
+            "ListBuckets",
+            "s3.amazonaws.com",
+            serde_json::json!({"eventTime": now.to_rfc3339()}),
+        )]))
+    };
+    moto.put(
+        BUCKET,
+        vec![(key(10, "aaaaaaaaaaaaaaaa"), file("first"))],
+        true,
+    );
+    let work = tempfile::tempdir().unwrap();
+    let index = work.path().join("index");
+    let mut command = moto.command(&moto.endpoint, &index, work.path());
+    command
+        .args([
+            "ingest",
+            &format!("s3://{BUCKET}"),
+            "--no-rules",
+            "--since",
+            "1h",
+            "--follow",
+            "--interval",
+            "1s",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = command.spawn().unwrap();
+    let searchable = |id: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let found = || {
+            let output = support::trailhound(&index)
+                .args(["search", "--count", &format!("eventID:{id}")])
+                .output()
+                .unwrap();
+            // Until the first commit there is no index to search.
+            output.status.success() && String::from_utf8_lossy(&output.stdout).trim() == "1"
+        };
+        while !found() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{id} never became searchable"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    };
+    searchable("first");
+    moto.put(
+        BUCKET,
+        vec![(key(0, "bbbbbbbbbbbbbbbb"), file("second"))],
+        false,
+    );
+    searchable("second");
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(moto.get_calls(BUCKET), 2, "each object fetched once");
+    assert_eq!(events(&index).len(), 2);
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(out.contains("new 2"), "{out}");
 }

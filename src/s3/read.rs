@@ -129,7 +129,12 @@ fn read_bucket(
     report: &mut BucketReport,
 ) {
     let source: Arc<str> = url.label().into();
+    // The problem line names the bucket already.
     let fail = |message: &str| {
+        let message = message
+            .strip_prefix(&format!("{}: ", url.label()))
+            .or_else(|| message.strip_prefix(&format!("s3://{}: ", url.bucket)))
+            .unwrap_or(message);
         feed.problem(Problem::file(Severity::Rejected, &url.label(), message));
     };
     let config = runtime.block_on(async {

@@ -258,6 +258,11 @@ pub enum Fault {
     BrokenBody { key: String, times: usize },
     /// `403 AccessDenied` from KMS for every request (an SSE-KMS object without kms:Decrypt).
     KmsDenied { key: String, kms_key: String },
+    /// `403 AccessDenied` for every request (no s3:ListBucket or s3:GetObject).
+    Denied { key: String },
+    /// The bucket lives in `region`: a request signed for another region gets
+    /// `301 PermanentRedirect` with `x-amz-bucket-region`, as S3 answers.
+    InRegion { bucket: String, region: String },
 }
 
 /// A proxy in front of moto that injects faults and logs what it served.
@@ -332,6 +337,12 @@ async fn relay(
     request: Request<hyper::body::Incoming>,
 ) -> Response<Full<Bytes>> {
     let path = request.uri().path().to_owned();
+    let signed_for = request
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let is_get = request.method() == hyper::Method::GET
         && request
             .uri()
@@ -354,6 +365,25 @@ async fn relay(
                         "AccessDenied",
                         &format!("User: arn:aws:sts::111122223333:assumed-role/reader/s is not authorized to perform: kms:Decrypt on resource: {kms_key} because no identity-based policy allows the kms:Decrypt action"),
                     );
+                }
+                Fault::Denied { key } if path.contains(key.as_str()) => {
+                    injected.lock().unwrap().push(format!("Denied {path}"));
+                    return xml_error(403, "AccessDenied", "Access Denied");
+                }
+                Fault::InRegion { bucket, region }
+                    if path.starts_with(&format!("/{bucket}"))
+                        && !signed_for.contains(&format!("/{region}/s3/")) =>
+                {
+                    injected.lock().unwrap().push(format!("Redirect {path}"));
+                    let mut response = xml_error(
+                        301,
+                        "PermanentRedirect",
+                        "The bucket you are attempting to access must be addressed using the specified endpoint.",
+                    );
+                    response
+                        .headers_mut()
+                        .insert("x-amz-bucket-region", region.parse().unwrap());
+                    return response;
                 }
                 Fault::BrokenBody { key, times }
                     if *times > 0 && is_get && path.contains(key.as_str()) =>

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""`trailhound ingest s3://…` against a local-disk ingest of the same corpus, in the same run.
+
+    cargo build --release         # or point TRAILHOUND_BIN at a binary
+    pip install 'moto[server]'    # the local S3 server (boto3 comes with it)
+    python3 benches/s3_ingest.py [--dir /tmp/th-s3] [--events 1000000] [--sizes 100000,1000000]
+
+For each size: generates an organisation trail with `trailhound gen` (3 accounts, 30-event files,
+digests and Insights), uploads it to moto's S3 server on a free local port, then ingests it twice
+into fresh indexes with the release binary: from the local folder, and from the bucket. The table
+gives wall time, events/s, the bucket's rate as a ratio of the local one (target >= 0.8), LIST and
+GET requests as moto logged them, and peak RSS (GNU time's %M) (flat in corpus size reads as a ratio near 1 between
+sizes). Both ingests evaluate no rules (--no-rules), so that the figure is about reading.
+"""
+import argparse
+import concurrent.futures
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = os.environ.get("TRAILHOUND_BIN", os.path.join(ROOT, "target", "release", "trailhound"))
+BUCKET = "bench-org-trail"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def timed(command, env=None):
+    """Runs `command` under GNU time; returns (seconds, peak RSS in MB, its stderr)."""
+    started = time.monotonic()
+    process = subprocess.run(["/usr/bin/time", "-f", "peak-rss-kb %M", *command], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seconds = time.monotonic() - started
+    if process.returncode not in (0, 3):
+        sys.exit(f"{' '.join(command)} failed:\n{process.stderr}")
+    peak = int(process.stderr.rsplit("peak-rss-kb ", 1)[1].split()[0]) / 1024
+    return seconds, peak, process.stderr
+
+
+def upload(endpoint, root):
+    import boto3
+    s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="bench",
+                      aws_secret_access_key="bench", region_name="us-east-1")
+    s3.create_bucket(Bucket=BUCKET)
+    files = []
+    for folder, _, names in os.walk(os.path.join(root, "AWSLogs")):
+        files.extend(os.path.join(folder, name) for name in names)
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda p: s3.upload_file(p, BUCKET, os.path.relpath(p, root)), files))
+    return len(files)
+
+
+def measure(work, events):
+    corpus = os.path.join(work, f"corpus-{events}")
+    if not os.path.isdir(corpus):
+        subprocess.run([BINARY, "gen", "--out", corpus, "--events", str(events), "--accounts", "3",
+                        "--days", "30", "--org-id", "o-bench1234567"], check=True, stdout=subprocess.DEVNULL)
+    port = free_port()
+    log = open(os.path.join(work, f"moto-{events}.log"), "w")
+    moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=log)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        objects = upload(endpoint, corpus)
+        rows = []
+        local_index = os.path.join(work, f"local-{events}")
+        shutil.rmtree(local_index, ignore_errors=True)
+        seconds, peak, _ = timed([BINARY, "--quiet", "--index", local_index, "ingest", "--no-rules",
+                                  os.path.join(corpus, "AWSLogs")])
+        rows.append(("local disk", seconds, peak, "-", "-"))
+        env = dict(os.environ, AWS_ENDPOINT_URL_S3=endpoint, AWS_ACCESS_KEY_ID="bench",
+                   AWS_SECRET_ACCESS_KEY="bench", AWS_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
+        s3_index = os.path.join(work, f"s3-{events}")
+        shutil.rmtree(s3_index, ignore_errors=True)
+        before = open(log.name).read()
+        seconds, peak, said = timed([BINARY, "--index", s3_index, "ingest", "--no-rules", f"s3://{BUCKET}"], env)
+        requests = open(log.name).read()[len(before):]
+        lists = requests.count("list-type=2")
+        gets = requests.count("x-id=GetObject")
+        rows.append(("s3 (moto)", seconds, peak, lists, gets))
+        return objects, rows
+    finally:
+        moto.terminate()
+        moto.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dir", default="/tmp/th-s3")
+    parser.add_argument("--sizes", default="100000,1000000")
+    args = parser.parse_args()
+    os.makedirs(args.dir, exist_ok=True)
+    print("| events | source | seconds | events/s | vs local | LIST | GET | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for events in [int(s) for s in args.sizes.split(",")]:
+        objects, rows = measure(args.dir, events)
+        local_rate = events / rows[0][1]
+        for name, seconds, peak, lists, gets in rows:
+            rate = events / seconds
+            print(f"| {events:,} ({objects:,} objects) | {name} | {seconds:.1f} | {rate:,.0f} | "
+                  f"{rate / local_rate:.2f} | {lists} | {gets} | {peak:.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
