@@ -7,8 +7,6 @@ use aws_config::{Region, SdkConfig};
 use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
-use super::BucketUrl;
-
 /// Attempts per request: the SDK backs off between them on `503 SlowDown` and broken connections.
 const MAX_ATTEMPTS: u32 = 6;
 
@@ -39,7 +37,8 @@ fn endpoint_override() -> Option<String> {
         .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
 }
 
-/// What went wrong with one request, said so that the user knows what to do.
+/// What went wrong with one request, said so that the user knows what to do. Messages never name
+/// the bucket or object: the problem line they go into does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     /// The bucket lives in another region: ask again there.
@@ -51,19 +50,18 @@ pub enum Failure {
 }
 
 impl Failure {
-    pub fn message(&self) -> &str {
+    pub fn message(&self) -> String {
         match self {
-            Failure::Moved(region) => region,
-            Failure::Transient(message) | Failure::Final(message) => message,
+            Failure::Moved(region) => format!("the bucket is in {region}; asked elsewhere"),
+            Failure::Transient(message) | Failure::Final(message) => message.clone(),
         }
     }
 }
 
-/// Classifies a failed request about `what` (`s3://bucket/key`).
+/// Classifies a failed request about `object` (a key), or about the bucket itself.
 pub fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
     error: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
-    url: &BucketUrl,
-    what: &str,
+    object: Option<&str>,
 ) -> Failure {
     let safe = |text: &str| crate::event::terminal_safe(text).into_owned();
     let detail = DisplayErrorContext(error).to_string();
@@ -80,61 +78,53 @@ pub fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
             let code = service.err().code().unwrap_or_default();
             let message = safe(service.err().message().unwrap_or_default());
             match (status, code) {
-                (_, "NoSuchBucket") | (404, _) if what == url.bucket => Failure::Final(format!(
-                    "s3://{}: no such bucket (check the name, and that the credentials are for the account that owns it)",
-                    url.bucket
-                )),
-                (_, "NoSuchKey") | (404, _) => {
-                    Failure::Final(format!("{}: no longer in the bucket", safe(what)))
-                }
-                (403, _) | (_, "AccessDenied") => {
-                    Failure::Final(access_denied(url, what, &message))
-                }
+                (_, "NoSuchBucket") | (404, _) if object.is_none() => Failure::Final(
+                    "no such bucket (check the name, and that the credentials are for the account that owns it)".to_owned(),
+                ),
+                (_, "NoSuchKey") | (404, _) => Failure::Final("no longer in the bucket".to_owned()),
+                (403, _) | (_, "AccessDenied") => Failure::Final(access_denied(object, &message)),
                 (_, "SlowDown") | (500.., _) => Failure::Transient(format!(
-                    "{}: HTTP {status} {code} (retried {MAX_ATTEMPTS} times)",
-                    safe(what)
+                    "HTTP {status} {code} (retried {MAX_ATTEMPTS} times)"
                 )),
-                _ => Failure::Final(format!("{}: HTTP {status} {code}: {message}", safe(what))),
+                _ => Failure::Final(format!("HTTP {status} {code}: {message}")),
             }
         }
         SdkError::DispatchFailure(failure) if !failure.is_io() && !failure.is_timeout() => {
             let lower = detail.to_ascii_lowercase();
             if lower.contains("credential") || lower.contains("identity") {
-                Failure::Final(format!(
-                    "no usable AWS credentials for s3://{} (environment, profile, SSO and instance metadata were tried): set AWS_PROFILE or pass --profile",
-                    url.bucket
-                ))
+                Failure::Final(
+                    "no usable AWS credentials (environment, profile, SSO and instance metadata were tried): set AWS_PROFILE or pass --profile".to_owned(),
+                )
             } else {
-                Failure::Final(format!("{}: {first_line}", safe(what)))
+                Failure::Final(first_line)
             }
         }
-        _ => Failure::Transient(format!("{}: {first_line}", safe(what))),
+        _ => Failure::Transient(first_line),
     }
 }
 
 /// Access denied, naming the KMS key when the object is encrypted with one the caller cannot use.
-fn access_denied(url: &BucketUrl, what: &str, message: &str) -> String {
+fn access_denied(object: Option<&str>, message: &str) -> String {
     let kms_key = message
         .split_whitespace()
         .find(|word| word.starts_with("arn:aws:kms:"))
         .map(|arn| arn.trim_end_matches(['.', ',', ';']));
-    let target = if what == url.bucket {
-        format!("s3://{}", url.bucket)
+    let detail = if message.is_empty() {
+        String::new()
     } else {
-        crate::event::terminal_safe(what).into_owned()
+        format!(": {message}")
     };
-    match kms_key {
-        Some(key) => format!(
-            "{target}: access denied: the object is encrypted with KMS key {key}, and these credentials lack kms:Decrypt on it"
+    match (kms_key, object) {
+        (Some(key), _) => format!(
+            "access denied: the object is encrypted with KMS key {key}, and these credentials lack kms:Decrypt on it"
         ),
-        None if message.to_ascii_lowercase().contains("kms") => format!(
-            "{target}: access denied by KMS (these credentials lack kms:Decrypt on the object's key): {message}"
+        (None, _) if message.to_ascii_lowercase().contains("kms") => format!(
+            "access denied by KMS (these credentials lack kms:Decrypt on the object's key){detail}"
         ),
-        None if what == url.bucket => format!(
-            "{target}: access denied (the credentials need s3:ListBucket on the bucket and s3:GetObject on its objects){}",
-            if message.is_empty() { String::new() } else { format!(": {message}") }
+        (None, None) => format!(
+            "access denied (the credentials need s3:ListBucket on the bucket and s3:GetObject on its objects){detail}"
         ),
-        None => format!("{target}: access denied (s3:GetObject){}", if message.is_empty() { String::new() } else { format!(": {message}") }),
+        (None, Some(_)) => format!("access denied (s3:GetObject){detail}"),
     }
 }
 
@@ -144,19 +134,17 @@ mod tests {
 
     #[test]
     fn a_kms_denial_names_the_key() {
-        let url = BucketUrl::parse("s3://trail").unwrap().unwrap();
         let line = access_denied(
-            &url,
-            "s3://trail/AWSLogs/x.json.gz",
+            Some("AWSLogs/x.json.gz"),
             "User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:111122223333:key/1234abcd.",
         );
         assert!(
             line.contains("KMS key arn:aws:kms:us-east-1:111122223333:key/1234abcd, and these"),
             "{line}"
         );
-        let bucket = access_denied(&url, "trail", "");
+        let bucket = access_denied(None, "");
         assert!(
-            bucket.starts_with("s3://trail: access denied (the credentials need s3:ListBucket"),
+            bucket.starts_with("access denied (the credentials need s3:ListBucket"),
             "{bucket}"
         );
     }

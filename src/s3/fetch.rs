@@ -18,7 +18,6 @@ pub async fn fetch(
     url: &BucketUrl,
     key: &str,
 ) -> Result<Bytes, Failure> {
-    let what = format!("s3://{}/{key}", url.bucket);
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -28,11 +27,10 @@ pub async fn fetch(
             .key(key)
             .send()
             .await
-            .map_err(|e| classify(&e, url, &what))?;
+            .map_err(|e| classify(&e, Some(key)))?;
         if response.content_length().unwrap_or_default() > MAX_OBJECT_BYTES {
             return Err(Failure::Final(format!(
-                "{}: {} bytes, over the {} MiB a trail object can be; not read",
-                crate::event::terminal_safe(&what),
+                "{} bytes, over the {} MiB a trail object can be; not read",
                 response.content_length().unwrap_or_default(),
                 MAX_OBJECT_BYTES >> 20
             )));
@@ -46,8 +44,7 @@ pub async fn fetch(
                 }
                 if attempt >= BODY_ATTEMPTS {
                     return Err(Failure::Transient(format!(
-                        "{}: the download ended after {} of {} bytes, {attempt} times",
-                        crate::event::terminal_safe(&what),
+                        "the download ended after {} of {} bytes, {attempt} times",
                         bytes.len(),
                         expected.unwrap_or_default()
                     )));
@@ -55,8 +52,7 @@ pub async fn fetch(
             }
             Err(e) if attempt >= BODY_ATTEMPTS => {
                 return Err(Failure::Transient(format!(
-                    "{}: the download broke off {attempt} times: {}",
-                    crate::event::terminal_safe(&what),
+                    "the download broke off {attempt} times: {}",
                     crate::event::terminal_safe(&e.to_string())
                 )));
             }
@@ -72,14 +68,13 @@ pub async fn digest_signature(
     url: &BucketUrl,
     key: &str,
 ) -> Result<(Option<String>, Option<String>), Failure> {
-    let what = format!("s3://{}/{key}", url.bucket);
     let head = client
         .head_object()
         .bucket(&url.bucket)
         .key(key)
         .send()
         .await
-        .map_err(|e| classify(&e, url, &what))?;
+        .map_err(|e| classify(&e, Some(key)))?;
     let metadata = head.metadata();
     let get = |name: &str| metadata.and_then(|m| m.get(name)).cloned();
     Ok((get("signature"), get("signature-algorithm")))

@@ -52,12 +52,6 @@ impl Selection {
     }
 }
 
-/// One object as listed.
-#[derive(Debug, Clone)]
-pub struct Listed {
-    pub key: String,
-}
-
 /// Lists one bucket, counting its calls.
 pub struct Lister {
     pub client: aws_sdk_s3::Client,
@@ -70,7 +64,26 @@ pub struct Lister {
 impl Lister {
     /// The folders one level below `prefix`.
     pub async fn folders(&self, prefix: &str) -> Result<Vec<String>, Failure> {
-        let mut folders = Vec::new();
+        Ok(self.level(prefix, None).await?.0)
+    }
+
+    /// The keys of the objects directly in `folder` after `start_after`, in key order.
+    pub async fn objects(
+        &self,
+        folder: &str,
+        start_after: Option<&str>,
+    ) -> Result<Vec<String>, Failure> {
+        Ok(self.level(folder, start_after).await?.1)
+    }
+
+    /// One level of the bucket below `prefix` (`Delimiter=/`), every page of it: the folders, and
+    /// the keys of the objects after `start_after`.
+    async fn level(
+        &self,
+        prefix: &str,
+        start_after: Option<&str>,
+    ) -> Result<(Vec<String>, Vec<String>), Failure> {
+        let (mut folders, mut keys) = (Vec::new(), Vec::new());
         let mut token = None;
         loop {
             let _permit = self.limit.acquire().await;
@@ -81,52 +94,24 @@ impl Lister {
                 .bucket(&self.url.bucket)
                 .prefix(prefix)
                 .delimiter("/")
+                .set_start_after(start_after.map(str::to_owned))
                 .set_continuation_token(token)
                 .send()
                 .await
-                .map_err(|e| classify(&e, &self.url, &self.url.bucket))?;
+                .map_err(|e| classify(&e, None))?;
             folders.extend(
                 page.common_prefixes()
                     .iter()
                     .filter_map(|p| p.prefix().map(str::to_owned)),
             );
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|object| object.key().map(str::to_owned)),
+            );
             token = page.next_continuation_token().map(str::to_owned);
             if token.is_none() || page.is_truncated() != Some(true) {
-                return Ok(folders);
-            }
-        }
-    }
-
-    /// The objects directly in `folder` after `start_after`, in key order.
-    pub async fn objects(
-        &self,
-        folder: &str,
-        start_after: Option<&str>,
-    ) -> Result<Vec<Listed>, Failure> {
-        let mut objects = Vec::new();
-        let mut token = None;
-        loop {
-            let _permit = self.limit.acquire().await;
-            self.calls.fetch_add(1, Ordering::Relaxed);
-            let page = self
-                .client
-                .list_objects_v2()
-                .bucket(&self.url.bucket)
-                .prefix(folder)
-                .delimiter("/")
-                .set_start_after(start_after.map(str::to_owned))
-                .set_continuation_token(token)
-                .send()
-                .await
-                .map_err(|e| classify(&e, &self.url, &self.url.bucket))?;
-            objects.extend(page.contents().iter().filter_map(|object| {
-                Some(Listed {
-                    key: object.key()?.to_owned(),
-                })
-            }));
-            token = page.next_continuation_token().map(str::to_owned);
-            if token.is_none() || page.is_truncated() != Some(true) {
-                return Ok(objects);
+                return Ok((folders, keys));
             }
         }
     }
@@ -178,8 +163,7 @@ impl Lister {
                     let shown: Vec<&str> =
                         children.iter().take(5).map(|c| last_segment(c)).collect();
                     return Err(Failure::Final(format!(
-                        "s3://{}/{prefix}: no AWSLogs/ folder here, so no trail delivers to it; name the folder that holds AWSLogs/{}",
-                        self.url.bucket,
+                        "no AWSLogs/ folder here, so no trail delivers to it; name the folder that holds AWSLogs/{}",
                         if shown.is_empty() {
                             " (this one is empty)".to_owned()
                         } else {
@@ -242,16 +226,18 @@ impl Lister {
         })
     }
 
-    /// The day folders of `folder` inside the window (and under `within`): computed from the
-    /// window's dates when it has a start, else found by listing years, months and days.
+    /// The day folders of `folder` inside `window`'s times (and under `within`): computed from
+    /// the window's dates when it has a start, else found by listing years, months and days. A
+    /// follow narrows the window round by round; accounts and regions stay the lister's own.
     pub async fn day_folders(
         &self,
         folder: &RegionFolder,
         within: &str,
+        window: &Selection,
     ) -> Result<Vec<(NaiveDate, String)>, Failure> {
         let in_scope = |path: &str| path.starts_with(within) || within.starts_with(path);
-        if let Some(since) = self.selection.since {
-            let last = (self.selection.until.unwrap_or_else(Utc::now) + LATE_DELIVERY).date_naive();
+        if let Some(since) = window.since {
+            let last = (window.until.unwrap_or_else(Utc::now) + LATE_DELIVERY).date_naive();
             let mut days = Vec::new();
             let mut day = since.date_naive();
             while day <= last {
@@ -280,7 +266,7 @@ impl Lister {
                     let Ok(date) = NaiveDate::parse_from_str(path, "%Y/%m/%d/") else {
                         continue;
                     };
-                    if in_scope(path) && self.selection.wants_day(date) {
+                    if in_scope(path) && window.wants_day(date) {
                         days.push((date, day));
                     }
                 }

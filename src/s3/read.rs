@@ -115,7 +115,6 @@ pub fn bucket_key(url: &BucketUrl) -> String {
 struct Fetched {
     folder: String,
     name: String,
-    key: String,
     bytes: Bytes,
 }
 
@@ -129,15 +128,10 @@ fn read_bucket(
     report: &mut BucketReport,
 ) {
     let source: Arc<str> = url.label().into();
-    // The problem line names the bucket already.
     let fail = |message: &str| {
-        let message = message
-            .strip_prefix(&format!("{}: ", url.label()))
-            .or_else(|| message.strip_prefix(&format!("s3://{}: ", url.bucket)))
-            .unwrap_or(message);
         feed.problem(Problem::file(Severity::Rejected, &url.label(), message));
     };
-    let config = runtime.block_on(async {
+    let (config, region) = runtime.block_on(async {
         let region = crate::pull::aws::configured_region(options.profile.as_deref())
             .await
             .unwrap_or_else(|| "us-east-1".to_owned());
@@ -151,12 +145,11 @@ fn read_bucket(
         .await;
         (config, region)
     });
-    let (config, region) = config;
     let client = match runtime.block_on(bucket_client(&config, &region, url)) {
         Ok(client) => client,
         Err(failure) => {
             report.failed = true;
-            return fail(failure.message());
+            return fail(&failure.message());
         }
     };
     let tracker = Tracker {
@@ -176,14 +169,14 @@ fn read_bucket(
         Err(failure) => {
             report.failed = true;
             report.list_calls = lister.calls.load(Ordering::Relaxed);
-            return fail(failure.message());
+            return fail(&failure.message());
         }
     };
     if region_folders.is_empty() {
         fail("no CloudTrail folders for the selected accounts and regions here");
     }
     let gets = AtomicU64::new(0);
-    let mut selection = options.selection.clone();
+    let mut window = options.selection.clone();
     loop {
         let (sender, receiver) = crossbeam_channel::bounded::<Fetched>(options.requests.max(1));
         let parsers = std::thread::available_parallelism()
@@ -197,7 +190,7 @@ fn read_bucket(
                 let source = &source;
                 scope.spawn(move || {
                     for object in receiver {
-                        let name = format!("s3://{}/{}", url.bucket, object.key);
+                        let name = format!("s3://{}/{}{}", url.bucket, object.folder, object.name);
                         let mut reader = std::io::Cursor::new(object.bytes);
                         if feed.stream(source, &name, false, &mut reader) {
                             tracker.read(feed, &object.folder, &object.name);
@@ -208,9 +201,7 @@ fn read_bucket(
             drop(receiver);
             let round = Round {
                 lister: &lister,
-                client: &client,
-                url,
-                selection: &selection,
+                window: &window,
                 tracker: &tracker,
                 sender,
                 requests: options.requests.max(1),
@@ -233,8 +224,8 @@ fn read_bucket(
             break;
         }
         let lookback = Utc::now() - FOLLOW_LOOKBACK;
-        selection.since = Some(selection.since.map_or(lookback, |s| s.max(lookback)));
-        selection.until = None;
+        window.since = Some(window.since.map_or(lookback, |s| s.max(lookback)));
+        window.until = None;
     }
 }
 
@@ -262,7 +253,7 @@ async fn bucket_client(
             Some(home) if home != region => Ok(client(config, home)),
             _ => Ok(first),
         },
-        Err(e) => match super::client::classify(&e, url, &url.bucket) {
+        Err(e) => match super::client::classify(&e, None) {
             Failure::Moved(home) => Ok(client(config, &home)),
             other => Err(other),
         },
@@ -272,9 +263,8 @@ async fn bucket_client(
 /// One pass over the selected day folders.
 struct Round<'a> {
     lister: &'a Arc<Lister>,
-    client: &'a aws_sdk_s3::Client,
-    url: &'a BucketUrl,
-    selection: &'a Selection,
+    /// The times this pass reads (a follow narrows them round by round).
+    window: &'a Selection,
     tracker: &'a Tracker,
     sender: crossbeam_channel::Sender<Fetched>,
     requests: usize,
@@ -298,25 +288,22 @@ impl Round<'_> {
         digests: &mut Digests,
     ) -> RoundOutcome {
         let mut outcome = RoundOutcome::default();
-        let lister = Lister {
-            client: self.client.clone(),
-            url: self.url.clone(),
-            selection: self.selection.clone(),
-            calls: AtomicU64::new(0),
-            limit: self.lister.limit.clone(),
-        };
-        let lister = Arc::new(lister);
+        let (client, url) = (&self.lister.client, &self.lister.url);
         // Day folders of every region, listed concurrently.
         let mut listings = JoinSet::new();
         for (folder, within) in region_folders {
-            let lister = lister.clone();
+            let lister = self.lister.clone();
             let folder = folder.clone();
             let within = within.clone();
+            let window = self.window.clone();
             let marks = self.tracker.marks_under(&folder.prefix);
             listings.spawn(async move {
-                let days = match lister.day_folders(&folder, &within).await {
+                let days = match lister.day_folders(&folder, &within, &window).await {
                     Ok(days) => days,
-                    Err(failure) => return vec![(folder, String::new(), Err(failure))],
+                    Err(failure) => {
+                        let prefix = folder.prefix.clone();
+                        return vec![(folder, prefix, Err(failure))];
+                    }
                 };
                 let mut listed = Vec::new();
                 for (_, day) in days {
@@ -341,11 +328,7 @@ impl Round<'_> {
                     Err(failure) => {
                         self.feed.problem(Problem::file(
                             Severity::Rejected,
-                            &format!(
-                                "s3://{}/{}{day}",
-                                self.url.bucket,
-                                if day.is_empty() { &folder.prefix } else { "" }
-                            ),
+                            &format!("s3://{}/{day}", url.bucket),
                             failure.message(),
                         ));
                         continue;
@@ -354,8 +337,8 @@ impl Round<'_> {
                 if folder.kind == Kind::Digest {
                     outcome.digests += objects.len() as u64;
                     self.feed.digests(self.source, objects.len() as u64);
-                    let chain = format!("s3://{}/{}", self.url.bucket, folder.prefix);
-                    if let Some(newest) = objects.iter().map(|o| &o.key).max() {
+                    let chain = format!("s3://{}/{}", url.bucket, folder.prefix);
+                    if let Some(newest) = objects.iter().max() {
                         if digests.is_newer(&chain, newest)
                             && newest_digests
                                 .get(&chain)
@@ -368,20 +351,22 @@ impl Round<'_> {
                 }
                 let names: Vec<String> = objects
                     .iter()
-                    .map(|o| o.key[day.len()..].to_owned())
+                    .map(|key| key[day.len()..].to_owned())
                     .collect();
                 let (to_read, already_read) = self.tracker.listed(&day, &names, |name| {
-                    wanted(self.selection, &format!("{day}{name}"))
+                    wanted(self.window, &format!("{day}{name}"))
                 });
                 outcome.already_read += already_read as u64;
-                self.feed.found(to_read.len());
+                if !to_read.is_empty() {
+                    self.feed.found(to_read.len());
+                }
                 for name in to_read {
                     if self.feed.cancelled() {
                         break;
                     }
                     let permit = fetches.clone().acquire_owned().await;
-                    let client = self.client.clone();
-                    let url = self.url.clone();
+                    let client = client.clone();
+                    let url = url.clone();
                     let sender = self.sender.clone();
                     let key = format!("{day}{name}");
                     let folder = day.clone();
@@ -393,7 +378,6 @@ impl Round<'_> {
                                 let object = Fetched {
                                     folder,
                                     name,
-                                    key: key.clone(),
                                     bytes,
                                 };
                                 // The parsers block; hand over from a blocking thread.
@@ -419,11 +403,11 @@ impl Round<'_> {
             self.count(done, &mut outcome);
         }
         for (chain, key) in newest_digests {
-            match digest_signature(self.client, self.url, &key).await {
+            match digest_signature(client, url, &key).await {
                 Ok((signature, signature_algorithm)) => digests.keep(
                     &chain,
                     DigestRef {
-                        bucket: self.url.bucket.clone(),
+                        bucket: url.bucket.clone(),
                         key,
                         signature,
                         signature_algorithm,
@@ -431,17 +415,14 @@ impl Round<'_> {
                 ),
                 Err(failure) => self.feed.problem(Problem::file(
                     Severity::Warning,
-                    &format!("s3://{}/{key}", self.url.bucket),
+                    &format!("s3://{}/{key}", url.bucket),
                     format!(
                         "the newest digest's signature was not read: {}",
-                        strip_target(failure.message(), &key)
+                        failure.message()
                     ),
                 )),
             }
         }
-        self.lister
-            .calls
-            .fetch_add(lister.calls.load(Ordering::Relaxed), Ordering::Relaxed);
         outcome
     }
 
@@ -457,22 +438,11 @@ impl Round<'_> {
                 outcome.failed += 1;
                 self.feed.problem(Problem::file(
                     Severity::Rejected,
-                    &format!("s3://{}/{key}", self.url.bucket),
-                    strip_target(failure.message(), &key),
+                    &format!("s3://{}/{key}", self.lister.url.bucket),
+                    failure.message(),
                 ));
             }
         }
-    }
-}
-
-/// A failure's message without the object's name in front (the problem line names it).
-fn strip_target(message: &str, key: &str) -> String {
-    match message.find(key) {
-        Some(at) => message[at + key.len()..]
-            .trim_start_matches(':')
-            .trim_start()
-            .to_owned(),
-        None => message.to_owned(),
     }
 }
 
