@@ -18,6 +18,8 @@
 //! `TRAILHOUND_PULL_BENCH_BIG=0` skips it).
 #[path = "../tests/support/fake_cloudtrail.rs"]
 mod fake_cloudtrail;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

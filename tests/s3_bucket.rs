@@ -68,21 +68,13 @@ impl Corpus {
 
     /// Every file of the archive, relative to its root.
     fn files(&self) -> Vec<String> {
-        let mut files = Vec::new();
-        let mut stack = vec![self.logs()];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else {
-                    let key = path.strip_prefix(self.root()).unwrap();
-                    files.push(key.to_string_lossy().into_owned());
-                }
-            }
-        }
-        files.sort();
-        files
+        moto::files_under(&self.logs())
+            .iter()
+            .map(|path| {
+                let key = path.strip_prefix(self.root()).unwrap();
+                key.to_string_lossy().into_owned()
+            })
+            .collect()
     }
 }
 
@@ -99,6 +91,37 @@ fn run(mut command: std::process::Command) -> Output {
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+const ACCOUNT: &str = "111122223333";
+
+/// The key a trail gives a log file: `PARENT` is `AWSLogs/` or `AWSLogs/o-ORG/`.
+fn log_key(
+    parent: &str,
+    account: &str,
+    region: &str,
+    delivered: DateTime<Utc>,
+    suffix: &str,
+) -> String {
+    format!(
+        "{parent}{account}/CloudTrail/{region}/{}/{account}_CloudTrail_{region}_{}_{suffix}.json.gz",
+        delivered.format("%Y/%m/%d"),
+        delivered.format("%Y%m%dT%H%MZ")
+    )
+}
+
+/// A gzipped trail log file of one record.
+fn one_record_file(id: &str, time: DateTime<Utc>) -> Vec<u8> {
+    support::gzip(&support::trail_file(&[support::record(
+        id,
+        "ListBuckets",
+        "s3.amazonaws.com",
+        serde_json::json!({"eventTime": time.to_rfc3339()}),
+    )]))
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    text.parse().unwrap()
 }
 
 /// Every event's raw record in the index, sorted: what two ingests must agree on.
@@ -383,25 +406,18 @@ fn a_killed_read_resumes_without_fetching_again_and_a_later_run_fetches_only_new
         "{folder}{account}_CloudTrail_us-east-1_{}_zzzzzzzzzzzzzzzz.json.gz",
         now.format("%Y%m%dT%H%MZ")
     );
-    let tomorrow = now + Duration::days(1);
-    let next_day = format!(
-        "AWSLogs/{ORG}/{account}/CloudTrail/us-east-1/{}/{account}_CloudTrail_us-east-1_{}_aaaaaaaaaaaaaaaa.json.gz",
-        tomorrow.format("%Y/%m/%d"),
-        tomorrow.format("%Y%m%dT%H%MZ")
+    let next_day = log_key(
+        &format!("AWSLogs/{ORG}/"),
+        account,
+        "us-east-1",
+        now + Duration::days(1),
+        "aaaaaaaaaaaaaaaa",
     );
-    let record = |id: &str| {
-        support::gzip(&support::trail_file(&[support::record(
-            id,
-            "GetCallerIdentity",
-            "sts.amazonaws.com",
-            serde_json::json!({"eventTime": now.to_rfc3339()}),
-        )]))
-    };
     moto.put(
         BUCKET,
         vec![
-            (late, record("late-delivery-1")),
-            (next_day, record("next-day-1")),
+            (late, one_record_file("late-delivery-1", now)),
+            (next_day, one_record_file("next-day-1", now)),
         ],
         false,
     );
@@ -430,20 +446,17 @@ fn each_failure_is_one_clear_line_and_the_rest_is_read() {
     let moto = Moto::start();
     let proxy = FaultProxy::start(&moto.endpoint);
     let work = tempfile::tempdir().unwrap();
-    let day = "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/03/";
+    let noon = at("2026-11-03T12:00:00Z");
     let name = |n: u32| {
-        format!(
-            "{day}111122223333_CloudTrail_eu-west-1_20261103T12{n:02}Z_abcdefabcdef{n:04}.json.gz"
+        log_key(
+            "AWSLogs/",
+            ACCOUNT,
+            "eu-west-1",
+            noon + Duration::minutes(n.into()),
+            &format!("abcdefabcdef{n:04}"),
         )
     };
-    let file = |id: &str| {
-        support::gzip(&support::trail_file(&[support::record(
-            id,
-            "ListBuckets",
-            "s3.amazonaws.com",
-            serde_json::json!({}),
-        )]))
-    };
+    let file = |id: &str| one_record_file(id, noon);
     moto.put(
         BUCKET,
         vec![
@@ -603,7 +616,7 @@ fn each_failure_is_one_clear_line_and_the_rest_is_read() {
         &work.path().join("none"),
         work.path(),
         &[&format!(
-            "s3://{BUCKET}/AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/03/"
+            "s3://{BUCKET}/AWSLogs/{ACCOUNT}/CloudTrail/eu-west-1/2026/11/03/"
         )],
     );
     assert!(
@@ -636,22 +649,13 @@ fn the_uis_ingest_prompt_reads_a_bucket_with_its_options() {
         return;
     }
     let moto = Moto::start();
-    let day = |region: &str| {
-        format!("AWSLogs/111122223333/CloudTrail/{region}/2026/11/03/111122223333_CloudTrail_{region}_20261103T1200Z_abcdefabcdef0001.json.gz")
-    };
-    let file = |id: &str| {
-        support::gzip(&support::trail_file(&[support::record(
-            id,
-            "ListBuckets",
-            "s3.amazonaws.com",
-            serde_json::json!({}),
-        )]))
-    };
+    let noon = at("2026-11-03T12:00:00Z");
+    let day = |region: &str| log_key("AWSLogs/", ACCOUNT, region, noon, "abcdefabcdef0001");
     moto.put(
         BUCKET,
         vec![
-            (day("eu-west-1"), file("from-eu")),
-            (day("us-east-1"), file("from-us")),
+            (day("eu-west-1"), one_record_file("from-eu", noon)),
+            (day("us-east-1"), one_record_file("from-us", noon)),
         ],
         true,
     );
@@ -709,21 +713,15 @@ fn a_follow_ingests_new_deliveries_as_they_arrive_and_stops_cleanly_on_ctrl_c() 
     let moto = Moto::start();
     let now = Utc::now();
     let key = |minute: i64, suffix: &str| {
-        let at = now - Duration::minutes(minute);
-        format!(
-            "AWSLogs/111122223333/CloudTrail/eu-west-1/{}/111122223333_CloudTrail_eu-west-1_{}_{suffix}.json.gz",
-            at.format("%Y/%m/%d"),
-            at.format("%Y%m%dT%H%MZ")
+        log_key(
+            "AWSLogs/",
+            ACCOUNT,
+            "eu-west-1",
+            now - Duration::minutes(minute),
+            suffix,
         )
     };
-    let file = |id: &str| {
-        support::gzip(&support::trail_file(&[support::record(
-            id,
-            "ListBuckets",
-            "s3.amazonaws.com",
-            serde_json::json!({"eventTime": now.to_rfc3339()}),
-        )]))
-    };
+    let file = |id: &str| one_record_file(id, now);
     moto.put(
         BUCKET,
         vec![(key(10, "aaaaaaaaaaaaaaaa"), file("first"))],

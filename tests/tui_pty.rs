@@ -304,6 +304,7 @@ fn a_panic_gives_the_terminal_back_and_says_what_happened() {
 
 #[path = "support/fake_cloudtrail.rs"]
 mod fake_cloudtrail;
+mod support;
 
 /// One key in the UI loads a principal's 90-day history from LookupEvents in the background:
 /// the real binary in a real terminal, its pull a child process using the real SDK against the

@@ -131,33 +131,11 @@ impl FakeCloudTrail {
         index: &std::path::Path,
         home: &std::path::Path,
     ) -> std::process::Command {
-        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("trailhound"));
-        for variable in [
-            "TRAILHOUND_INDEX",
-            "AWS_PROFILE",
-            "AWS_DEFAULT_PROFILE",
-            "AWS_REGION",
-            "AWS_DEFAULT_REGION",
-            "AWS_SESSION_TOKEN",
-            "AWS_ENDPOINT_URL_CLOUDTRAIL",
-            "AWS_ENDPOINT_URL_STS",
-            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            "AWS_WEB_IDENTITY_TOKEN_FILE",
-            "AWS_ROLE_ARN",
-        ] {
-            command.env_remove(variable);
-        }
+        let mut command = crate::support::isolated_aws_command(index, home);
         command
-            .env("HOME", home)
-            .env("AWS_CONFIG_FILE", home.join("aws-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"))
-            .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_ENDPOINT_URL", &self.endpoint)
             .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-            .arg("--index")
-            .arg(index);
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
         command
     }
 

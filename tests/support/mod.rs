@@ -82,6 +82,39 @@ pub fn trailhound(index: &Path) -> assert_cmd::Command {
     command
 }
 
+/// `trailhound --index INDEX` with `home` as its home and no AWS configuration taken from the
+/// environment (profiles, regions, endpoints, session and container credentials): the fake
+/// service's test sets the endpoint, keys and region it needs.
+pub fn isolated_aws_command(index: &Path, home: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("trailhound"));
+    for variable in [
+        "TRAILHOUND_INDEX",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_CLOUDTRAIL",
+        "AWS_ENDPOINT_URL_STS",
+        "AWS_ENDPOINT_URL_S3",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+    ] {
+        command.env_remove(variable);
+    }
+    command
+        .env("HOME", home)
+        .env("AWS_CONFIG_FILE", home.join("aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .arg("--index")
+        .arg(index);
+    command
+}
+
 /// `../shared/data/<name>`, or `None` (with a note) when the shared corpora are not beside the repo.
 pub fn shared_data(name: &str) -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -125,7 +125,7 @@ impl Moto {
 
     /// Creates `bucket` and uploads every file under `dir`, keyed by its path below `base`.
     pub fn upload_dir(&self, bucket: &str, base: &Path, dir: &Path) -> usize {
-        let files: Vec<(String, Vec<u8>)> = walk(dir)
+        let files: Vec<(String, Vec<u8>)> = files_under(dir)
             .into_iter()
             .map(|path| {
                 let key = path
@@ -188,32 +188,12 @@ impl Moto {
     /// `trailhound --index INDEX` reading S3 at `endpoint` with the test's keys, with `home` as its
     /// home and no real AWS configuration from the environment.
     pub fn command(&self, endpoint: &str, index: &Path, home: &Path) -> Command {
-        let mut command = Command::new(assert_cmd::cargo::cargo_bin("trailhound"));
-        for variable in [
-            "TRAILHOUND_INDEX",
-            "AWS_PROFILE",
-            "AWS_DEFAULT_PROFILE",
-            "AWS_DEFAULT_REGION",
-            "AWS_SESSION_TOKEN",
-            "AWS_ENDPOINT_URL",
-            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            "AWS_WEB_IDENTITY_TOKEN_FILE",
-            "AWS_ROLE_ARN",
-        ] {
-            command.env_remove(variable);
-        }
+        let mut command = crate::support::isolated_aws_command(index, home);
         command
-            .env("HOME", home)
-            .env("AWS_CONFIG_FILE", home.join("aws-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"))
-            .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ENDPOINT_URL_S3", endpoint)
             .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-            .arg("--index")
-            .arg(index);
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
         command
     }
 }
@@ -232,19 +212,14 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn walk(root: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
+/// Every file under `root`, sorted.
+pub fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|entry| entry.expect("walk"))
+        .filter(|entry| entry.file_type().is_file())
+        .map(walkdir::DirEntry::into_path)
+        .collect();
     files.sort();
     files
 }
