@@ -781,3 +781,102 @@ fn a_follow_ingests_new_deliveries_as_they_arrive_and_stops_cleanly_on_ctrl_c() 
     let out = String::from_utf8_lossy(&output.stdout);
     assert!(out.contains("new 2"), "{out}");
 }
+
+/// Real trail files (plain JSON, as one account's trail delivered them) where a trail puts them,
+/// and another tool's exports (bare arrays without delivery times in their names, and a licence
+/// file) in a day folder: read from the bucket, they give what the same files give from disk.
+#[test]
+fn real_trail_files_and_other_tools_exports_read_from_a_bucket_as_from_disk() {
+    if skip() {
+        return;
+    }
+    let (Some(invictus), Some(stratus)) = (
+        support::shared_data("invictus-aws-dataset/CloudTrail"),
+        support::shared_data("stratus-detonation-logs"),
+    ) else {
+        return;
+    };
+    let moto = Moto::start();
+    let mut objects = Vec::new();
+    for path in moto::files_under(&invictus) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        // 218007301253_CloudTrail_us-east-1_20230710T1220Z_WMiHxZgr5Hdd6UDc.json
+        let parts: Vec<&str> = name.split('_').collect();
+        let day = format!("{}/{}/{}", &parts[3][..4], &parts[3][4..6], &parts[3][6..8]);
+        let key = format!("AWSLogs/{}/CloudTrail/{}/{day}/{name}", parts[0], parts[2]);
+        objects.push((key, std::fs::read(&path).unwrap()));
+    }
+    for path in moto::files_under(&stratus) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let key = format!("AWSLogs/{ACCOUNT}/CloudTrail/eu-west-1/2023/07/10/{name}");
+        objects.push((key, std::fs::read(&path).unwrap()));
+    }
+    moto.put(BUCKET, objects, true);
+    let work = tempfile::tempdir().unwrap();
+
+    let local = work.path().join("local");
+    local_ingest(&local, &[invictus.clone(), stratus.clone()]);
+    let remote = work.path().join("s3");
+    let whole = ingest(
+        &moto,
+        &moto.endpoint,
+        &remote,
+        work.path(),
+        &[&format!("s3://{BUCKET}")],
+    );
+    let expected = events(&local);
+    assert!(expected.len() > 3000, "{}", expected.len());
+    assert_same(&events(&remote), &expected, &stderr(&whole));
+    assert!(
+        stderr(&whole).contains(&format!("skipped: s3://{BUCKET}/AWSLogs/{ACCOUNT}/CloudTrail/eu-west-1/2023/07/10/LICENSE: not CloudTrail")),
+        "{}",
+        stderr(&whole)
+    );
+
+    // The bucket after the same files from disk: a second source adds nothing twice.
+    let again = ingest(
+        &moto,
+        &moto.endpoint,
+        &local,
+        work.path(),
+        &[&format!("s3://{BUCKET}")],
+    );
+    let summary = String::from_utf8_lossy(&again.stdout);
+    assert!(summary.contains(", new 0, duplicates "), "{summary}");
+    assert_same(&events(&local), &expected, &stderr(&again));
+
+    // One account and region since noon: the real files delivered since then, and nothing else.
+    let noon = at("2023-07-10T12:00:00Z");
+    let since_noon: Vec<PathBuf> = moto::files_under(&invictus)
+        .into_iter()
+        .filter(|p| delivered(&p.to_string_lossy()) >= noon)
+        .collect();
+    assert!(
+        !since_noon.is_empty() && since_noon.len() < 55,
+        "{}",
+        since_noon.len()
+    );
+    let local_noon = work.path().join("local-noon");
+    local_ingest(&local_noon, &since_noon);
+    let remote_noon = work.path().join("s3-noon");
+    let pruned = ingest(
+        &moto,
+        &moto.endpoint,
+        &remote_noon,
+        work.path(),
+        &[
+            &format!("s3://{BUCKET}"),
+            "--account",
+            "218007301253",
+            "--region",
+            "us-east-1",
+            "--since",
+            "2023-07-10T12:00:00Z",
+        ],
+    );
+    assert_same(
+        &events(&remote_noon),
+        &events(&local_noon),
+        &stderr(&pruned),
+    );
+}
