@@ -332,32 +332,9 @@ pub fn run(
     if progress.unprinted > 0 {
         eprintln!("({} more problems not shown)", progress.unprinted);
     }
-    for bucket in &summary.buckets {
-        if !quiet {
-            eprintln!(
-                "{}: {} objects read, {}{} digest files; {} LIST and {} GET requests{}",
-                crate::event::terminal_safe(&bucket.url),
-                bucket.objects,
-                if bucket.already_read > 0 {
-                    format!(
-                        "{} read by an earlier run and skipped, ",
-                        bucket.already_read
-                    )
-                } else {
-                    String::new()
-                },
-                bucket.digests,
-                bucket.list_calls,
-                bucket.get_calls,
-                if bucket.failed_objects > 0 {
-                    format!(
-                        ", {} objects failed (read again next time)",
-                        bucket.failed_objects
-                    )
-                } else {
-                    String::new()
-                }
-            );
+    if !quiet {
+        for bucket in &summary.buckets {
+            eprintln!("{bucket}");
         }
     }
     println!("{summary}");

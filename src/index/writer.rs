@@ -96,6 +96,11 @@ impl EventWriter {
         self.commit_interval = interval;
     }
 
+    /// The coverage as the next commit will store it.
+    pub fn coverage(&self) -> &Coverage {
+        &self.coverage
+    }
+
     /// The coverage the next commit will store, to record progress that adds no documents
     /// (a pull's checkpoints).
     pub fn coverage_mut(&mut self) -> &mut Coverage {

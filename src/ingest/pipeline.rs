@@ -145,8 +145,8 @@ pub fn ingest_with(
         writer.note_source(&bucket.label(), 0);
     }
     let s3_options = options.s3.clone();
-    let bucket_marks = writer.coverage_mut().buckets.clone();
-    let mut digests = Digests::load(index.dir());
+    let bucket_marks = writer.coverage().buckets.clone();
+    let index_dir = index.dir().to_owned();
     if s3_options.follow.is_some() {
         writer.set_commit_interval(FOLLOW_COMMIT_INTERVAL);
     }
@@ -156,12 +156,12 @@ pub fn ingest_with(
                 feed.read_file(source, file);
             }
         });
-        let reports = if buckets.is_empty() {
-            Vec::new()
-        } else {
-            read_buckets(&buckets, &s3_options, &bucket_marks, &mut digests, &feed)
-        };
-        (reports, digests)
+        if buckets.is_empty() {
+            return None;
+        }
+        let mut digests = Digests::load(&index_dir);
+        let reports = read_buckets(&buckets, &s3_options, &bucket_marks, &mut digests, &feed);
+        Some((reports, digests))
     });
 
     let outcome = (|| {
@@ -225,7 +225,7 @@ pub fn ingest_with(
     drop(receiver);
     let produced = producer.join();
     outcome?;
-    if let Ok((reports, digests)) = produced {
+    if let Ok(Some((reports, digests))) = produced {
         digests.save(index.dir()).map_err(alerts_error)?;
         summary.buckets = reports;
     }

@@ -57,6 +57,39 @@ pub struct BucketReport {
     pub failed: bool,
 }
 
+impl std::fmt::Display for BucketReport {
+    /// `s3://b/: 12 objects read, 3 digest files; 40 LIST and 12 GET requests`, with the objects
+    /// an earlier run had read out of order and the ones that failed, when there are any.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} objects read, ",
+            crate::event::terminal_safe(&self.url),
+            self.objects
+        )?;
+        if self.already_read > 0 {
+            write!(
+                f,
+                "{} read by an earlier run and skipped, ",
+                self.already_read
+            )?;
+        }
+        write!(
+            f,
+            "{} digest files; {} LIST and {} GET requests",
+            self.digests, self.list_calls, self.get_calls
+        )?;
+        if self.failed_objects > 0 {
+            write!(
+                f,
+                ", {} objects failed (read again next time)",
+                self.failed_objects
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// LIST calls in flight at once per bucket.
 const LISTS_IN_FLIGHT: usize = 16;
 /// The window a follow lists again each round, before the newest day read.
@@ -464,24 +497,23 @@ struct FolderProgress {
 }
 
 impl Tracker {
+    /// The mark of every day folder under `prefix`: this run's where it has one, else the
+    /// committed one.
     fn marks_under(&self, prefix: &str) -> BTreeMap<String, FolderMark> {
         let progress = self.folders.lock().unwrap_or_else(|e| e.into_inner());
-        self.marks
+        let mut marks: BTreeMap<String, FolderMark> = self
+            .marks
             .range(prefix.to_owned()..)
             .take_while(|(folder, _)| folder.starts_with(prefix))
-            .map(|(folder, mark)| {
-                let mark = progress
-                    .get(folder)
-                    .map_or_else(|| mark.clone(), |p| p.mark.clone());
-                (folder.clone(), mark)
-            })
-            .chain(
-                progress
-                    .iter()
-                    .filter(|(folder, _)| folder.starts_with(prefix))
-                    .map(|(folder, p)| (folder.clone(), p.mark.clone())),
-            )
-            .collect()
+            .map(|(folder, mark)| (folder.clone(), mark.clone()))
+            .collect();
+        marks.extend(
+            progress
+                .iter()
+                .filter(|(folder, _)| folder.starts_with(prefix))
+                .map(|(folder, p)| (folder.clone(), p.mark.clone())),
+        );
+        marks
     }
 
     /// Takes a day folder's listing; returns the names still to read, and how many of those
