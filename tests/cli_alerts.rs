@@ -675,6 +675,53 @@ fn sign_ins_without_an_arn_are_credited_to_the_user_whichever_file_comes_first()
     assert_noah_is_credited(&together, "one ingest");
 }
 
+/// The ARN arrives first and is committed before the failures reach the writer (a whole batch
+/// of other events lies between): the failures were prepared with the identities known when the
+/// ingest began, and are re-credited all the same.
+#[test]
+fn sign_ins_read_after_their_arn_was_committed_in_the_same_ingest_are_credited() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut records = vec![console_login(
+        "success",
+        "2026-11-02T02:46:00Z",
+        true,
+        false,
+    )];
+    records.extend((0..600).map(|n| {
+        support::record(
+            &format!("other-{n}"),
+            "DescribeInstances",
+            "ec2.amazonaws.com",
+            serde_json::json!({}),
+        )
+    }));
+    records.extend((0..5).map(|n| {
+        console_login(
+            &format!("fail-{n}"),
+            &format!("2026-11-02T02:4{n}:10Z"),
+            false,
+            false,
+        )
+    }));
+    records.push(console_login(
+        "fail-hidden",
+        "2026-11-02T02:40:00Z",
+        false,
+        true,
+    ));
+    let file = write(
+        &dir.path().join("arn-first.json"),
+        &support::trail_file(&records),
+    );
+    let index = dir.path().join("index");
+    trailhound(&index)
+        .args(["ingest", "--commit-every", "1"])
+        .arg(&file)
+        .assert()
+        .success();
+    assert_noah_is_credited(&index, "the ARN committed first");
+}
+
 #[test]
 fn the_demo_credits_its_failed_sign_ins_to_noah_and_raises_auth_05() {
     let dir = tempfile::tempdir().unwrap();

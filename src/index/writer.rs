@@ -43,6 +43,9 @@ pub struct EventWriter {
     identities: IdentityMap,
     /// Raw principal identifiers the map learned an answer for since the last commit.
     newly_resolved: BTreeSet<String>,
+    /// Every raw identifier the map learned an answer for since the writer opened: events are
+    /// prepared with the map as it was then, so one of these still arrives under its raw id.
+    learned_since_open: HashSet<String>,
     reattributed: u64,
 }
 
@@ -82,6 +85,7 @@ impl EventWriter {
             commit_interval: COMMIT_EVERY,
             identities,
             newly_resolved: BTreeSet::new(),
+            learned_since_open: HashSet::new(),
             reattributed: 0,
         })
     }
@@ -132,10 +136,18 @@ impl EventWriter {
 
     pub fn add(&mut self, event: PreparedEvent) -> Result<Added, IndexError> {
         if let Some(link) = &event.identity {
-            self.newly_resolved.extend(self.identities.learn(link));
+            for raw_id in self.identities.learn(link) {
+                self.learned_since_open.insert(raw_id.clone());
+                self.newly_resolved.insert(raw_id);
+            }
         }
         if !self.seen.insert(event.id_hash) {
             return Ok(Added::Duplicate);
+        }
+        let principal = &event.summary.principal.id;
+        if self.learned_since_open.contains(principal) {
+            // Prepared before its principal was learned: re-credited after the next commit.
+            self.newly_resolved.insert(principal.clone());
         }
         self.coverage
             .source_mut(&event.source)
