@@ -1,8 +1,11 @@
 //! trailhound: investigate AWS CloudTrail from the terminal.
 //!
 //! Data flows one way:
-//! - [`source`] finds files and reads records out of them (formats, damage, provenance);
-//! - [`ingest`] runs sources in parallel into the [`index`] writer (dedupe by eventID, commits);
+//! - [`source`] finds files and reads records out of them (formats, damage, provenance); the
+//!   other sources, [`s3`] (trail buckets) and [`pull`] (LookupEvents), hand what they read to
+//!   the same [`source::Feed`], as streams or as whole answers, each with its checkpoint;
+//! - [`ingest`] is that feed and the one writer behind it: documents and detection on the
+//!   sources' threads, then dedupe by eventID and commits that carry the checkpoints;
 //! - [`index`] also answers every read: search, count, top values, lookup by id;
 //! - [`query`] is the query language's parser, [`event`] the CloudTrail domain without I/O;
 //! - [`cli`] prints what the index answers; [`gen`] writes synthetic archives for tests.

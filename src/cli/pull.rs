@@ -349,15 +349,15 @@ fn print_outcome(outcome: &PullOutcome, quiet: bool) {
         thousands(received),
         thousands(outcome.sink.new),
         thousands(outcome.sink.duplicates),
-        thousands(outcome.sink.problems.len() as u64),
+        thousands(outcome.sink.warnings),
         thousands(pages),
         outcome.regions.len(),
         outcome.elapsed.as_secs_f64(),
         thousands(throttles),
     );
     if let (Some(first), Some(after_answer)) = (
-        outcome.sink.first_event_indexed,
-        outcome.sink.first_event_after_answer,
+        outcome.first_event_searchable,
+        outcome.sink.first_searchable_after_arrival,
     ) {
         line.push_str(&format!(
             "; first event searchable after {:.2} s ({:.2} s after its page arrived)",

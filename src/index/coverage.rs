@@ -56,6 +56,29 @@ pub struct BucketMark {
     pub objects_read: u64,
 }
 
+/// How far one slice of a LookupEvents pull was paged: applied with the commit that holds the
+/// page's events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SliceMark {
+    pub key: PullKey,
+    /// The slice, known by its end (its start rises when another chain takes its older part).
+    pub span: Span,
+    pub request: Span,
+    /// The token for the page after this one; `None` when the slice is finished.
+    pub next_token: Option<String>,
+    pub oldest_loaded: Option<DateTime<Utc>>,
+    /// On a finished slice: the part of it no late delivery can change any more.
+    pub settled: Option<Span>,
+}
+
+/// How far a source got, committed together with the events read up to it, so that a killed
+/// run resumes exactly after what it made durable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checkpoint {
+    Folder(BucketMark),
+    Slice(SliceMark),
+}
+
 impl BucketCoverage {
     /// Accounts, regions and days read, from the folder names.
     pub fn extent(&self) -> (BTreeSet<String>, BTreeSet<String>, usize) {
@@ -107,6 +130,22 @@ pub struct Span {
     pub end: DateTime<Utc>,
 }
 
+/// Adds `span` to sorted, merged `spans` (spans a second apart merge).
+pub fn merge_span(spans: &mut Vec<Span>, span: Span) {
+    spans.push(span);
+    spans.sort_by_key(|s| s.start);
+    let mut merged: Vec<Span> = Vec::with_capacity(spans.len());
+    for span in spans.drain(..) {
+        match merged.last_mut() {
+            Some(last) if span.start <= last.end + chrono::Duration::seconds(1) => {
+                last.end = last.end.max(span.end)
+            }
+            _ => merged.push(span),
+        }
+    }
+    *spans = merged;
+}
+
 /// A time slice whose paging was interrupted: its frozen parameters, the token for the next page
 /// and the oldest event already stored (everything from there to the span's end is loaded).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,12 +191,51 @@ impl Coverage {
         Some((first, last))
     }
 
-    /// Records how far a day folder of a bucket was read.
-    pub fn apply(&mut self, mark: BucketMark) {
+    /// Records how far a source got; `new_events` is what the events before the checkpoint
+    /// (and after the previous one of the same source) added.
+    pub fn apply(&mut self, checkpoint: Checkpoint, new_events: u64) {
+        match checkpoint {
+            Checkpoint::Folder(mark) => self.apply_folder(mark),
+            Checkpoint::Slice(mark) => self.apply_slice(mark, new_events),
+        }
+    }
+
+    fn apply_folder(&mut self, mark: BucketMark) {
         let bucket = self.buckets.entry(mark.bucket).or_default();
         bucket.objects += mark.objects_read;
         bucket.last_read = Some(Utc::now());
         bucket.folders.insert(mark.folder, mark.mark);
+    }
+
+    fn apply_slice(&mut self, mark: SliceMark, new_events: u64) {
+        let coverage = self
+            .pulls
+            .entry(mark.key.label())
+            .or_insert_with(|| PullCoverage {
+                key: mark.key.clone(),
+                complete: Vec::new(),
+                partial: Vec::new(),
+                events: 0,
+                pages: 0,
+                last_pull: None,
+            });
+        coverage.events += new_events;
+        coverage.pages += 1;
+        coverage.last_pull = Some(Utc::now());
+        coverage.partial.retain(|p| p.span.end != mark.span.end);
+        match mark.next_token {
+            Some(next_token) => coverage.partial.push(PartialSlice {
+                span: mark.span,
+                request: mark.request,
+                next_token,
+                oldest_loaded: mark.oldest_loaded,
+            }),
+            None => {
+                if let Some(settled) = mark.settled {
+                    merge_span(&mut coverage.complete, settled);
+                }
+            }
+        }
     }
 
     pub fn source_mut(&mut self, source: &str) -> &mut SourceCoverage {

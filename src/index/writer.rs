@@ -90,6 +90,10 @@ impl EventWriter {
         })
     }
 
+    pub fn fields(&self) -> &super::schema::Fields {
+        self.index.fields()
+    }
+
     /// Commits after every `docs` new events (and at least every 30 seconds).
     pub fn set_commit_every(&mut self, docs: usize) {
         self.commit_every_docs = docs.max(1);

@@ -20,6 +20,10 @@ pub struct IngestSummary {
     pub warnings: u64,
     /// Alerts held after the ingest (when rules were evaluated).
     pub alerts: u64,
+    /// When the first new event became searchable.
+    pub first_searchable: Option<std::time::Instant>,
+    /// How long after its source handed it over the first new event became searchable.
+    pub first_searchable_after_arrival: Option<std::time::Duration>,
 }
 
 impl IngestSummary {

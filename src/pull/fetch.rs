@@ -1,5 +1,6 @@
 //! Pages LookupEvents for one region: its chains share the region's slices (see `work`) behind
-//! one pacer; each page is retried until it arrives, then handed to the sink.
+//! one pacer; each page is retried until it arrives, then handed to the feed with the checkpoint
+//! it advances.
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -7,17 +8,19 @@ use std::time::{Duration, Instant};
 use aws_sdk_cloudtrail::primitives::DateTime as AwsDateTime;
 use aws_sdk_cloudtrail::types::{EventCategory, LookupAttribute, LookupAttributeKey};
 use chrono::{DateTime, Utc};
-use crossbeam_channel::Sender;
 use rand::Rng;
 
 use super::aws::{classify, CallFailure};
 use super::pacer::Pacer;
-use super::plan::Slice;
+use super::plan::{settled_end, Slice};
 use super::progress::RegionProgress;
-use super::record::LookupEvent;
-use super::sink::Page;
+use super::record::{delivery_of, LookupEvent};
 use super::work::{Job, RegionWork};
-use crate::index::coverage::Span;
+use crate::index::coverage::{SliceMark, Span};
+use crate::source::Feed;
+
+/// Where pages go: the feed of the one writer.
+pub type SharedFeed = Arc<dyn Feed + Send + Sync>;
 
 /// Give up on one page after this many failed attempts in a row (its slice stays resumable).
 const MAX_ATTEMPTS: u32 = 12;
@@ -49,17 +52,13 @@ pub struct RegionJob {
 }
 
 /// How a region's pull ended: `None` when every slice finished, else why it stopped.
-pub async fn run_region(
-    job: RegionJob,
-    options: FetchOptions,
-    pages: Sender<Page>,
-) -> Option<String> {
+pub async fn run_region(job: RegionJob, options: FetchOptions, feed: SharedFeed) -> Option<String> {
     let stopped = Arc::new(AtomicBool::new(false));
     let job = Arc::new(job);
     let mut chains = tokio::task::JoinSet::new();
     for _ in 0..options.chains.max(1) {
-        let (job, options, pages, stopped) =
-            (job.clone(), options.clone(), pages.clone(), stopped.clone());
+        let (job, options, feed, stopped) =
+            (job.clone(), options.clone(), feed.clone(), stopped.clone());
         chains.spawn(async move {
             while !stopped.load(Ordering::Relaxed) {
                 let Some(next) = job.work.next_job() else {
@@ -69,7 +68,7 @@ pub async fn run_region(
                     tokio::time::sleep(IDLE_CHAIN_WAIT).await;
                     continue;
                 };
-                let outcome = run_slice(&job, &options, &next, &pages, &stopped).await;
+                let outcome = run_slice(&job, &options, &next, &feed, &stopped).await;
                 job.work.job_done(&next);
                 if outcome.is_err() {
                     stopped.store(true, Ordering::Relaxed);
@@ -111,7 +110,7 @@ async fn run_slice(
     job: &RegionJob,
     options: &FetchOptions,
     next: &Job,
-    pages: &Sender<Page>,
+    feed: &SharedFeed,
     stopped: &AtomicBool,
 ) -> Result<(), String> {
     let Slice {
@@ -180,16 +179,22 @@ async fn run_slice(
                     .map(str::to_owned);
                 job.progress
                     .page_received(events.len(), span, oldest_loaded, token.is_none());
-                let page = Page {
+                let mark = SliceMark {
                     key: key.clone(),
                     span,
                     request,
                     next_token: token.clone(),
                     oldest_loaded,
-                    events,
-                    answered,
+                    settled: token
+                        .is_none()
+                        .then(|| settled_end(span, Utc::now()))
+                        .flatten(),
                 };
-                if pages.send(page).is_err() {
+                let delivery = delivery_of(&events, mark, answered);
+                // Turning the page into documents is CPU work, and the feed may wait for the
+                // writer: neither may hold up the runtime's other tasks.
+                tokio::task::block_in_place(|| feed.delivery(delivery));
+                if feed.cancelled() {
                     return Err("the index writer stopped".into());
                 }
                 if token.is_none() {

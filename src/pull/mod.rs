@@ -4,8 +4,8 @@
 //! Flow: `plan` turns the window and the index's coverage into slices per region (one per gap:
 //! cost follows events, not the window); one tokio task per region pages them (`fetch`, behind
 //! its `Pacer`; `work` splits a slice where the pages show dense history and calls are slow);
-//! every page goes over a channel to the single `sink` thread, which indexes, detects and commits
-//! the events together with the checkpoint they advance.
+//! every page goes to the ingest feed as a delivery with the checkpoint it advances, and the one
+//! writer (`ingest::write_batches`) indexes, detects and commits them together.
 mod accounts;
 pub(crate) mod aws;
 mod fetch;
@@ -13,7 +13,6 @@ mod pacer;
 mod plan;
 mod progress;
 mod record;
-mod sink;
 mod target;
 mod work;
 
@@ -29,16 +28,20 @@ pub use aws::{AwsOptions, COMMERCIAL_REGIONS};
 pub use fetch::FetchOptions;
 pub use plan::LATE_DELIVERY;
 pub use progress::{RegionSnapshot, RegionState};
-pub use record::{record_of, LookupEvent};
-pub use sink::{source_name, SinkReport};
+pub use record::{record_of, source_name, LookupEvent};
 pub use target::lookup_username;
 
 use crate::detect::Detector;
 use crate::index::activity::{self, ActivityReport};
-use crate::index::coverage::{PullKey, Span};
+use crate::index::coverage::{Checkpoint, PullKey, Span};
 use crate::index::{EventWriter, IndexError, TrailIndex};
+use crate::ingest::{write_batches, IngestObserver, IngestSummary, PipelineFeed, SinkOptions};
+use crate::source::Problem;
 use crate::units::thousands;
 use progress::RegionProgress;
+
+/// Pages become searchable at least this often.
+const COMMIT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// LookupEvents keeps 90 days.
 pub const HISTORY_DAYS: i64 = 90;
@@ -90,7 +93,10 @@ pub struct PullOutcome {
     pub failed_accounts: Vec<(String, String)>,
     pub window: Span,
     pub regions: Vec<RegionSnapshot>,
-    pub sink: SinkReport,
+    /// What the writer did: new, duplicates, rebuilt events (warnings), alerts.
+    pub sink: IngestSummary,
+    /// From the start of the pull to the first new event being searchable.
+    pub first_event_searchable: Option<Duration>,
     pub elapsed: Duration,
 }
 
@@ -237,39 +243,44 @@ pub fn run_pull(
     let labels: Vec<String> = ordered.iter().map(|p| p.label.clone()).collect();
     observer.started(&ids, window, &labels);
 
-    let (pages, received) = crossbeam_channel::unbounded();
+    let (feed, batches) = PipelineFeed::new(&writer, detector.clone(), Arc::default());
+    let feed: fetch::SharedFeed = Arc::new(feed);
     let sink = {
         let index = index.clone();
-        let progress = progress.clone();
-        let problems_out = problems_out.clone();
+        let mut writing = PullWriting {
+            progress: progress.clone(),
+            problems: problems_out.clone(),
+        };
+        let options = SinkOptions {
+            commit_interval: Some(COMMIT_INTERVAL),
+            detector,
+            ..SinkOptions::default()
+        };
         std::thread::spawn(move || {
-            sink::run_sink(
+            write_batches(
                 &index,
                 writer,
-                detector,
-                received,
-                &progress,
-                started,
-                |line| {
-                    let _ = problems_out.send(line.to_owned());
-                },
+                &options,
+                batches,
+                IngestSummary::default(),
+                &mut writing,
             )
         })
     };
     let mut regions_running = Vec::new();
     for job in jobs {
-        let pages = pages.clone();
+        let feed = feed.clone();
         let options = request.fetch.clone();
         regions_running.push(runtime.spawn(async move {
             let region_progress = job.progress.clone();
-            let failure = fetch::run_region(job, options, pages).await;
+            let failure = fetch::run_region(job, options, feed).await;
             region_progress.finish(match failure {
                 None => RegionState::Done,
                 Some(reason) => RegionState::Failed(reason),
             });
         }));
     }
-    drop(pages);
+    drop(feed);
 
     let mut activity = ActivityReport::new("pull");
     let mut stopping = false;
@@ -324,9 +335,31 @@ pub fn run_pull(
         failed_accounts,
         window,
         regions: ordered.iter().map(|p| p.snapshot()).collect(),
+        first_event_searchable: sink.first_searchable.map(|at| at.duration_since(started)),
         sink,
         elapsed: started.elapsed(),
     })
+}
+
+/// How the writer's progress reaches a pull's regions and its problem lines.
+struct PullWriting {
+    progress: HashMap<(String, String), Arc<RegionProgress>>,
+    problems: crossbeam_channel::Sender<String>,
+}
+
+impl IngestObserver for PullWriting {
+    fn problem(&mut self, problem: &Problem) {
+        let _ = self.problems.send(problem.to_string());
+    }
+
+    fn checkpoint(&mut self, checkpoint: &Checkpoint, new_events: u64) {
+        if let Checkpoint::Slice(mark) = checkpoint {
+            let at = (mark.key.account.clone(), mark.key.region.clone());
+            if let Some(region) = self.progress.get(&at) {
+                region.indexed(new_events);
+            }
+        }
+    }
 }
 
 /// Every account of `request` reached in parallel, the same account once; and those that could

@@ -34,20 +34,6 @@ pub fn settled_end(span: Span, completed_at: DateTime<Utc>) -> Option<Span> {
     })
 }
 
-/// Adds `span` to sorted, merged `spans` (spans a second apart merge).
-pub fn merge_span(spans: &mut Vec<Span>, span: Span) {
-    spans.push(span);
-    spans.sort_by_key(|s| s.start);
-    let mut merged: Vec<Span> = Vec::with_capacity(spans.len());
-    for span in spans.drain(..) {
-        match merged.last_mut() {
-            Some(last) if span.start <= last.end + ONE_SECOND => last.end = last.end.max(span.end),
-            _ => merged.push(span),
-        }
-    }
-    *spans = merged;
-}
-
 /// `pieces` minus `covered`, both as inclusive second-granular spans.
 fn subtract(pieces: Vec<Span>, covered: &[Span]) -> Vec<Span> {
     let mut remaining = pieces;
@@ -126,6 +112,7 @@ pub fn plan(key: &PullKey, window: Span, coverage: &Coverage) -> Vec<Slice> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::coverage::merge_span;
     use crate::index::coverage::{PartialSlice, PullCoverage};
 
     fn at(hour: i64) -> DateTime<Utc> {

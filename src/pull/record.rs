@@ -1,8 +1,14 @@
-//! One LookupEvents event, and the CloudTrail record it carries.
+//! One LookupEvents event, the CloudTrail record it carries, and a page of them as a delivery
+//! to the writer.
+use std::borrow::Cow;
+use std::time::Instant;
+
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use crate::event::derived_event_id;
+use crate::index::coverage::SliceMark;
+use crate::source::{Delivery, Problem, Severity, SourceRecord};
 
 /// The fields of a LookupEvents event that trailhound keeps, free of SDK types.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -51,6 +57,45 @@ pub struct PulledRecord {
     pub raw: String,
     pub value: Value,
     pub event_id: String,
+}
+
+/// Where pulled events say they came from, in `@source` and `info`.
+pub fn source_name(account: &str, region: &str) -> String {
+    format!("LookupEvents {account} {region}")
+}
+
+/// A page of events with the checkpoint it advances; an event whose CloudTrailEvent could not
+/// be used is rebuilt (see [`record_of`]) and a warning says so.
+pub fn delivery_of(events: &[LookupEvent], mark: SliceMark, arrived: Instant) -> Delivery {
+    let key = &mark.key;
+    let name = format!("LookupEvents {} {}", key.region, key.category);
+    let mut records = Vec::with_capacity(events.len());
+    let mut problems = Vec::new();
+    for (at, event) in events.iter().enumerate() {
+        let (record, problem) = record_of(event, &key.account, &key.region);
+        if let Some(problem) = problem {
+            problems.push(Problem::record(
+                Severity::Warning,
+                &name,
+                at + 1,
+                format!("event {}: {problem}", record.event_id),
+            ));
+        }
+        records.push(SourceRecord {
+            number: at + 1,
+            raw: Cow::Owned(record.raw),
+            value: record.value,
+            event_id: record.event_id,
+        });
+    }
+    Delivery {
+        source: source_name(&key.account, &key.region).into(),
+        name: name.into(),
+        records,
+        problems,
+        checkpoint: crate::index::coverage::Checkpoint::Slice(mark),
+        arrived,
+    }
 }
 
 /// The event's CloudTrail record. When CloudTrailEvent is missing or not a JSON object, the

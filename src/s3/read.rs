@@ -16,7 +16,7 @@ use super::fetch::{digest_signature, fetch};
 use super::layout::{Kind, RegionFolder};
 use super::listing::{wanted, Lister, Selection};
 use super::BucketUrl;
-use crate::index::coverage::{BucketCoverage, BucketMark, FolderMark};
+use crate::index::coverage::{BucketCoverage, BucketMark, Checkpoint, FolderMark};
 use crate::source::{Feed, Problem, Severity};
 
 /// How a bucket is read.
@@ -585,12 +585,12 @@ impl Tracker {
         also_read.sort();
         progress.mark.also_read = also_read;
         // Sent under the lock: a folder's marks reach the writer in the order they were made.
-        feed.checkpoint(BucketMark {
+        feed.checkpoint(Checkpoint::Folder(BucketMark {
             bucket: self.bucket.clone(),
             folder: folder.to_owned(),
             mark: progress.mark.clone(),
             objects_read: 1,
-        });
+        }));
     }
 }
 
@@ -603,11 +603,14 @@ mod tests {
         fn stream(&self, _: &Arc<str>, _: &str, _: bool, _: &mut dyn std::io::Read) -> bool {
             true
         }
+        fn delivery(&self, _: crate::source::Delivery) {}
         fn problem(&self, _: Problem) {}
         fn found(&self, _: usize) {}
         fn digests(&self, _: &Arc<str>, _: u64) {}
-        fn checkpoint(&self, mark: BucketMark) {
-            self.0.lock().unwrap().push(mark);
+        fn checkpoint(&self, checkpoint: Checkpoint) {
+            if let Checkpoint::Folder(mark) = checkpoint {
+                self.0.lock().unwrap().push(mark);
+            }
         }
         fn cancelled(&self) -> bool {
             false

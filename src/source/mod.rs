@@ -12,7 +12,7 @@ mod salvage;
 mod window;
 
 pub use archive::{discover, Discovery, InputFile, InputGroup};
-pub use feed::Feed;
+pub use feed::{Delivery, Feed};
 pub use format::{read_content, read_records, FileKind, FileReport, RecordSink, MAX_RECORD_BYTES};
 pub use problem::{Problem, Severity};
 pub use records::{as_cloudtrail, SourceRecord};
