@@ -220,8 +220,9 @@ fn a_whole_bucket_reads_event_for_event_like_the_same_files_on_disk_and_a_second
         "{kept}"
     );
 
-    // Nothing new: the second run lists again and fetches nothing.
-    let gets = moto.get_calls(BUCKET);
+    // Nothing new: the second run fetches nothing, and lists only the day folders that were
+    // not over a day ago when the first run listed them.
+    let (gets, first_lists) = (moto.get_calls(BUCKET), moto.list_calls(BUCKET));
     let second = ingest(
         &moto,
         &moto.endpoint,
@@ -230,6 +231,17 @@ fn a_whole_bucket_reads_event_for_event_like_the_same_files_on_disk_and_a_second
         &[&format!("s3://{BUCKET}")],
     );
     assert_eq!(moto.get_calls(BUCKET), gets, "{}", stderr(&second));
+    let second_lists = moto.list_calls(BUCKET) - first_lists;
+    assert!(
+        second_lists * 2 < first_lists,
+        "{second_lists} LIST calls again after {first_lists}: {}",
+        stderr(&second)
+    );
+    assert!(
+        stderr(&second).contains("day folders finished by earlier runs and not listed"),
+        "{}",
+        stderr(&second)
+    );
     assert!(
         stderr(&second).contains("0 objects read, "),
         "{}",

@@ -2,7 +2,7 @@
 //! exactly as current as the committed documents, even after a crash.
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::event::EventSummary;
@@ -22,8 +22,15 @@ pub struct Coverage {
 /// What was read of one trail bucket.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BucketCoverage {
-    /// Day folders (`…/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/`) and how far each was read.
+    /// Day folders (`…/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/`) still open, and how far each
+    /// was read.
     pub folders: BTreeMap<String, FolderMark>,
+    /// Day folders read to their end after their day was over, when no delivery lands in them
+    /// any more: per region folder (`…/CloudTrail/REGION/`), merged ranges of days. They are
+    /// never listed again, and an organisation's bucket costs a few ranges per region, not an
+    /// entry per day.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub closed: BTreeMap<String, Vec<DayRange>>,
     pub objects: u64,
     pub last_read: Option<DateTime<Utc>>,
 }
@@ -35,6 +42,27 @@ pub struct FolderMark {
     pub read_through: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also_read: Vec<String>,
+}
+
+/// Days, first to last inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayRange {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+impl DayRange {
+    pub fn days(&self) -> usize {
+        (self.last - self.first).num_days().max(0) as usize + 1
+    }
+}
+
+/// The region folder and the day of a day folder `…/REGION/YYYY/MM/DD/`.
+pub fn split_day_folder(folder: &str) -> Option<(&str, NaiveDate)> {
+    const DAY: usize = "YYYY/MM/DD/".len();
+    let at = folder.len().checked_sub(DAY)?;
+    let day = NaiveDate::parse_from_str(folder.get(at..)?, "%Y/%m/%d/").ok()?;
+    Some((&folder[..at], day))
 }
 
 impl FolderMark {
@@ -54,6 +82,8 @@ pub struct BucketMark {
     pub folder: String,
     pub mark: FolderMark,
     pub objects_read: u64,
+    /// The folder was listed after its day was over and everything in it is read: it closes.
+    pub closed: bool,
 }
 
 /// How far one slice of a LookupEvents pull was paged: applied with the commit that holds the
@@ -80,11 +110,45 @@ pub enum Checkpoint {
 }
 
 impl BucketCoverage {
+    pub fn is_closed(&self, region_folder: &str, day: NaiveDate) -> bool {
+        self.closed
+            .get(region_folder)
+            .is_some_and(|ranges| ranges.iter().any(|r| r.first <= day && day <= r.last))
+    }
+
+    fn close(&mut self, region_folder: &str, day: NaiveDate) {
+        let ranges = self.closed.entry(region_folder.to_owned()).or_default();
+        ranges.push(DayRange {
+            first: day,
+            last: day,
+        });
+        ranges.sort_by_key(|r| r.first);
+        let mut merged: Vec<DayRange> = Vec::with_capacity(ranges.len());
+        for range in ranges.drain(..) {
+            match merged.last_mut() {
+                Some(last) if range.first <= last.last + chrono::Days::new(1) => {
+                    last.last = last.last.max(range.last)
+                }
+                _ => merged.push(range),
+            }
+        }
+        *ranges = merged;
+    }
+
     /// Accounts, regions and days read, from the folder names.
     pub fn extent(&self) -> (BTreeSet<String>, BTreeSet<String>, usize) {
         let mut accounts = BTreeSet::new();
         let mut regions = BTreeSet::new();
         let mut days = 0;
+        for (region_folder, ranges) in &self.closed {
+            let parts: Vec<&str> = region_folder.split('/').filter(|p| !p.is_empty()).collect();
+            if parts.len() >= 3 {
+                let n = parts.len();
+                regions.insert(parts[n - 1].to_owned());
+                accounts.insert(parts[n - 3].to_owned());
+                days += ranges.iter().map(DayRange::days).sum::<usize>();
+            }
+        }
         for (folder, mark) in &self.folders {
             if mark.read_through.is_none() && mark.also_read.is_empty() {
                 continue;
@@ -204,7 +268,15 @@ impl Coverage {
         let bucket = self.buckets.entry(mark.bucket).or_default();
         bucket.objects += mark.objects_read;
         bucket.last_read = Some(Utc::now());
-        bucket.folders.insert(mark.folder, mark.mark);
+        match split_day_folder(&mark.folder).filter(|_| mark.closed) {
+            Some((region_folder, day)) => {
+                bucket.folders.remove(&mark.folder);
+                bucket.close(region_folder, day);
+            }
+            None => {
+                bucket.folders.insert(mark.folder, mark.mark);
+            }
+        }
     }
 
     fn apply_slice(&mut self, mark: SliceMark, new_events: u64) {
@@ -256,5 +328,77 @@ impl SourceCoverage {
             self.first_event = Some(self.first_event.map_or(time, |t| t.min(time)));
             self.last_event = Some(self.last_event.map_or(time, |t| t.max(time)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
+    }
+
+    fn closing(folder: &str) -> Checkpoint {
+        Checkpoint::Folder(BucketMark {
+            bucket: "s3://b/".into(),
+            folder: folder.into(),
+            mark: FolderMark {
+                read_through: Some("last.json.gz".into()),
+                also_read: vec![],
+            },
+            objects_read: 1,
+            closed: true,
+        })
+    }
+
+    const REGION: &str = "AWSLogs/o-1/111122223333/CloudTrail/us-east-1/";
+
+    #[test]
+    fn closed_day_folders_become_ranges_per_region_and_count_in_the_extent() {
+        let mut coverage = Coverage::default();
+        let open = BucketMark {
+            closed: false,
+            ..match closing(&format!("{REGION}2026/11/05/")) {
+                Checkpoint::Folder(mark) => mark,
+                Checkpoint::Slice(_) => unreachable!(),
+            }
+        };
+        coverage.apply(Checkpoint::Folder(open), 0);
+        for d in [1, 3, 2, 5] {
+            coverage.apply(closing(&format!("{REGION}2026/11/{d:02}/")), 0);
+        }
+        let bucket = &coverage.buckets["s3://b/"];
+        assert!(bucket.folders.is_empty(), "{:?}", bucket.folders);
+        assert_eq!(
+            bucket.closed[REGION],
+            [
+                DayRange {
+                    first: day(1),
+                    last: day(3)
+                },
+                DayRange {
+                    first: day(5),
+                    last: day(5)
+                }
+            ]
+        );
+        assert!(bucket.is_closed(REGION, day(2)) && !bucket.is_closed(REGION, day(4)));
+        let (accounts, regions, days) = bucket.extent();
+        assert_eq!(accounts.into_iter().collect::<Vec<_>>(), ["111122223333"]);
+        assert_eq!(regions.into_iter().collect::<Vec<_>>(), ["us-east-1"]);
+        assert_eq!(days, 4);
+        assert_eq!(bucket.objects, 5);
+    }
+
+    #[test]
+    fn only_a_day_folder_path_splits() {
+        assert_eq!(
+            split_day_folder(&format!("{REGION}2026/11/02/")),
+            Some((REGION, day(2)))
+        );
+        assert_eq!(split_day_folder("2026/11/02"), None);
+        assert_eq!(split_day_folder("x/2026/13/02/"), None);
+        assert_eq!(split_day_folder("é/"), None);
     }
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::Utc;
+use chrono::{DateTime, NaiveDate, Utc};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -16,7 +16,7 @@ use super::fetch::{digest_signature, fetch};
 use super::layout::{Kind, RegionFolder};
 use super::listing::{wanted, Lister, Selection};
 use super::BucketUrl;
-use crate::index::coverage::{BucketCoverage, BucketMark, Checkpoint, FolderMark};
+use crate::index::coverage::{BucketCoverage, BucketMark, Checkpoint, DayRange, FolderMark};
 use crate::source::{Feed, Problem, Severity};
 
 /// How a bucket is read.
@@ -52,6 +52,8 @@ pub struct BucketReport {
     /// Objects a previous run had already read (not fetched again).
     pub already_read: u64,
     pub digests: u64,
+    /// Day folders earlier runs read to their end after their day was over: not listed again.
+    pub closed_days: u64,
     pub failed_objects: u64,
     /// The bucket could not be read at all (the line is among the problems).
     pub failed: bool,
@@ -72,6 +74,13 @@ impl std::fmt::Display for BucketReport {
                 f,
                 "{} read by an earlier run and skipped, ",
                 self.already_read
+            )?;
+        }
+        if self.closed_days > 0 {
+            write!(
+                f,
+                "{} day folders finished by earlier runs and not listed, ",
+                self.closed_days
             )?;
         }
         write!(
@@ -189,6 +198,7 @@ fn read_bucket(
         bucket: bucket_key(url),
         folders: Mutex::new(HashMap::new()),
         marks: marks.folders.clone(),
+        closed: marks.closed.clone(),
     };
     let lister = Arc::new(Lister {
         client: client.clone(),
@@ -247,6 +257,7 @@ fn read_bucket(
             report.already_read += outcome.already_read;
             report.failed_objects += outcome.failed;
             report.digests += outcome.digests;
+            report.closed_days += outcome.closed_days;
         });
         report.list_calls = lister.calls.load(Ordering::Relaxed);
         report.get_calls = gets.load(Ordering::Relaxed);
@@ -312,6 +323,26 @@ struct RoundOutcome {
     already_read: u64,
     failed: u64,
     digests: u64,
+    closed_days: u64,
+}
+
+/// One day folder's listing.
+struct DayListing {
+    folder: RegionFolder,
+    day: String,
+    objects: Result<Vec<String>, Failure>,
+    /// Listed after its day was over: once everything in it is read, it closes.
+    closes: bool,
+}
+
+/// A day folder closes this long after its day is over: deliveries land minutes late, and
+/// replication into a central bucket can lag by hours.
+const CLOSE_AFTER: chrono::Duration = chrono::Duration::hours(24);
+
+fn closes(day: NaiveDate, listed_at: DateTime<Utc>) -> bool {
+    day.succ_opt()
+        .and_then(|next| next.and_hms_opt(0, 0, 0))
+        .is_some_and(|end| listed_at >= end.and_utc() + CLOSE_AFTER)
 }
 
 impl Round<'_> {
@@ -330,32 +361,59 @@ impl Round<'_> {
             let within = within.clone();
             let window = self.window.clone();
             let marks = self.tracker.marks_under(&folder.prefix);
+            let closed = self.tracker.closed_under(&folder.prefix);
             listings.spawn(async move {
                 let days = match lister.day_folders(&folder, &within, &window).await {
                     Ok(days) => days,
                     Err(failure) => {
-                        let prefix = folder.prefix.clone();
-                        return vec![(folder, prefix, Err(failure))];
+                        let day = folder.prefix.clone();
+                        let failed = DayListing {
+                            folder,
+                            day,
+                            objects: Err(failure),
+                            closes: false,
+                        };
+                        return (vec![failed], 0);
                     }
                 };
                 let mut listed = Vec::new();
-                for (_, day) in days {
+                let mut skipped = 0;
+                for (date, day) in days {
+                    if closed.iter().any(|r| r.first <= date && date <= r.last) {
+                        skipped += 1;
+                        continue;
+                    }
                     let start_after = marks
                         .get(&day)
                         .and_then(|mark| mark.read_through.as_ref())
                         .map(|name| format!("{day}{name}"));
+                    let listed_at = Utc::now();
                     let objects = lister.objects(&day, start_after.as_deref()).await;
-                    listed.push((folder.clone(), day, objects));
+                    listed.push(DayListing {
+                        folder: folder.clone(),
+                        day,
+                        objects,
+                        closes: closes(date, listed_at),
+                    });
                 }
-                listed
+                (listed, skipped)
             });
         }
         let fetches = Arc::new(Semaphore::new(self.requests));
         let mut newest_digests: BTreeMap<String, String> = BTreeMap::new();
         let mut gets = JoinSet::new();
         while let Some(joined) = listings.join_next().await {
-            let Ok(days) = joined else { continue };
-            for (folder, day, objects) in days {
+            let Ok((days, skipped)) = joined else {
+                continue;
+            };
+            outcome.closed_days += skipped;
+            for DayListing {
+                folder,
+                day,
+                objects,
+                closes,
+            } in days
+            {
                 let objects = match objects {
                     Ok(objects) => objects,
                     Err(failure) => {
@@ -380,15 +438,22 @@ impl Round<'_> {
                             newest_digests.insert(chain, newest.clone());
                         }
                     }
+                    if closes {
+                        self.tracker.close_unread(self.feed, &day);
+                    }
                     continue;
                 }
                 let names: Vec<String> = objects
                     .iter()
                     .map(|key| key[day.len()..].to_owned())
                     .collect();
-                let (to_read, already_read) = self.tracker.listed(&day, &names, |name| {
-                    wanted(self.window, &format!("{day}{name}"))
-                });
+                let (to_read, already_read) = self.tracker.listed(
+                    self.feed,
+                    &day,
+                    &names,
+                    |name| wanted(self.window, &format!("{day}{name}")),
+                    closes,
+                );
                 outcome.already_read += already_read as u64;
                 if !to_read.is_empty() {
                     self.feed.found(to_read.len());
@@ -484,6 +549,8 @@ struct Tracker {
     bucket: String,
     /// The marks as committed when the run started.
     marks: BTreeMap<String, FolderMark>,
+    /// The closed days as committed when the run started, per region folder.
+    closed: BTreeMap<String, Vec<DayRange>>,
     folders: Mutex<HashMap<String, FolderProgress>>,
 }
 
@@ -494,6 +561,8 @@ struct FolderProgress {
     /// How many of `listed` are known read, from the front.
     through: usize,
     mark: FolderMark,
+    /// Listed after its day was over: closes once everything listed is read.
+    closes: bool,
 }
 
 impl Tracker {
@@ -516,13 +585,31 @@ impl Tracker {
         marks
     }
 
+    fn closed_under(&self, region_folder: &str) -> Vec<DayRange> {
+        self.closed.get(region_folder).cloned().unwrap_or_default()
+    }
+
+    /// A folder with nothing to read in it (digests) closes.
+    fn close_unread(&self, feed: &dyn Feed, folder: &str) {
+        feed.checkpoint(Checkpoint::Folder(BucketMark {
+            bucket: self.bucket.clone(),
+            folder: folder.to_owned(),
+            mark: FolderMark::default(),
+            objects_read: 0,
+            closed: true,
+        }));
+    }
+
     /// Takes a day folder's listing; returns the names still to read, and how many of those
-    /// listed an earlier run had read.
+    /// listed an earlier run had read. A folder that `closes` with everything in it read
+    /// closes at once.
     fn listed(
         &self,
+        feed: &dyn Feed,
         folder: &str,
         names: &[String],
         wanted: impl Fn(&str) -> bool,
+        closes: bool,
     ) -> (Vec<String>, usize) {
         let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
         let mark = folders
@@ -550,6 +637,15 @@ impl Tracker {
             .cloned()
             .collect();
         let already_read = read.len();
+        if closes && listed.iter().all(|name| read.contains(name)) {
+            feed.checkpoint(Checkpoint::Folder(BucketMark {
+                bucket: self.bucket.clone(),
+                folder: folder.to_owned(),
+                mark: mark.clone(),
+                objects_read: 0,
+                closed: true,
+            }));
+        }
         folders.insert(
             folder.to_owned(),
             FolderProgress {
@@ -557,6 +653,7 @@ impl Tracker {
                 read,
                 through: 0,
                 mark,
+                closes,
             },
         );
         (to_read, already_read)
@@ -590,6 +687,7 @@ impl Tracker {
             folder: folder.to_owned(),
             mark: progress.mark.clone(),
             objects_read: 1,
+            closed: progress.closes && progress.through == progress.listed.len(),
         }));
     }
 }
@@ -622,12 +720,13 @@ mod tests {
         let tracker = Tracker {
             bucket: "s3://b/".into(),
             marks: BTreeMap::new(),
+            closed: BTreeMap::new(),
             folders: Mutex::new(HashMap::new()),
         };
         let names: Vec<String> = ["a", "b", "c", "d", "e"].map(String::from).to_vec();
-        let (to_read, _) = tracker.listed("day/", &names, |name| name != "a");
-        assert_eq!(to_read, ["b", "c", "d", "e"], "a is outside the window");
         let feed = Marks(Mutex::new(Vec::new()));
+        let (to_read, _) = tracker.listed(&feed, "day/", &names, |name| name != "a", true);
+        assert_eq!(to_read, ["b", "c", "d", "e"], "a is outside the window");
         tracker.read(&feed, "day/", "c");
         tracker.read(&feed, "day/", "b");
         let marks = feed.0.lock().unwrap();
@@ -640,12 +739,55 @@ mod tests {
             marks: BTreeMap::from([("day/".to_owned(), feed.0.lock().unwrap()[1].mark.clone())]),
             ..tracker
         };
-        let (to_read, already_read) = tracker.listed("day/", &names, |_| true);
+        let (to_read, already_read) = tracker.listed(&feed, "day/", &names, |_| true, true);
         assert_eq!(to_read, ["a", "d", "e"]);
         assert_eq!(already_read, 2);
         tracker.read(&feed, "day/", "a");
         let last = feed.0.lock().unwrap().last().unwrap().clone();
         assert_eq!(last.mark.read_through.as_deref(), Some("c"));
         assert!(last.mark.also_read.is_empty());
+        assert!(!last.closed, "d and e are not read yet");
+        tracker.read(&feed, "day/", "e");
+        tracker.read(&feed, "day/", "d");
+        let last = feed.0.lock().unwrap().last().unwrap().clone();
+        assert_eq!(last.mark.read_through.as_deref(), Some("e"));
+        assert!(
+            last.closed,
+            "everything listed is read, after the day was over"
+        );
+    }
+
+    #[test]
+    fn a_folder_read_in_full_by_earlier_runs_closes_when_listed_after_its_day() {
+        let names: Vec<String> = ["a", "b"].map(String::from).to_vec();
+        let tracker = |read_through: &str| Tracker {
+            bucket: "s3://b/".into(),
+            marks: BTreeMap::from([(
+                "day/".to_owned(),
+                FolderMark {
+                    read_through: Some(read_through.into()),
+                    also_read: vec![],
+                },
+            )]),
+            closed: BTreeMap::new(),
+            folders: Mutex::new(HashMap::new()),
+        };
+        let feed = Marks(Mutex::new(Vec::new()));
+        tracker("b").listed(&feed, "day/", &names, |_| true, false);
+        assert!(feed.0.lock().unwrap().is_empty(), "the day is not over");
+        tracker("a").listed(&feed, "day/", &names, |_| true, true);
+        assert!(feed.0.lock().unwrap().is_empty(), "b is not read");
+        tracker("b").listed(&feed, "day/", &names, |_| true, true);
+        let marks = feed.0.lock().unwrap();
+        assert!(marks.len() == 1 && marks[0].closed, "{marks:?}");
+    }
+
+    #[test]
+    fn a_day_closes_a_day_after_it_is_over() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        let at = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+        assert!(!closes(day, at("2026-11-03T00:00:01Z")));
+        assert!(!closes(day, at("2026-11-03T23:59:59Z")));
+        assert!(closes(day, at("2026-11-04T00:00:00Z")));
     }
 }
