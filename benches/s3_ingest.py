@@ -3,14 +3,23 @@
 
     cargo build --release         # or point TRAILHOUND_BIN at a binary
     pip install 'moto[server]'    # the local S3 server (boto3 comes with it)
-    python3 benches/s3_ingest.py [--dir /tmp/th-s3] [--events 1000000] [--sizes 100000,1000000]
+    python3 benches/s3_ingest.py [--dir /tmp/th-s3] [--sizes 100000,1000000] [--per-file 30,300]
 
-For each size: generates an organisation trail with `trailhound gen` (3 accounts, 30-event files,
-digests and Insights), uploads it to moto's S3 server on a free local port, then ingests it twice
-into fresh indexes with the release binary: from the local folder, and from the bucket. The table
-gives wall time, events/s, the bucket's rate as a ratio of the local one (target >= 0.8), LIST and
-GET requests as moto logged them, and peak RSS (GNU time's %M) (flat in corpus size reads as a ratio near 1 between
-sizes). Both ingests evaluate no rules (--no-rules), so that the figure is about reading.
+For each size and file size: generates an organisation trail with `trailhound gen` (3 accounts,
+30 days, digests and Insights; 30 events per file is the adverse many-small-objects shape, 300 a
+busy account's), uploads it to moto's S3 server on a free local port, then ingests it twice into
+fresh indexes with the release binary: from the local folder, and from the bucket. The table gives
+wall time, events/s, the bucket's rate as a ratio of the local one (target >= 0.8), trailhound's
+own CPU time (user + system, GNU time) and the S3 server's CPU time over the same run (from /proc),
+LIST and GET requests as moto logged them (and again for a second run over the same bucket, which
+finds nothing new and lists only the day folders that were not over when the first run read
+them), and peak RSS (GNU time's %M; flat in corpus size reads
+as a ratio near 1 between sizes). Both ingests evaluate no rules (--no-rules), so that the figure is
+about reading.
+
+The machine's cores are shared by trailhound and the server: where the server's CPU time plus
+trailhound's exceeds the wall time times the cores, the stand-in, not the reader, sets the pace;
+trailhound's CPU per event against the local ingest's is then the fair comparison.
 """
 import argparse
 import concurrent.futures
@@ -33,15 +42,24 @@ def free_port():
 
 
 def timed(command, env=None):
-    """Runs `command` under GNU time; returns (seconds, peak RSS in MB, its stderr)."""
+    """Runs `command` under GNU time; returns (seconds, CPU seconds, peak RSS in MB, its stderr)."""
     started = time.monotonic()
-    process = subprocess.run(["/usr/bin/time", "-f", "peak-rss-kb %M", *command], env=env,
+    process = subprocess.run(["/usr/bin/time", "-f", "peak-rss-kb %M cpu %U %S", *command], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seconds = time.monotonic() - started
     if process.returncode not in (0, 3):
         sys.exit(f"{' '.join(command)} failed:\n{process.stderr}")
-    peak = int(process.stderr.rsplit("peak-rss-kb ", 1)[1].split()[0]) / 1024
-    return seconds, peak, process.stderr
+    figures = process.stderr.rsplit("peak-rss-kb ", 1)[1].split()
+    peak = int(figures[0]) / 1024
+    cpu = float(figures[2]) + float(figures[3])
+    return seconds, cpu, peak, process.stderr
+
+
+def cpu_seconds(pid):
+    """User + system CPU time a process has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def upload(endpoint, root):
@@ -57,11 +75,12 @@ def upload(endpoint, root):
     return len(files)
 
 
-def measure(work, events):
-    corpus = os.path.join(work, f"corpus-{events}")
+def measure(work, events, per_file):
+    corpus = os.path.join(work, f"corpus-{events}-{per_file}")
     if not os.path.isdir(corpus):
         subprocess.run([BINARY, "gen", "--out", corpus, "--events", str(events), "--accounts", "3",
-                        "--days", "30", "--org-id", "o-bench1234567"], check=True, stdout=subprocess.DEVNULL)
+                        "--days", "30", "--events-per-file", str(per_file),
+                        "--org-id", "o-bench1234567"], check=True, stdout=subprocess.DEVNULL)
     port = free_port()
     log = open(os.path.join(work, f"moto-{events}.log"), "w")
     moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
@@ -76,21 +95,34 @@ def measure(work, events):
                 time.sleep(0.1)
         objects = upload(endpoint, corpus)
         rows = []
-        local_index = os.path.join(work, f"local-{events}")
+        local_index = os.path.join(work, "local")
         shutil.rmtree(local_index, ignore_errors=True)
-        seconds, peak, _ = timed([BINARY, "--quiet", "--index", local_index, "ingest", "--no-rules",
-                                  os.path.join(corpus, "AWSLogs")])
-        rows.append(("local disk", seconds, peak, "-", "-"))
+        seconds, cpu, peak, _ = timed([BINARY, "--quiet", "--index", local_index, "ingest",
+                                       "--no-rules", os.path.join(corpus, "AWSLogs")])
+        rows.append(("local disk", seconds, cpu, None, peak, "-", "-"))
         env = dict(os.environ, AWS_ENDPOINT_URL_S3=endpoint, AWS_ACCESS_KEY_ID="bench",
                    AWS_SECRET_ACCESS_KEY="bench", AWS_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
-        s3_index = os.path.join(work, f"s3-{events}")
+        s3_index = os.path.join(work, "s3")
         shutil.rmtree(s3_index, ignore_errors=True)
         before = open(log.name).read()
-        seconds, peak, said = timed([BINARY, "--index", s3_index, "ingest", "--no-rules", f"s3://{BUCKET}"], env)
+        server_before = cpu_seconds(moto.pid)
+        seconds, cpu, peak, said = timed([BINARY, "--index", s3_index, "ingest", "--no-rules",
+                                          f"s3://{BUCKET}"], env)
+        server_cpu = cpu_seconds(moto.pid) - server_before
         requests = open(log.name).read()[len(before):]
         lists = requests.count("list-type=2")
         gets = requests.count("x-id=GetObject")
-        rows.append(("s3 (moto)", seconds, peak, lists, gets))
+        rows.append(("s3 (moto)", seconds, cpu, server_cpu, peak, lists, gets))
+        # The same bucket again: nothing new, and the day folders closed by the first run are
+        # not listed again.
+        before = open(log.name).read()
+        server_before = cpu_seconds(moto.pid)
+        seconds, cpu, peak, said = timed([BINARY, "--index", s3_index, "ingest", "--no-rules",
+                                          f"s3://{BUCKET}"], env)
+        server_cpu = cpu_seconds(moto.pid) - server_before
+        requests = open(log.name).read()[len(before):]
+        rows.append(("s3 again, nothing new", seconds, cpu, server_cpu, peak,
+                     requests.count("list-type=2"), requests.count("x-id=GetObject")))
         return objects, rows
     finally:
         moto.terminate()
@@ -101,17 +133,28 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--dir", default="/tmp/th-s3")
     parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--per-file", default="30,300")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    print("| events | source | seconds | events/s | vs local | LIST | GET | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"{os.cpu_count()} cores")
+    print("| events | source | seconds | events/s | vs local | trailhound CPU s | CPU vs local "
+          "| server CPU s | LIST | GET | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for events in [int(s) for s in args.sizes.split(",")]:
-        objects, rows = measure(args.dir, events)
-        local_rate = events / rows[0][1]
-        for name, seconds, peak, lists, gets in rows:
-            rate = events / seconds
-            print(f"| {events:,} ({objects:,} objects) | {name} | {seconds:.1f} | {rate:,.0f} | "
-                  f"{rate / local_rate:.2f} | {lists} | {gets} | {peak:.0f} |", flush=True)
+        for per_file in [int(s) for s in args.per_file.split(",")]:
+            objects, rows = measure(args.dir, events, per_file)
+            local_rate = events / rows[0][1]
+            local_cpu = rows[0][2]
+            for name, seconds, cpu, server_cpu, peak, lists, gets in rows:
+                server = "-" if server_cpu is None else f"{server_cpu:.1f}"
+                rate, ratio, cpu_ratio = "-", "-", "-"
+                if "again" not in name:
+                    rate = f"{events / seconds:,.0f}"
+                    ratio = f"{events / seconds / local_rate:.2f}"
+                    cpu_ratio = f"{cpu / local_cpu:.2f}"
+                print(f"| {events:,} ({per_file}/file, {objects:,} objects) | {name} | {seconds:.1f} "
+                      f"| {rate} | {ratio} | {cpu:.1f} | {cpu_ratio} "
+                      f"| {server} | {lists} | {gets} | {peak:.0f} |", flush=True)
 
 
 if __name__ == "__main__":
