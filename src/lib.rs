@@ -16,6 +16,7 @@ pub mod event;
 pub mod gen;
 pub mod index;
 pub mod ingest;
+pub mod integrity;
 pub mod priority;
 pub mod pull;
 pub mod query;

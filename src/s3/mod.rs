@@ -4,7 +4,7 @@
 mod client;
 mod digests;
 mod fetch;
-mod layout;
+pub mod layout;
 mod listing;
 mod read;
 mod url;

@@ -1,0 +1,189 @@
+//! Digest and log files in local copies of a trail: found under the paths given, placed by
+//! their `AWSLogs/` layout, and hashed as they are decompressed (each file is read once).
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use flate2::read::MultiGzDecoder;
+use rayon::prelude::*;
+
+use super::chain::{FoundDigest, FoundLog};
+use super::digest::{archive_key, DigestFile, Sha256};
+use crate::s3::layout::{delivered, Kind};
+
+/// A digest is a few KB; one larger than this is not a digest (nor read whole).
+const MAX_DIGEST_BYTES: u64 = 64 << 20;
+
+/// What a scan found.
+#[derive(Debug, Default)]
+pub struct LocalArchive {
+    pub digests: Vec<FoundDigest>,
+    pub logs: Vec<FoundLog>,
+    /// Insights files: no digest lists them.
+    pub insight_files: usize,
+    /// Files outside an `AWSLogs/…/CloudTrail*/REGION/` layout, which nothing can place.
+    pub unplaced: Vec<String>,
+}
+
+/// Where a file sits in the layout: its key, account, region and kind.
+struct Placed {
+    key: String,
+    account: String,
+    region: String,
+    kind: Kind,
+}
+
+fn place(path: &Path) -> Option<Placed> {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let key = archive_key(&text)?.to_owned();
+    let parts: Vec<&str> = key.split('/').collect();
+    let at = parts
+        .iter()
+        .enumerate()
+        .skip(2)
+        .find_map(|(at, part)| Kind::from_folder(part).map(|_| at))?;
+    let kind = Kind::from_folder(parts[at])?;
+    let region = parts.get(at + 1).filter(|r| !r.is_empty())?.to_string();
+    Some(Placed {
+        account: parts[at - 1].to_owned(),
+        region,
+        kind,
+        key,
+    })
+}
+
+/// Every digest and log file under `paths` of the wanted accounts and regions (all when empty).
+pub fn scan(paths: &[PathBuf], accounts: &[String], regions: &[String]) -> LocalArchive {
+    let mut archive = LocalArchive::default();
+    let mut files = Vec::new();
+    for path in paths {
+        for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+            let Ok(entry) = entry else { continue };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let path = entry.into_path();
+            match place(&path) {
+                Some(placed)
+                    if (accounts.is_empty() || accounts.contains(&placed.account))
+                        && (regions.is_empty() || regions.contains(&placed.region)) =>
+                {
+                    files.push((path, placed))
+                }
+                Some(_) => {}
+                None => archive.unplaced.push(path.display().to_string()),
+            }
+        }
+    }
+    let found: Vec<Found> = files
+        .into_par_iter()
+        .map(|(path, placed)| read(&path, placed))
+        .collect();
+    for found in found {
+        match found {
+            Found::Digest(digest) => archive.digests.push(*digest),
+            Found::Log(log) => archive.logs.push(log),
+            Found::Insight => archive.insight_files += 1,
+        }
+    }
+    archive
+}
+
+enum Found {
+    Digest(Box<FoundDigest>),
+    Log(FoundLog),
+    Insight,
+}
+
+fn read(path: &Path, placed: Placed) -> Found {
+    let shown = path.display().to_string();
+    match placed.kind {
+        Kind::Insight => Found::Insight,
+        Kind::Digest => {
+            let (hash, content) = match decompressed(path) {
+                Ok(bytes) => {
+                    let mut hash = Sha256::default();
+                    hash.update(&bytes);
+                    (hash.hex(), DigestFile::parse(&bytes))
+                }
+                Err(reason) => (String::new(), Err(reason)),
+            };
+            Found::Digest(Box::new(FoundDigest {
+                path: shown,
+                key: placed.key,
+                account: placed.account,
+                region: placed.region,
+                hash,
+                content,
+                metadata_signature: None,
+            }))
+        }
+        Kind::Log => Found::Log(FoundLog {
+            path: shown,
+            delivered: delivered(&placed.key),
+            key: placed.key,
+            account: placed.account,
+            region: placed.region,
+            hash: hash_file(path),
+        }),
+    }
+}
+
+fn open(path: &Path) -> Result<Box<dyn Read>, String> {
+    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut magic = [0u8; 2];
+    let gzipped = file.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    Ok(match gzipped {
+        true => Box::new(MultiGzDecoder::new(std::io::BufReader::new(file))),
+        false => Box::new(file),
+    })
+}
+
+/// SHA-256 of the file's decompressed bytes, streamed.
+fn hash_file(path: &Path) -> Result<String, String> {
+    let mut reader = open(path)?;
+    let mut hash = Sha256::default();
+    let mut buffer = vec![0u8; 256 << 10];
+    loop {
+        match reader.read(&mut buffer) {
+            Ok(0) => return Ok(hash.hex()),
+            Ok(n) => hash.update(&buffer[..n]),
+            Err(e) => return Err(format!("cannot decompress: {e}")),
+        }
+    }
+}
+
+fn decompressed(path: &Path) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    open(path)?
+        .take(MAX_DIGEST_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot decompress: {e}"))?;
+    if bytes.len() as u64 > MAX_DIGEST_BYTES {
+        return Err(format!(
+            "over {} MiB decompressed: not a digest",
+            MAX_DIGEST_BYTES >> 20
+        ));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_placed_by_their_layout_wherever_the_copy_sits() {
+        let placed = place(Path::new(
+            "/copy/AWSLogs/o-abc/111122223333/CloudTrail-Digest/eu-west-1/2026/11/01/x.json.gz",
+        ))
+        .unwrap();
+        assert_eq!(
+            (placed.account.as_str(), placed.region.as_str(), placed.kind),
+            ("111122223333", "eu-west-1", Kind::Digest)
+        );
+        assert!(placed.key.starts_with("AWSLogs/o-abc/"));
+        assert!(place(Path::new("/copy/AWSLogs/111122223333/CloudTrail/")).is_none());
+        assert!(place(Path::new("/copy/export.json")).is_none());
+    }
+}

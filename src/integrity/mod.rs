@@ -1,0 +1,15 @@
+//! Can these logs be trusted? CloudTrail signs an hourly digest per account and region that
+//! lists the SHA-256 of every log file delivered in the hour and chains to the digest before it.
+//!
+//! - [`digest`] reads a digest file and builds the string CloudTrail signs;
+//! - [`keyring`] holds CloudTrail's public keys (the JSON `aws cloudtrail list-public-keys`
+//!   prints) and checks signatures;
+//! - [`chain`] turns the digests and log files found into verdicts, with no I/O;
+//! - [`local`] finds and hashes them in local archives.
+pub mod chain;
+pub mod digest;
+pub mod keyring;
+pub mod local;
+
+pub use chain::{verify_chains, Finding, FindingKind, Status};
+pub use keyring::Keyring;
