@@ -80,7 +80,7 @@ def measure(work, events, per_file):
     if not os.path.isdir(corpus):
         subprocess.run([BINARY, "gen", "--out", corpus, "--events", str(events), "--accounts", "3",
                         "--days", "30", "--events-per-file", str(per_file),
-                        "--org-id", "o-bench1234567"], check=True, stdout=subprocess.DEVNULL)
+                        "--org-id", "o-bench1234567", "--digest-hours", "3"], check=True, stdout=subprocess.DEVNULL)
     port = free_port()
     log = open(os.path.join(work, f"moto-{events}.log"), "w")
     moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],

@@ -26,6 +26,9 @@ pub struct GenArgs {
     pub no_attacks: bool,
     #[arg(long)]
     pub org_id: Option<String>,
+    /// Digests for only the first N hours of each account and region (default: every hour)
+    #[arg(long)]
+    pub digest_hours: Option<usize>,
 }
 
 fn parse_start(text: &str) -> Result<DateTime<Utc>, String> {
@@ -44,6 +47,7 @@ pub fn run(args: GenArgs) -> anyhow::Result<i32> {
         events_per_file: args.events_per_file,
         attacks: !args.no_attacks,
         org_id: args.org_id,
+        digest_hours: args.digest_hours,
     };
     let report = generate(&options)?;
     println!(

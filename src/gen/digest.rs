@@ -1,17 +1,17 @@
-//! CloudTrail-Digest files: hourly, per account and region, listing the log files delivered in the
-//! hour and chaining to the previous digest.
-
+//! CloudTrail-Digest files: one per account, region and hour (also for an hour with no log
+//! files), listing the SHA-256 of each log file delivered in the hour, chained to the previous
+//! digest and signed as CloudTrail signs them. Their signatures, which S3 keeps as object
+//! metadata, are returned for the caller to write beside the archive.
+use std::collections::BTreeMap;
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
-use super::ids;
-use super::layout::{account_prefix, content_hash, digest_key, write_gz, Written};
+use super::layout::{account_prefix, digest_key, write_gz, Written};
+use super::signing::Signer;
 use super::time::IsoTime;
-
-/// Digests written per account: enough to show the chain, not a full validation set.
-const HOURS_PER_ACCOUNT: usize = 3;
-const DIGEST_REGION: &str = "us-east-1";
+use crate::integrity::digest::{sha256_hex, signing_string};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -46,47 +46,69 @@ struct LogFile<'a> {
 
 /// The account's trail: its bucket and name.
 pub struct Trail<'a> {
+    pub account: usize,
     pub account_id: &'a str,
     pub bucket: &'a str,
     pub name: &'a str,
 }
 
-/// Writes the digests of the first hours of `account`'s logs in us-east-1; returns how many.
+/// Which digests to write.
+pub struct DigestPlan<'a> {
+    pub out: &'a Path,
+    pub org_id: Option<&'a str>,
+    pub regions: &'a [String],
+    /// Every hour from the first to the last delivery, as `hour * 3600` seconds.
+    pub first_hour: i64,
+    pub last_hour: i64,
+    /// Only the first hours of each chain, when set.
+    pub hours: Option<usize>,
+    pub signer: &'a Signer,
+}
+
+/// Writes every digest of `trail`; returns each digest's key and signature.
 pub fn write_digests(
-    out: &Path,
-    org_id: Option<&str>,
-    seed: u64,
-    account: usize,
+    plan: &DigestPlan,
     trail: &Trail,
     logs: &[Written],
-) -> anyhow::Result<usize> {
-    let mut rng = ids::stable_rng(seed, &["digest", trail.account_id]);
-    let fingerprint = ids::hex(&mut rng, 32);
-    let prefix = account_prefix(org_id, trail.account_id);
+) -> anyhow::Result<BTreeMap<String, String>> {
+    let chains: Vec<BTreeMap<String, String>> = plan
+        .regions
+        .par_iter()
+        .map(|region| write_chain(plan, trail, region, logs))
+        .collect::<anyhow::Result<_>>()?;
+    Ok(chains.into_iter().flatten().collect())
+}
+
+fn write_chain(
+    plan: &DigestPlan,
+    trail: &Trail,
+    region: &str,
+    logs: &[Written],
+) -> anyhow::Result<BTreeMap<String, String>> {
+    let prefix = account_prefix(plan.org_id, trail.account_id);
     let mine: Vec<&Written> = logs
         .iter()
-        .filter(|w| w.account == account && w.region == DIGEST_REGION)
+        .filter(|w| w.account == trail.account && w.region == region)
         .collect();
-    let mut hours: Vec<i64> = mine.iter().map(|w| w.delivered.div_euclid(3600)).collect();
-    hours.dedup();
-    hours.truncate(HOURS_PER_ACCOUNT);
-
+    let hours = (plan.last_hour - plan.first_hour + 1).max(0) as usize;
+    let hours = plan.hours.map_or(hours, |limit| limit.min(hours));
+    let mut signatures = BTreeMap::new();
     let mut previous: Option<(String, String, String)> = None;
-    for hour in &hours {
+    for hour in (plan.first_hour..).take(hours) {
         let (start, end) = (hour * 3600, (hour + 1) * 3600);
         let files: Vec<&Written> = mine
             .iter()
             .copied()
-            .filter(|w| w.delivered.div_euclid(3600) == *hour)
+            .filter(|w| w.delivered.div_euclid(3600) == hour)
             .collect();
-        let key = digest_key(&prefix, trail.account_id, DIGEST_REGION, trail.name, end);
+        let key = digest_key(&prefix, trail.account_id, region, trail.name, end);
         let digest = Digest {
             aws_account_id: trail.account_id,
             digest_start_time: IsoTime::new(start),
             digest_end_time: IsoTime::new(end),
             digest_s3_bucket: trail.bucket,
             digest_s3_object: &key,
-            digest_public_key_fingerprint: &fingerprint,
+            digest_public_key_fingerprint: &plan.signer.fingerprint,
             digest_signature_algorithm: "SHA256withRSA",
             newest_event_time: files.iter().map(|w| w.newest).max().map(IsoTime::new),
             oldest_event_time: files.iter().map(|w| w.oldest).min().map(IsoTime::new),
@@ -108,9 +130,18 @@ pub fn write_digests(
                 .collect(),
         };
         let json = serde_json::to_vec(&digest)?;
-        write_gz(out, &key, &json)?;
-        let signature = ids::hex(&mut rng, 512);
-        previous = Some((key, content_hash(&json), signature));
+        write_gz(plan.out, &key, &json)?;
+        let hash = sha256_hex(&json);
+        let signed = signing_string(
+            IsoTime::new(end).as_str(),
+            trail.bucket,
+            &key,
+            &hash,
+            previous.as_ref().map(|p| p.2.as_str()),
+        );
+        let signature = plan.signer.sign(signed.as_bytes())?;
+        signatures.insert(key.clone(), signature.clone());
+        previous = Some((key, hash, signature));
     }
-    Ok(hours.len())
+    Ok(signatures)
 }

@@ -7,7 +7,6 @@ use std::path::Path;
 use anyhow::Context;
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 use super::time;
 
@@ -76,14 +75,9 @@ pub fn write_gz(out: &Path, key: &str, json: &[u8]) -> anyhow::Result<u64> {
     Ok(gz.len() as u64)
 }
 
-/// A 64-hex-digit stand-in for the SHA-256 digests record (no SHA-256 implementation is at hand;
-/// nothing can validate local copies anyway: the signatures live in S3 metadata).
+/// The SHA-256 a digest records for a log file: of its decompressed bytes.
 pub fn content_hash(bytes: &[u8]) -> String {
-    format!(
-        "{:032x}{:032x}",
-        xxh3_128_with_seed(bytes, 1),
-        xxh3_128_with_seed(bytes, 2)
-    )
+    crate::integrity::digest::sha256_hex(bytes)
 }
 
 #[cfg(test)]

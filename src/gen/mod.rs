@@ -18,6 +18,7 @@ mod insights;
 mod layout;
 mod plan;
 mod record;
+mod signing;
 mod time;
 mod weighted;
 
@@ -58,6 +59,8 @@ pub struct GenOptions {
     pub attacks: bool,
     /// Organization-trail layout: `AWSLogs/<org_id>/<account>/...`.
     pub org_id: Option<String>,
+    /// Digests for only the first hours of each account and region (all hours when unset).
+    pub digest_hours: Option<usize>,
 }
 
 impl Default for GenOptions {
@@ -75,6 +78,7 @@ impl Default for GenOptions {
             events_per_file: 30,
             attacks: true,
             org_id: None,
+            digest_hours: None,
         }
     }
 }
@@ -147,9 +151,24 @@ pub fn generate(opts: &GenOptions) -> anyhow::Result<GenReport> {
     let insight_files = world.write_insights(opts, &anomalies)?;
 
     logs.sort_by_key(|w| w.delivered);
-    let mut digest_files = 0;
+    let signer = signing::Signer::new()?;
+    let mut regions: Vec<String> = logs.iter().map(|w| w.region.clone()).collect();
+    regions.sort();
+    regions.dedup();
+    let hour_of = |w: &Written| w.delivered.div_euclid(3600);
+    let plan = digest::DigestPlan {
+        out: &opts.out,
+        org_id: opts.org_id.as_deref(),
+        regions: &regions,
+        first_hour: logs.first().map_or(0, hour_of),
+        last_hour: logs.last().map_or(-1, hour_of),
+        hours: opts.digest_hours,
+        signer: &signer,
+    };
+    let mut signatures = std::collections::BTreeMap::new();
     for (account, cast) in world.casts.iter().enumerate() {
         let trail = digest::Trail {
+            account,
             account_id: &cast.estate.account_id,
             bucket: match opts.org_id {
                 Some(_) => &world.casts[0].estate.trail_bucket,
@@ -157,15 +176,21 @@ pub fn generate(opts: &GenOptions) -> anyhow::Result<GenReport> {
             },
             name: &cast.estate.trail,
         };
-        digest_files += digest::write_digests(
-            &opts.out,
-            opts.org_id.as_deref(),
-            seed,
-            account,
-            &trail,
-            &logs,
-        )?;
+        signatures.extend(digest::write_digests(&plan, &trail, &logs)?);
     }
+    let digest_files = signatures.len();
+    write_json(
+        &opts.out.join(DIGEST_SIGNATURES),
+        &serde_json::to_vec_pretty(&signatures)?,
+    )?;
+    let keyring = signer.keyring(
+        &time::iso(start - 86_400),
+        &time::iso(start + (i64::from(opts.days) + 1) * 86_400),
+    );
+    write_json(
+        &opts.out.join(crate::integrity::keyring::SAVED_KEYRING),
+        &serde_json::to_vec_pretty(&keyring)?,
+    )?;
     write_labels(opts, &incident)?;
 
     let events_files = logs.iter().chain(&insight_files);
@@ -359,6 +384,14 @@ struct Label<'a> {
     event_name: &'a str,
     technique: &'a str,
     step: &'a str,
+}
+
+/// Each digest's key and signature, which S3 keeps as the object's `signature` metadata: for
+/// whoever uploads the archive to a bucket.
+pub const DIGEST_SIGNATURES: &str = "digest-signatures.json";
+
+fn write_json(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
 fn write_labels(opts: &GenOptions, incident: &[LabelledCall]) -> anyhow::Result<()> {

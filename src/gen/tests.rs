@@ -224,7 +224,7 @@ fn file_names_follow_the_layout() {
                 let digest = gunzip(&path);
                 assert_eq!(digest["awsAccountId"], account);
                 assert_eq!(digest["digestS3Object"], relative.as_str());
-                assert!(digest["logFiles"].as_array().is_some_and(|l| !l.is_empty()));
+                assert!(digest["logFiles"].is_array(), "{relative}");
             }
             other => panic!("unexpected folder {other} in {relative}"),
         }
