@@ -76,6 +76,9 @@ enum Command {
     },
     /// What the index holds: sources, accounts, regions, time span
     Info,
+    /// Can these logs be trusted? Check the digest chains of trail archives: signatures, log
+    /// file hashes, files no digest lists, hours no digest covers (exit 1 on any of them)
+    Verify(cli::verify::VerifyArgs),
     /// The alert feed: rule matches grouped by principal (or the rule's key) and window;
     /// acknowledged alerts are listed (marked) unless --hide-acknowledged, suppressed ones not
     #[command(args_conflicts_with_subcommands = true)]
@@ -283,6 +286,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             limit,
         } => cli::top::run(&index_dir, &field, query.as_deref(), time.into(), limit),
         Command::Info => cli::info::run(&index_dir),
+        Command::Verify(args) => cli::verify::run(&index_dir, &args),
         Command::Pull(args) => cli::pull::run(&index_dir, &args, &rules, cli.quiet),
         Command::Alerts {
             action: Some(action),

@@ -10,6 +10,7 @@ pub mod rules;
 pub mod search;
 pub mod show;
 pub mod top;
+pub mod verify;
 
 /// Exit statuses, part of the CLI contract scripts rely on.
 pub mod exit {

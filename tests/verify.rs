@@ -1,0 +1,401 @@
+//! `trailhound verify` on local copies of a generated trail whose digests are signed exactly as
+//! CloudTrail signs them, then tampered with one way at a time.
+mod support;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use support::{gzip, trailhound, write};
+
+const START: &str = "2026-11-02T00:00:00Z";
+
+/// A generated archive: two accounts, two days, a digest for every account, region and hour.
+struct Archive {
+    dir: tempfile::TempDir,
+}
+
+impl Archive {
+    fn generate() -> Archive {
+        let dir = tempfile::tempdir().unwrap();
+        let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("trailhound"))
+            .args(["gen", "--out"])
+            .arg(dir.path())
+            .args(["--events", "2000", "--days", "2", "--accounts", "2"])
+            .args(["--start", START, "--no-attacks"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        Archive { dir }
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn keys(&self) -> PathBuf {
+        self.root().join("public-keys.json")
+    }
+
+    fn files(&self, folder: &str) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = walkdir::WalkDir::new(self.root().join("AWSLogs"))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .filter(|p| p.to_string_lossy().contains(&format!("/{folder}/")))
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// The digests of one chain (account and region), oldest first.
+    fn chain(&self) -> Vec<PathBuf> {
+        let digests = self.files("CloudTrail-Digest");
+        // …/ACCOUNT/CloudTrail-Digest/REGION/YYYY/MM/DD/name
+        let region = digests[0].ancestors().nth(4).unwrap().to_owned();
+        digests
+            .into_iter()
+            .filter(|d| d.starts_with(&region))
+            .collect()
+    }
+
+    /// The folder of the account whose chain [`Archive::chain`] gives.
+    fn account_dir(&self) -> PathBuf {
+        self.chain()[0].ancestors().nth(6).unwrap().to_owned()
+    }
+
+    /// A log file some digest lists, and that digest.
+    fn listed_log(&self) -> (PathBuf, PathBuf) {
+        for digest in self.chain().iter().rev().skip(1) {
+            let listed = gunzip_json(digest)["logFiles"].as_array().unwrap().clone();
+            if let Some(log) = listed.first() {
+                let key = log["s3Object"].as_str().unwrap();
+                return (self.root().join(key), digest.clone());
+            }
+        }
+        panic!("no digest lists a log file")
+    }
+
+    fn verify(&self, extra: &[&str]) -> (i32, Vec<Value>, String) {
+        let index = self.root().join("index");
+        let output = trailhound(&index)
+            .arg("verify")
+            .arg(self.root().join("AWSLogs"))
+            .arg("--public-keys")
+            .arg(self.keys())
+            .args(["--format", "jsonl"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let findings = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        (
+            output.status.code().unwrap(),
+            findings,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+}
+
+fn gunzip_bytes(path: &Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap())
+        .read_to_end(&mut bytes)
+        .unwrap();
+    bytes
+}
+
+fn gunzip_json(path: &Path) -> Value {
+    serde_json::from_slice(&gunzip_bytes(path)).unwrap()
+}
+
+fn with_status<'a>(findings: &'a [Value], status: &str) -> Vec<&'a Value> {
+    findings.iter().filter(|f| f["status"] == status).collect()
+}
+
+fn statuses(findings: &[Value]) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for finding in findings {
+        *counts
+            .entry(format!(
+                "{} {}",
+                finding["kind"].as_str().unwrap(),
+                finding["status"].as_str().unwrap()
+            ))
+            .or_insert(0) += 1;
+    }
+    counts
+}
+
+fn ends_with(finding: &Value, path: &Path) -> bool {
+    let key = path.to_string_lossy();
+    let key = &key[key.find("AWSLogs/").unwrap()..];
+    finding["path"].as_str().unwrap().ends_with(key)
+}
+
+#[test]
+fn an_untouched_copy_is_valid_but_for_each_chains_newest_digest() {
+    let archive = Archive::generate();
+    let (code, findings, said) = archive.verify(&[]);
+    assert_eq!(code, 0, "{said}\n{:?}", statuses(&findings));
+    let logs = archive.files("CloudTrail").len();
+    let digests = archive.files("CloudTrail-Digest").len();
+    let counts = statuses(&findings);
+    let chains = counts["digest unverifiable"];
+    assert_eq!(counts["digest valid"] + chains, digests, "{counts:?}");
+    assert!(chains >= 4 && chains * 20 < digests, "{counts:?}");
+    let logs_checked: usize = counts
+        .iter()
+        .filter(|(k, _)| k.starts_with("log "))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(logs_checked, logs, "{counts:?}");
+    assert!(counts["log valid"] * 10 > logs * 9, "{counts:?}");
+    for finding in with_status(&findings, "unverifiable") {
+        for field in ["kind", "status", "account", "region", "path", "detail"] {
+            assert!(finding.get(field).is_some(), "{finding}");
+        }
+    }
+    assert!(said.contains("nothing checked was changed"), "{said}");
+
+    // The table lists what is not valid, one line each.
+    let table = trailhound(&archive.root().join("index"))
+        .arg("verify")
+        .arg(archive.root())
+        .arg("--public-keys")
+        .arg(archive.keys())
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert_eq!(
+        table.lines().count(),
+        findings.iter().filter(|f| f["status"] != "valid").count()
+    );
+    assert!(
+        table.lines().all(|l| l.starts_with("unverifiable")),
+        "{table}"
+    );
+}
+
+#[test]
+fn one_changed_byte_in_one_record_is_a_modified_file() {
+    let archive = Archive::generate();
+    let (log, _) = archive.listed_log();
+    let mut bytes = gunzip_bytes(&log);
+    let at = bytes.windows(9).position(|w| w == b"eventName").unwrap() + 12;
+    bytes[at] ^= 0x20;
+    std::fs::write(&log, gzip(&bytes)).unwrap();
+    let (code, findings, said) = archive.verify(&[]);
+    assert_eq!(code, 1, "{said}");
+    let modified = with_status(&findings, "modified");
+    assert_eq!(modified.len(), 1, "{:?}", statuses(&findings));
+    assert!(ends_with(modified[0], &log), "{}", modified[0]);
+    assert!(said.contains("1 modified"), "{said}");
+}
+
+#[test]
+fn a_deleted_log_file_is_missing_and_an_added_one_unlisted() {
+    let archive = Archive::generate();
+    let (log, _) = archive.listed_log();
+    std::fs::remove_file(&log).unwrap();
+    // A file no digest lists, delivered inside hours the digests cover.
+    let name = log
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .replace(".json.gz", "");
+    let injected = log.with_file_name(format!("{}X.json.gz", &name[..name.len() - 1]));
+    write(
+        &injected,
+        &gzip(&support::trail_file(&[support::record(
+            "injected-1",
+            "GetCallerIdentity",
+            "sts.amazonaws.com",
+            serde_json::json!({}),
+        )])),
+    );
+    let (code, findings, said) = archive.verify(&[]);
+    assert_eq!(code, 1, "{said}");
+    let missing = with_status(&findings, "missing");
+    assert_eq!(missing.len(), 1, "{:?}", statuses(&findings));
+    assert!(ends_with(missing[0], &log), "{}", missing[0]);
+    let unlisted = with_status(&findings, "unlisted");
+    assert_eq!(unlisted.len(), 1, "{:?}", statuses(&findings));
+    assert!(ends_with(unlisted[0], &injected), "{}", unlisted[0]);
+}
+
+#[test]
+fn a_digest_deleted_mid_chain_is_missing_and_leaves_a_gap() {
+    let archive = Archive::generate();
+    let chain = archive.chain();
+    let deleted = &chain[chain.len() / 2];
+    std::fs::remove_file(deleted).unwrap();
+    let (code, findings, said) = archive.verify(&[]);
+    assert_eq!(code, 1, "{said}");
+    let missing = with_status(&findings, "digest_missing");
+    assert_eq!(missing.len(), 1, "{:?}", statuses(&findings));
+    assert!(ends_with(missing[0], deleted), "{}", missing[0]);
+    let gaps = with_status(&findings, "gap");
+    assert_eq!(gaps.len(), 1, "{:?}", statuses(&findings));
+    assert_eq!(gaps[0]["kind"], "gap");
+}
+
+#[test]
+fn an_edited_a_moved_and_a_foreign_digest_are_invalid() {
+    let archive = Archive::generate();
+    let chain = archive.chain();
+    // Edited: one log file's recorded hash changed (the file itself untouched).
+    let edited = &chain[chain.len() / 3];
+    let mut digest = gunzip_json(edited);
+    let listed = digest["logFiles"].as_array_mut().unwrap();
+    if let Some(first) = listed.first_mut() {
+        first["hashValue"] = "00".repeat(32).into();
+    } else {
+        digest["newestEventTime"] = "2026-11-02T00:00:00Z".into();
+    }
+    std::fs::write(edited, gzip(&serde_json::to_vec(&digest).unwrap())).unwrap();
+    // Moved: a digest copied under another day's name.
+    let moved_from = &chain[2 * chain.len() / 3];
+    let moved = moved_from.with_file_name("moved_CloudTrail-Digest_x.json.gz");
+    std::fs::rename(moved_from, &moved).unwrap();
+
+    let (code, findings, said) = archive.verify(&[]);
+    assert_eq!(code, 1, "{said}");
+    let invalid = with_status(&findings, "digest_invalid");
+    assert!(invalid.iter().any(|f| ends_with(f, edited)), "{invalid:?}");
+    assert!(
+        invalid
+            .iter()
+            .any(|f| ends_with(f, &moved) && f["detail"].as_str().unwrap().starts_with("moved")),
+        "{invalid:?}"
+    );
+}
+
+#[test]
+fn keys_in_either_encoding_verify_and_a_missing_key_leaves_digests_unverifiable() {
+    use aws_lc_rs::encoding::AsDer;
+    use base64::Engine;
+    let archive = Archive::generate();
+    let mut keyring: Value =
+        serde_json::from_slice(&std::fs::read(archive.keys()).unwrap()).unwrap();
+    let engine = base64::engine::general_purpose::STANDARD;
+    let pkcs1 = engine
+        .decode(keyring["PublicKeyList"][0]["Value"].as_str().unwrap())
+        .unwrap();
+    let spki = aws_lc_rs::signature::RsaSubjectPublicKey::from_der(&pkcs1)
+        .unwrap()
+        .as_der()
+        .unwrap();
+    assert_ne!(spki.as_ref(), pkcs1.as_slice());
+    keyring["PublicKeyList"][0]["Value"] = engine.encode(spki.as_ref()).into();
+    std::fs::write(archive.keys(), serde_json::to_vec(&keyring).unwrap()).unwrap();
+    let (code, findings, said) = archive.verify(&[]);
+    assert_eq!(code, 0, "{said}");
+    assert!(statuses(&findings)["digest valid"] > 0);
+
+    std::fs::write(archive.keys(), br#"{"PublicKeyList": []}"#).unwrap();
+    let (code, findings, said) = archive.verify(&[]);
+    assert_eq!(code, 0, "unverifiable is a warning: {said}");
+    assert!(
+        with_status(&findings, "valid").is_empty(),
+        "{:?}",
+        statuses(&findings)
+    );
+    assert!(
+        with_status(&findings, "unverifiable")
+            .iter()
+            .any(|f| f["detail"].as_str().unwrap().contains("no public key")),
+        "{:?}",
+        statuses(&findings)
+    );
+}
+
+#[test]
+fn broken_and_foreign_digests_and_a_loop_are_findings_and_the_rest_is_verified() {
+    let archive = Archive::generate();
+    let chain = archive.chain();
+    let truncated = &chain[3];
+    let bytes = std::fs::read(truncated).unwrap();
+    std::fs::write(truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let not_json = &chain[5];
+    std::fs::write(not_json, gzip(b"<html>not a digest</html>")).unwrap();
+    // Another account's digest, dropped into this account's folder under its own name.
+    let other = archive
+        .files("CloudTrail-Digest")
+        .into_iter()
+        .find(|d| !d.starts_with(archive.account_dir()))
+        .unwrap();
+    let foreign = chain[7].with_file_name(other.file_name().unwrap());
+    std::fs::copy(&other, &foreign).unwrap();
+    // A loop: a digest that names a newer one as its previous.
+    let looped = &chain[9];
+    let mut digest = gunzip_json(looped);
+    let newer = gunzip_json(&chain[11]);
+    digest["previousDigestS3Object"] = newer["digestS3Object"].clone();
+    std::fs::write(looped, gzip(&serde_json::to_vec(&digest).unwrap())).unwrap();
+
+    let (code, findings, said) = archive.verify(&[]);
+    assert_eq!(code, 1, "{said}");
+    let invalid = with_status(&findings, "digest_invalid");
+    let detail = |path: &Path| {
+        invalid
+            .iter()
+            .find(|f| ends_with(f, path))
+            .map(|f| f["detail"].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("no finding for {}: {invalid:?}", path.display()))
+    };
+    assert!(
+        detail(truncated).contains("decompress")
+            || detail(truncated).contains("not a CloudTrail digest")
+    );
+    assert!(detail(not_json).contains("not a CloudTrail digest"));
+    assert!(
+        detail(&foreign).contains("among account"),
+        "{}",
+        detail(&foreign)
+    );
+    assert!(detail(looped).contains("loops"), "{}", detail(looped));
+    assert!(
+        statuses(&findings)["digest valid"] > 10,
+        "{:?}",
+        statuses(&findings)
+    );
+}
+
+#[test]
+fn a_folder_without_digests_is_a_gap_and_nothing_under_the_paths_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/02/111122223333_CloudTrail_us-east-1_20261102T0805Z_abcdefabcdefabcd.json.gz");
+    write(
+        &log,
+        &gzip(&support::trail_file(&[support::record(
+            "e-1",
+            "ListBuckets",
+            "s3.amazonaws.com",
+            serde_json::json!({}),
+        )])),
+    );
+    let output = trailhound(&dir.path().join("index"))
+        .arg("verify")
+        .arg(dir.path().join("AWSLogs"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        table.contains("gap") && table.contains("no digest"),
+        "{table}"
+    );
+
+    let empty = tempfile::tempdir().unwrap();
+    let output = trailhound(&dir.path().join("index"))
+        .arg("verify")
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no CloudTrail log or digest files"));
+}
