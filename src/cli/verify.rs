@@ -12,13 +12,22 @@ use crate::integrity::chain::{FindingKind, Window};
 use crate::integrity::keyring::SAVED_KEYRING;
 use crate::integrity::local::scan;
 use crate::integrity::{verify_chains, Finding, Keyring, Status};
+use crate::s3::verify::scan_bucket;
+use crate::s3::{BucketUrl, S3Options, Selection};
 use crate::units::thousands;
 
 #[derive(clap::Args)]
 pub struct VerifyArgs {
-    /// Local copies of a trail (folders or files under an `AWSLogs/` layout)
+    /// Trail buckets (s3://BUCKET[/PREFIX]) and local copies of a trail (folders or files
+    /// under an `AWSLogs/` layout)
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// The AWS profile for buckets (default: the standard credential chain)
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// GETs in flight at once per bucket
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub s3_requests: u16,
     /// CloudTrail's public keys: the JSON `aws cloudtrail list-public-keys` prints (default: the
     /// keys saved beside the index)
     #[arg(long)]
@@ -48,16 +57,17 @@ pub enum VerifyFormat {
 }
 
 pub fn run(index_dir: &Path, args: &VerifyArgs) -> anyhow::Result<i32> {
-    if let Some(url) = args
-        .paths
-        .iter()
-        .find(|p| p.to_string_lossy().starts_with("s3://"))
-    {
-        eprintln!(
-            "trailhound: verify: {} : buckets are not verified yet; verify a local copy (aws s3 sync)",
-            terminal_safe(&url.display().to_string())
-        );
-        return Ok(exit::USAGE);
+    let mut buckets = Vec::new();
+    let mut paths = Vec::new();
+    for path in &args.paths {
+        match BucketUrl::parse(&path.to_string_lossy()) {
+            Some(Ok(url)) => buckets.push(url),
+            Some(Err(message)) => {
+                eprintln!("trailhound: verify: {}", terminal_safe(&message));
+                return Ok(exit::USAGE);
+            }
+            None => paths.push(path.clone()),
+        }
     }
     let keyring = match load_keyring(index_dir, args.public_keys.as_deref()) {
         Ok(keyring) => keyring,
@@ -66,7 +76,43 @@ pub fn run(index_dir: &Path, args: &VerifyArgs) -> anyhow::Result<i32> {
             return Ok(exit::USAGE);
         }
     };
-    let archive = scan(&args.paths, &args.account, &args.region);
+    let mut archive = scan(&paths, &args.account, &args.region);
+    let mut unreadable = false;
+    for url in &buckets {
+        let options = S3Options {
+            profile: args.profile.clone(),
+            selection: Selection {
+                accounts: args.account.clone(),
+                regions: args.region.clone(),
+                since: args.since,
+                until: args.until,
+            },
+            requests: usize::from(args.s3_requests),
+            follow: None,
+        };
+        match scan_bucket(url, &options) {
+            Ok(bucket) => {
+                for problem in &bucket.problems {
+                    eprintln!("trailhound: verify: {}", terminal_safe(problem));
+                }
+                unreadable |= !bucket.problems.is_empty();
+                eprintln!(
+                    "{}: {} digests and {} log files; {} LIST and {} GET requests",
+                    terminal_safe(&url.label()),
+                    thousands(bucket.digests.len() as u64),
+                    thousands(bucket.logs.len() as u64),
+                    thousands(bucket.list_calls),
+                    thousands(bucket.get_calls)
+                );
+                archive.digests.extend(bucket.digests);
+                archive.logs.extend(bucket.logs);
+            }
+            Err(message) => {
+                eprintln!("trailhound: verify: {}", terminal_safe(&message));
+                unreadable = true;
+            }
+        }
+    }
     if archive.digests.is_empty() && archive.logs.is_empty() {
         eprintln!(
             "trailhound: verify: no CloudTrail log or digest files under the paths given \
@@ -97,7 +143,7 @@ pub fn run(index_dir: &Path, args: &VerifyArgs) -> anyhow::Result<i32> {
         "{}",
         summary(&findings, archive.insight_files, keyring.is_empty())
     );
-    let failed = findings.iter().any(|f| f.status.is_failure());
+    let failed = unreadable || findings.iter().any(|f| f.status.is_failure());
     Ok(if failed { exit::FAILURE } else { exit::OK })
 }
 

@@ -1,17 +1,13 @@
 //! Digest and log files in local copies of a trail: found under the paths given, placed by
 //! their `AWSLogs/` layout, and hashed as they are decompressed (each file is read once).
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use flate2::read::MultiGzDecoder;
 use rayon::prelude::*;
 
 use super::chain::{FoundDigest, FoundLog};
-use super::digest::{archive_key, DigestFile, Sha256};
+use super::digest::archive_key;
+use super::hashing::{hash_decompressed, read_digest};
 use crate::s3::layout::{delivered, Kind};
-
-/// A digest is a few KB; one larger than this is not a digest (nor read whole).
-const MAX_DIGEST_BYTES: u64 = 64 << 20;
 
 /// What a scan found.
 #[derive(Debug, Default)]
@@ -99,12 +95,8 @@ fn read(path: &Path, placed: Placed) -> Found {
     match placed.kind {
         Kind::Insight => Found::Insight,
         Kind::Digest => {
-            let (hash, content) = match decompressed(path) {
-                Ok(bytes) => {
-                    let mut hash = Sha256::default();
-                    hash.update(&bytes);
-                    (hash.hex(), DigestFile::parse(&bytes))
-                }
+            let (hash, content) = match open(path) {
+                Ok(file) => read_digest(file),
                 Err(reason) => (String::new(), Err(reason)),
             };
             Found::Digest(Box::new(FoundDigest {
@@ -123,49 +115,13 @@ fn read(path: &Path, placed: Placed) -> Found {
             key: placed.key,
             account: placed.account,
             region: placed.region,
-            hash: hash_file(path),
+            hash: open(path).and_then(hash_decompressed),
         }),
     }
 }
 
-fn open(path: &Path) -> Result<Box<dyn Read>, String> {
-    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    let mut magic = [0u8; 2];
-    let gzipped = file.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    Ok(match gzipped {
-        true => Box::new(MultiGzDecoder::new(std::io::BufReader::new(file))),
-        false => Box::new(file),
-    })
-}
-
-/// SHA-256 of the file's decompressed bytes, streamed.
-fn hash_file(path: &Path) -> Result<String, String> {
-    let mut reader = open(path)?;
-    let mut hash = Sha256::default();
-    let mut buffer = vec![0u8; 256 << 10];
-    loop {
-        match reader.read(&mut buffer) {
-            Ok(0) => return Ok(hash.hex()),
-            Ok(n) => hash.update(&buffer[..n]),
-            Err(e) => return Err(format!("cannot decompress: {e}")),
-        }
-    }
-}
-
-fn decompressed(path: &Path) -> Result<Vec<u8>, String> {
-    let mut bytes = Vec::new();
-    open(path)?
-        .take(MAX_DIGEST_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot decompress: {e}"))?;
-    if bytes.len() as u64 > MAX_DIGEST_BYTES {
-        return Err(format!(
-            "over {} MiB decompressed: not a digest",
-            MAX_DIGEST_BYTES >> 20
-        ));
-    }
-    Ok(bytes)
+fn open(path: &Path) -> Result<std::fs::File, String> {
+    std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))
 }
 
 #[cfg(test)]

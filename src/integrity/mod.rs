@@ -5,9 +5,11 @@
 //! - [`keyring`] holds CloudTrail's public keys (the JSON `aws cloudtrail list-public-keys`
 //!   prints) and checks signatures;
 //! - [`chain`] turns the digests and log files found into verdicts, with no I/O;
-//! - [`local`] finds and hashes them in local archives.
+//! - [`hashing`] hashes a file's decompressed bytes as they stream, and reads a digest;
+//! - [`local`] finds and hashes them in local archives (`s3::verify` in a bucket).
 pub mod chain;
 pub mod digest;
+pub mod hashing;
 pub mod keyring;
 pub mod local;
 

@@ -7,6 +7,8 @@ use aws_config::{Region, SdkConfig};
 use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
+use super::BucketUrl;
+
 /// Attempts per request: the SDK backs off between them on `503 SlowDown` and broken connections.
 const MAX_ATTEMPTS: u32 = 6;
 
@@ -29,6 +31,37 @@ pub fn client(config: &SdkConfig, region: &str) -> aws_sdk_s3::Client {
             .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
     }
     aws_sdk_s3::Client::from_conf(builder.build())
+}
+
+/// A client for `url`'s bucket in the bucket's own region, on the standard credential chain
+/// (or `profile`): asked once with HeadBucket, which also says plainly when the bucket is
+/// missing or closed to these credentials.
+pub async fn connect(
+    url: &BucketUrl,
+    profile: Option<&str>,
+) -> Result<aws_sdk_s3::Client, Failure> {
+    let region = crate::pull::aws::configured_region(profile)
+        .await
+        .unwrap_or_else(|| "us-east-1".to_owned());
+    let config = crate::pull::aws::load(
+        &crate::pull::aws::AwsOptions {
+            profile: profile.map(str::to_owned),
+            request_timeout: Duration::from_secs(60),
+        },
+        &region,
+    )
+    .await;
+    let first = client(&config, &region);
+    match first.head_bucket().bucket(&url.bucket).send().await {
+        Ok(head) => match head.bucket_region() {
+            Some(home) if home != region => Ok(client(&config, home)),
+            _ => Ok(first),
+        },
+        Err(e) => match classify(&e, None) {
+            Failure::Moved(home) => Ok(client(&config, &home)),
+            other => Err(other),
+        },
+    }
 }
 
 fn endpoint_override() -> Option<String> {

@@ -18,6 +18,15 @@ pub async fn fetch(
     url: &BucketUrl,
     key: &str,
 ) -> Result<Bytes, Failure> {
+    Ok(fetch_signed(client, url, key).await?.0)
+}
+
+/// The object's bytes and its `signature` metadata (a digest's, which a download loses).
+pub async fn fetch_signed(
+    client: &aws_sdk_s3::Client,
+    url: &BucketUrl,
+    key: &str,
+) -> Result<(Bytes, Option<String>), Failure> {
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -36,11 +45,15 @@ pub async fn fetch(
             )));
         }
         let expected = response.content_length();
+        let signature = response
+            .metadata()
+            .and_then(|metadata| metadata.get("signature"))
+            .cloned();
         match response.body.collect().await {
             Ok(body) => {
                 let bytes = body.into_bytes();
                 if expected.is_none_or(|length| length == bytes.len() as i64) {
-                    return Ok(bytes);
+                    return Ok((bytes, signature));
                 }
                 if attempt >= BODY_ATTEMPTS {
                     return Err(Failure::Transient(format!(

@@ -8,6 +8,7 @@ pub mod layout;
 mod listing;
 mod read;
 mod url;
+pub mod verify;
 
 pub use digests::{DigestRef, Digests};
 pub use listing::{Selection, LATE_DELIVERY};

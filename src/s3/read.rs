@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::client::{client, Failure};
+use super::client::{connect, Failure};
 use super::digests::{DigestRef, Digests};
 use super::fetch::{digest_signature, fetch};
 use super::layout::{Kind, RegionFolder};
@@ -100,7 +100,7 @@ impl std::fmt::Display for BucketReport {
 }
 
 /// LIST calls in flight at once per bucket.
-const LISTS_IN_FLIGHT: usize = 16;
+pub(super) const LISTS_IN_FLIGHT: usize = 16;
 /// The window a follow lists again each round, before the newest day read.
 const FOLLOW_LOOKBACK: chrono::Duration = chrono::Duration::days(1);
 
@@ -173,21 +173,7 @@ fn read_bucket(
     let fail = |message: &str| {
         feed.problem(Problem::file(Severity::Rejected, &url.label(), message));
     };
-    let (config, region) = runtime.block_on(async {
-        let region = crate::pull::aws::configured_region(options.profile.as_deref())
-            .await
-            .unwrap_or_else(|| "us-east-1".to_owned());
-        let config = crate::pull::aws::load(
-            &crate::pull::aws::AwsOptions {
-                profile: options.profile.clone(),
-                request_timeout: Duration::from_secs(60),
-            },
-            &region,
-        )
-        .await;
-        (config, region)
-    });
-    let client = match runtime.block_on(bucket_client(&config, &region, url)) {
+    let client = match runtime.block_on(connect(url, options.profile.as_deref())) {
         Ok(client) => client,
         Err(failure) => {
             report.failed = true;
@@ -282,26 +268,6 @@ fn sleep_unless_cancelled(interval: Duration, feed: &dyn Feed) -> bool {
         std::thread::sleep(Duration::from_millis(100).min(interval));
     }
     !feed.cancelled()
-}
-
-/// A client for the bucket's own region: asked once with HeadBucket, which also says plainly
-/// when the bucket is missing or closed to these credentials.
-async fn bucket_client(
-    config: &aws_config::SdkConfig,
-    region: &str,
-    url: &BucketUrl,
-) -> Result<aws_sdk_s3::Client, Failure> {
-    let first = client(config, region);
-    match first.head_bucket().bucket(&url.bucket).send().await {
-        Ok(head) => match head.bucket_region() {
-            Some(home) if home != region => Ok(client(config, home)),
-            _ => Ok(first),
-        },
-        Err(e) => match super::client::classify(&e, None) {
-            Failure::Moved(home) => Ok(client(config, &home)),
-            other => Err(other),
-        },
-    }
 }
 
 /// One pass over the selected day folders.

@@ -2,6 +2,7 @@
 //! port and stopped on drop, with its request log; and a proxy in front of it that injects the
 //! faults real buckets produce (SlowDown, broken downloads, KMS denials) into chosen keys.
 #![allow(dead_code)]
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -123,7 +124,8 @@ impl Moto {
         aws_sdk_s3::Client::from_conf(config)
     }
 
-    /// Creates `bucket` and uploads every file under `dir`, keyed by its path below `base`.
+    /// Creates `bucket` and uploads every file under `dir`, keyed by its path below `base`;
+    /// digests carry the signatures `trailhound gen` wrote beside them as S3 metadata.
     pub fn upload_dir(&self, bucket: &str, base: &Path, dir: &Path) -> usize {
         let files: Vec<(String, Vec<u8>)> = files_under(dir)
             .into_iter()
@@ -136,11 +138,26 @@ impl Moto {
                 (key, std::fs::read(&path).unwrap())
             })
             .collect();
-        self.put(bucket, files, true)
+        let signatures = std::fs::read(base.join("digest-signatures.json"))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default();
+        self.put_signed(bucket, files, true, signatures)
     }
 
-    /// Uploads objects (creating the bucket when asked).
+    /// Uploads objects (creating the bucket when asked); digests get a made-up signature.
     pub fn put(&self, bucket: &str, objects: Vec<(String, Vec<u8>)>, create: bool) -> usize {
+        self.put_signed(bucket, objects, create, HashMap::new())
+    }
+
+    fn put_signed(
+        &self,
+        bucket: &str,
+        objects: Vec<(String, Vec<u8>)>,
+        create: bool,
+        signatures: HashMap<String, String>,
+    ) -> usize {
+        let signatures = Arc::new(signatures);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -157,6 +174,7 @@ impl Moto {
             for (key, body) in objects {
                 let client = client.clone();
                 let bucket = bucket.to_owned();
+                let signatures = signatures.clone();
                 let permit = limit.clone().acquire_owned().await.unwrap();
                 tasks.spawn(async move {
                     let mut put = client
@@ -165,8 +183,9 @@ impl Moto {
                         .key(&key)
                         .body(body.into());
                     if key.contains("CloudTrail-Digest/") {
+                        let signature = signatures.get(&key).map_or("c0ffee", String::as_str);
                         put = put
-                            .metadata("signature", "c0ffee")
+                            .metadata("signature", signature)
                             .metadata("signature-algorithm", "SHA256withRSA");
                     }
                     put.send().await.unwrap_or_else(|e| {

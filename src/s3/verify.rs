@@ -1,0 +1,172 @@
+//! A bucket's digests and log files for `verify`: listed as an ingest lists them (pruned to the
+//! accounts, regions and days selected), each object fetched once and hashed as it is
+//! decompressed, each digest with the signature S3 keeps in its metadata, so that the newest
+//! digest of every chain verifies too.
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::client::connect;
+use super::fetch::fetch_signed;
+use super::layout::{delivered, Kind, RegionFolder};
+use super::listing::Lister;
+use super::read::{S3Options, LISTS_IN_FLIGHT};
+use super::BucketUrl;
+use crate::integrity::chain::{FoundDigest, FoundLog};
+use crate::integrity::digest::archive_key;
+use crate::integrity::hashing::{hash_decompressed, read_digest};
+
+/// What a bucket holds for `verify`.
+#[derive(Debug, Default)]
+pub struct BucketScan {
+    pub digests: Vec<FoundDigest>,
+    pub logs: Vec<FoundLog>,
+    /// One line each: a folder that could not be listed.
+    pub problems: Vec<String>,
+    pub list_calls: u64,
+    pub get_calls: u64,
+}
+
+/// Lists and fetches what `verify` needs of `url`; an error when the bucket cannot be read at all.
+pub fn scan_bucket(url: &BucketUrl, options: &S3Options) -> Result<BucketScan, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the S3 reader: {e}"))?;
+    runtime.block_on(scan(url, options))
+}
+
+async fn scan(url: &BucketUrl, options: &S3Options) -> Result<BucketScan, String> {
+    let fail = |message: String| format!("{}: {}", url.label(), message);
+    let client = connect(url, options.profile.as_deref())
+        .await
+        .map_err(|f| fail(f.message()))?;
+    let lister = Arc::new(Lister {
+        client: client.clone(),
+        url: url.clone(),
+        selection: options.selection.clone(),
+        calls: AtomicU64::new(0),
+        limit: Arc::new(Semaphore::new(LISTS_IN_FLIGHT)),
+    });
+    let region_folders = lister
+        .region_folders()
+        .await
+        .map_err(|f| fail(f.message()))?;
+    let mut scan = BucketScan::default();
+    let mut listings = JoinSet::new();
+    for (folder, within) in region_folders {
+        if folder.kind == Kind::Insight {
+            continue;
+        }
+        let lister = lister.clone();
+        listings.spawn(async move {
+            let days = lister
+                .day_folders(&folder, &within, &lister.selection)
+                .await;
+            let mut listed = Vec::new();
+            match days {
+                Ok(days) => {
+                    for (_, day) in days {
+                        listed.push((day.clone(), lister.objects(&day, None).await));
+                    }
+                }
+                Err(failure) => listed.push((folder.prefix.clone(), Err(failure))),
+            }
+            (folder, listed)
+        });
+    }
+    let fetches = Arc::new(Semaphore::new(options.requests.max(1)));
+    let gets = Arc::new(AtomicU64::new(0));
+    let mut fetching = JoinSet::new();
+    while let Some(joined) = listings.join_next().await {
+        let Ok((folder, listed)) = joined else {
+            continue;
+        };
+        for (day, objects) in listed {
+            let keys = match objects {
+                Ok(keys) => keys,
+                Err(failure) => {
+                    scan.problems
+                        .push(format!("s3://{}/{day}: {}", url.bucket, failure.message()));
+                    continue;
+                }
+            };
+            for key in keys {
+                let permit = fetches.clone().acquire_owned().await;
+                let (client, url, folder, gets) =
+                    (client.clone(), url.clone(), folder.clone(), gets.clone());
+                fetching.spawn(async move {
+                    gets.fetch_add(1, Ordering::Relaxed);
+                    let fetched = fetch_signed(&client, &url, &key).await;
+                    drop(permit);
+                    let path = format!("s3://{}/{key}", url.bucket);
+                    // Decompressing and hashing is CPU work: off the runtime's threads.
+                    tokio::task::spawn_blocking(move || found(folder, key, path, fetched))
+                        .await
+                        .ok()
+                });
+            }
+        }
+    }
+    while let Some(joined) = fetching.join_next().await {
+        match joined.ok().flatten() {
+            Some(Found::Digest(digest)) => scan.digests.push(*digest),
+            Some(Found::Log(log)) => scan.logs.push(log),
+            None => {}
+        }
+    }
+    scan.list_calls = lister.calls.load(Ordering::Relaxed);
+    scan.get_calls = gets.load(Ordering::Relaxed);
+    Ok(scan)
+}
+
+enum Found {
+    Digest(Box<FoundDigest>),
+    Log(FoundLog),
+}
+
+fn found(
+    folder: RegionFolder,
+    key: String,
+    path: String,
+    fetched: Result<(bytes::Bytes, Option<String>), super::client::Failure>,
+) -> Found {
+    let archive = archive_key(&key).unwrap_or(&key).to_owned();
+    match folder.kind {
+        Kind::Digest => {
+            let (hash, content, signature) = match fetched {
+                Ok((bytes, signature)) => {
+                    let (hash, content) = read_digest(&bytes[..]);
+                    (hash, content, signature)
+                }
+                Err(failure) => (
+                    String::new(),
+                    Err(format!("cannot be fetched: {}", failure.message())),
+                    None,
+                ),
+            };
+            Found::Digest(Box::new(FoundDigest {
+                path,
+                key: archive,
+                account: folder.account,
+                region: folder.region,
+                hash,
+                content,
+                metadata_signature: signature,
+            }))
+        }
+        Kind::Log | Kind::Insight => Found::Log(FoundLog {
+            path,
+            delivered: delivered(&key),
+            key: archive,
+            account: folder.account,
+            region: folder.region,
+            hash: fetched
+                .map_err(|failure| format!("cannot be fetched: {}", failure.message()))
+                .and_then(|(bytes, _)| hash_decompressed(&bytes[..])),
+        }),
+    }
+}
