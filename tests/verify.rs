@@ -1,5 +1,7 @@
 //! `trailhound verify` on local copies of a generated trail whose digests are signed exactly as
 //! CloudTrail signs them, then tampered with one way at a time.
+#[path = "support/fake_cloudtrail.rs"]
+mod fake_cloudtrail;
 #[path = "support/moto.rs"]
 mod moto;
 mod support;
@@ -484,4 +486,84 @@ fn a_bucket_verifies_every_digest_by_its_metadata_and_finds_what_was_changed_in_
         .as_str()
         .unwrap()
         .starts_with("s3://trail/AWSLogs/"));
+}
+
+/// Without --public-keys, the keys the digests name come from ListPublicKeys in the digests'
+/// regions, are saved beside the index, and serve a later run that may not ask AWS.
+#[test]
+fn missing_keys_are_fetched_with_list_public_keys_saved_and_used_offline() {
+    let archive = Archive::generate();
+    let keyring: Value = serde_json::from_slice(&std::fs::read(archive.keys()).unwrap()).unwrap();
+    let fake = fake_cloudtrail::FakeCloudTrail::start();
+    fake.set_public_keys(&keyring);
+    let work = tempfile::tempdir().unwrap();
+    let index = work.path().join("index");
+    let run = |extra: &[&str]| {
+        let output = fake
+            .command(&index, work.path())
+            .arg("verify")
+            .arg(archive.root().join("AWSLogs"))
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            output.status.code().unwrap(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, said) = run(&[]);
+    assert_eq!(code, 0, "{said}");
+    assert!(
+        said.contains("fetched 1 public keys with ListPublicKeys"),
+        "{said}"
+    );
+    let regions: std::collections::BTreeSet<String> = archive
+        .files("CloudTrail-Digest")
+        .iter()
+        .map(|d| {
+            d.ancestors()
+                .nth(4)
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let asked: std::collections::BTreeSet<String> = fake.key_requests().into_iter().collect();
+    assert_eq!(
+        asked, regions,
+        "asked once in each region the digests come from"
+    );
+    assert!(index.join("public-keys.json").exists());
+    assert!(said.contains("nothing checked was changed"), "{said}");
+
+    // Offline, with the saved keys: the same verdicts, and AWS is not asked.
+    let asked_before = fake.key_requests().len();
+    let (code, said) = run(&["--offline", "--format", "jsonl"]);
+    assert_eq!(code, 0, "{said}");
+    assert_eq!(fake.key_requests().len(), asked_before);
+    assert!(!said.contains("no public keys"), "{said}");
+
+    // No keys saved and AWS unreachable: a warning, and the digests are unverifiable.
+    let elsewhere = work.path().join("other-index");
+    let output = support::isolated_aws_command(&elsewhere, work.path())
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "AKIDNOWHERE")
+        .env("AWS_SECRET_ACCESS_KEY", "nowhere")
+        .arg("verify")
+        .arg(archive.root().join("AWSLogs"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("cannot fetch public keys with ListPublicKeys"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("AKIDNOWHERE") && !said.contains("nowhere\n"),
+        "{said}"
+    );
 }

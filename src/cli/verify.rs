@@ -1,6 +1,6 @@
 //! `trailhound verify`: can these logs be trusted? Walks the digest chains of local trail
 //! archives and prints a verdict per log file, digest and gap.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -8,9 +8,11 @@ use chrono::{DateTime, Utc};
 
 use super::exit;
 use crate::event::terminal_safe;
+use crate::integrity::chain::FoundDigest;
 use crate::integrity::chain::{FindingKind, Window};
 use crate::integrity::keyring::SAVED_KEYRING;
 use crate::integrity::local::scan;
+use crate::integrity::public_keys::fetch_public_keys;
 use crate::integrity::{verify_chains, Finding, Keyring, Status};
 use crate::s3::verify::scan_bucket;
 use crate::s3::{BucketUrl, S3Options, Selection};
@@ -29,9 +31,12 @@ pub struct VerifyArgs {
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=512))]
     pub s3_requests: u16,
     /// CloudTrail's public keys: the JSON `aws cloudtrail list-public-keys` prints (default: the
-    /// keys saved beside the index)
+    /// keys saved beside the index, and those missing fetched with ListPublicKeys and saved)
     #[arg(long)]
     pub public_keys: Option<PathBuf>,
+    /// Never ask AWS for public keys
+    #[arg(long)]
+    pub offline: bool,
     /// Only this account (repeatable)
     #[arg(long)]
     pub account: Vec<String>,
@@ -120,6 +125,15 @@ pub fn run(index_dir: &Path, args: &VerifyArgs) -> anyhow::Result<i32> {
         );
         return Ok(exit::FAILURE);
     }
+    let mut keyring = keyring;
+    if args.public_keys.is_none() && !args.offline {
+        fetch_missing_keys(
+            index_dir,
+            &mut keyring,
+            &archive.digests,
+            args.profile.as_deref(),
+        );
+    }
     let window = Window {
         since: args.since,
         until: args.until,
@@ -156,6 +170,69 @@ fn load_keyring(index_dir: &Path, named: Option<&Path>) -> Result<Keyring, Strin
         return Keyring::load(&saved);
     }
     Ok(Keyring::default())
+}
+
+/// Asks ListPublicKeys for the keys the digests name and the keyring lacks, in the digests'
+/// regions and times, and saves what it learns beside the index; without AWS it says so and
+/// the digests those keys signed stay unverifiable.
+fn fetch_missing_keys(
+    index_dir: &Path,
+    keyring: &mut Keyring,
+    digests: &[FoundDigest],
+    profile: Option<&str>,
+) {
+    let known: BTreeSet<&str> = keyring
+        .keys
+        .iter()
+        .map(|k| k.fingerprint.as_str())
+        .collect();
+    let mut regions = BTreeSet::new();
+    let (mut from, mut to): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = (None, None);
+    for digest in digests {
+        let Ok(content) = &digest.content else {
+            continue;
+        };
+        let fingerprint = content
+            .digest_public_key_fingerprint
+            .as_deref()
+            .unwrap_or_default();
+        if known.contains(fingerprint) {
+            continue;
+        }
+        regions.insert(digest.region.clone());
+        let time = |text: &str| DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc());
+        if let Some(start) = time(&content.digest_start_time) {
+            from = Some(from.map_or(start, |f| f.min(start)));
+        }
+        if let Some(end) = time(&content.digest_end_time) {
+            to = Some(to.map_or(end, |t| t.max(end)));
+        }
+    }
+    let (Some(from), Some(to)) = (from, to) else {
+        return;
+    };
+    let regions: Vec<String> = regions.into_iter().collect();
+    match fetch_public_keys(profile, &regions, from, to) {
+        Ok(fetched) => {
+            let count = fetched.keys.len();
+            keyring.merge(fetched);
+            let saved = index_dir.join(SAVED_KEYRING);
+            let written = std::fs::create_dir_all(index_dir)
+                .and_then(|()| crate::state_file::write_json(&saved, keyring));
+            match written {
+                Ok(()) => eprintln!(
+                    "fetched {count} public keys with ListPublicKeys ({}); saved to {} for offline runs",
+                    regions.join(", "),
+                    terminal_safe(&saved.display().to_string())
+                ),
+                Err(e) => eprintln!("trailhound: verify: cannot save the public keys: {e}"),
+            }
+        }
+        Err(message) => eprintln!(
+            "trailhound: verify: cannot fetch public keys with ListPublicKeys: {}; digests signed by keys not at hand stay unverifiable (pass --public-keys FILE, or --offline)",
+            terminal_safe(&message)
+        ),
+    }
 }
 
 fn table_line(finding: &Finding) -> String {

@@ -3,7 +3,7 @@
 //!
 //! - [`digest`] reads a digest file and builds the string CloudTrail signs;
 //! - [`keyring`] holds CloudTrail's public keys (the JSON `aws cloudtrail list-public-keys`
-//!   prints) and checks signatures;
+//!   prints) and checks signatures; [`public_keys`] fetches them with ListPublicKeys;
 //! - [`chain`] turns the digests and log files found into verdicts, with no I/O;
 //! - [`hashing`] hashes a file's decompressed bytes as they stream, and reads a digest;
 //! - [`local`] finds and hashes them in local archives (`s3::verify` in a bucket).
@@ -12,6 +12,7 @@ pub mod digest;
 pub mod hashing;
 pub mod keyring;
 pub mod local;
+pub mod public_keys;
 
 pub use chain::{verify_chains, Finding, FindingKind, Status};
 pub use keyring::Keyring;

@@ -109,6 +109,9 @@ struct State {
     /// Each answer takes `latency` plus up to this much more, at random.
     jitter: Duration,
     served: Vec<Served>,
+    /// ListPublicKeys: the keys each region answers with, and the regions asked.
+    public_keys: Vec<Value>,
+    key_requests: Vec<String>,
 }
 
 pub struct FakeCloudTrail {
@@ -156,6 +159,8 @@ impl FakeCloudTrail {
             latency: Duration::ZERO,
             jitter: Duration::ZERO,
             served: Vec::new(),
+            public_keys: Vec::new(),
+            key_requests: Vec::new(),
         }));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -204,6 +209,36 @@ impl FakeCloudTrail {
         state.quota = quota;
         state.buckets.clear();
         state.accepted.clear();
+    }
+
+    /// ListPublicKeys answers with the keys of `keyring`, a file as `aws cloudtrail
+    /// list-public-keys` prints it (the API gives times as epoch seconds).
+    #[allow(dead_code)]
+    pub fn set_public_keys(&self, keyring: &Value) {
+        let epoch = |time: &Value| {
+            time.as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map_or(Value::Null, |t| json!(t.timestamp()))
+        };
+        self.state.lock().unwrap().public_keys = keyring["PublicKeyList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|key| {
+                json!({
+                    "Value": key["Value"],
+                    "Fingerprint": key["Fingerprint"],
+                    "ValidityStartTime": epoch(&key["ValidityStartTime"]),
+                    "ValidityEndTime": epoch(&key["ValidityEndTime"]),
+                })
+            })
+            .collect();
+    }
+
+    /// The regions ListPublicKeys was asked in, in order.
+    #[allow(dead_code)]
+    pub fn key_requests(&self) -> Vec<String> {
+        self.state.lock().unwrap().key_requests.clone()
     }
 
     /// Every LookupEvents answer takes this long (a busy account's calls take seconds).
@@ -515,6 +550,15 @@ async fn handle(state: &Mutex<State>, request: Request<hyper::body::Incoming>) -
             "The security token included in the request is invalid.",
         );
     };
+    if target
+        .as_deref()
+        .is_some_and(|t| t.ends_with("CloudTrail_20131101.ListPublicKeys"))
+    {
+        let mut state = state.lock().unwrap();
+        state.key_requests.push(region);
+        let body = json!({ "PublicKeyList": state.public_keys }).to_string();
+        return reply(200, "application/x-amz-json-1.1", body);
+    }
     match target.as_deref() {
         Some(t) if TARGETS.contains(&t) => {}
         _ => {
