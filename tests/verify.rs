@@ -567,3 +567,57 @@ fn missing_keys_are_fetched_with_list_public_keys_saved_and_used_offline() {
         "{said}"
     );
 }
+
+/// `verify` keeps its verdicts beside the index, and `@integrity:` finds the events of each
+/// verdict's files, without re-indexing.
+#[test]
+fn verdicts_reach_the_events_of_ingested_files_through_integrity_queries() {
+    let archive = Archive::generate();
+    let index = archive.root().join("index");
+    trailhound(&index)
+        .args(["ingest", "--no-rules"])
+        .arg(archive.root().join("AWSLogs"))
+        .assert()
+        .success();
+    let count = |query: &str| support::count(&index, query);
+    let total = count("*");
+    assert!(total > 1000, "{total}");
+    assert_eq!(count("@integrity:unverified"), total, "no verdicts yet");
+    assert_eq!(count("@integrity:valid"), 0);
+
+    let (log, _) = archive.listed_log();
+    let mut bytes = gunzip_bytes(&log);
+    let in_file = serde_json::from_slice::<Value>(&bytes).unwrap()["Records"]
+        .as_array()
+        .unwrap()
+        .len() as u64;
+    let at = bytes.windows(9).position(|w| w == b"eventName").unwrap() + 12;
+    bytes[at] ^= 0x20;
+    std::fs::write(&log, gzip(&bytes)).unwrap();
+    let (code, _, said) = archive.verify(&[]);
+    assert_eq!(code, 1, "{said}");
+    assert!(said.contains("verdicts kept for"), "{said}");
+
+    assert_eq!(count("@integrity:modified"), in_file);
+    let valid = count("@integrity:valid");
+    let unverified = count("@integrity:unverified");
+    assert!(
+        valid > unverified && unverified > 0,
+        "{valid} valid, {unverified} unverified"
+    );
+    assert_eq!(valid + in_file + unverified, total);
+    assert_eq!(count("NOT @integrity:valid"), total - valid);
+    assert_eq!(count("@integrity:unlisted"), 0);
+
+    let info = trailhound(&index).arg("info").output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("integrity (what `verify` found"), "{info}");
+    assert!(info.contains("1 modified"), "{info}");
+
+    let wrong = trailhound(&index)
+        .args(["search", "@integrity:tampered"])
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("@integrity is one of valid"));
+}

@@ -82,6 +82,23 @@ pub fn render(index: &TrailIndex, coverage: &Coverage) -> String {
             thousands(days as u64),
         );
     }
+    let verdicts = crate::integrity::verdicts::Verdicts::load(index.dir());
+    if !verdicts.files.is_empty() {
+        text += "\nintegrity (what `verify` found of the ingested files; @integrity:WORD finds their events)\n";
+        for ((account, region), words) in verdicts.by_chain() {
+            let each: Vec<String> = words
+                .iter()
+                .map(|(word, n)| format!("{} {word}", thousands(*n)))
+                .collect();
+            text += &format!(
+                "  {} {}  {} files: {}\n",
+                terminal_safe(&account),
+                terminal_safe(&region),
+                thousands(words.values().sum()),
+                each.join(", ")
+            );
+        }
+    }
     if !coverage.pulls.is_empty() {
         text += "\nLookupEvents pulls (what each account, region and category has loaded)\n";
         let mut accounts: BTreeMap<String, u64> = BTreeMap::new();

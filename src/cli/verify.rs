@@ -8,11 +8,13 @@ use chrono::{DateTime, Utc};
 
 use super::exit;
 use crate::event::terminal_safe;
+use crate::index::TrailIndex;
 use crate::integrity::chain::FoundDigest;
 use crate::integrity::chain::{FindingKind, Window};
 use crate::integrity::keyring::SAVED_KEYRING;
 use crate::integrity::local::scan;
 use crate::integrity::public_keys::fetch_public_keys;
+use crate::integrity::verdicts::Verdicts;
 use crate::integrity::{verify_chains, Finding, Keyring, Status};
 use crate::s3::verify::scan_bucket;
 use crate::s3::{BucketUrl, S3Options, Selection};
@@ -157,6 +159,7 @@ pub fn run(index_dir: &Path, args: &VerifyArgs) -> anyhow::Result<i32> {
         "{}",
         summary(&findings, archive.insight_files, keyring.is_empty())
     );
+    record_verdicts(index_dir, &findings);
     let failed = unreadable || findings.iter().any(|f| f.status.is_failure());
     Ok(if failed { exit::FAILURE } else { exit::OK })
 }
@@ -232,6 +235,40 @@ fn fetch_missing_keys(
             "trailhound: verify: cannot fetch public keys with ListPublicKeys: {}; digests signed by keys not at hand stay unverifiable (pass --public-keys FILE, or --offline)",
             terminal_safe(&message)
         ),
+    }
+}
+
+/// Keeps the verdicts of the files the index holds beside it, for `@integrity:`.
+fn record_verdicts(index_dir: &Path, findings: &[Finding]) {
+    let Ok(index) = TrailIndex::open(index_dir) else {
+        return;
+    };
+    let files = index.searcher().and_then(|searcher| {
+        index.top_values(
+            &searcher,
+            crate::index::schema::derived::FILE,
+            None,
+            usize::MAX,
+        )
+    });
+    let files: Vec<String> = match files {
+        Ok(values) => values.into_iter().map(|v| v.value).collect(),
+        Err(e) => {
+            eprintln!("trailhound: verify: cannot read the index's files: {e}");
+            return;
+        }
+    };
+    let mut verdicts = Verdicts::load(index_dir);
+    let recorded = verdicts.record(findings, &files);
+    if recorded == 0 {
+        return;
+    }
+    match verdicts.save(index_dir) {
+        Ok(()) => eprintln!(
+            "verdicts kept for {} ingested files: search @integrity:modified (valid, unlisted, missing, unverified) for their events",
+            thousands(recorded as u64)
+        ),
+        Err(e) => eprintln!("trailhound: verify: cannot keep the verdicts beside the index: {e}"),
     }
 }
 

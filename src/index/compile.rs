@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use ipnet::IpNet;
 use tantivy::query::{
     AllQuery, BooleanQuery, EmptyQuery, FuzzyTermQuery, Occur as TantivyOccur,
-    Query as TantivyQuery, RangeQuery, RegexQuery, TermQuery,
+    Query as TantivyQuery, RangeQuery, RegexQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime as TantivyDateTime, Term as TantivyTerm};
@@ -20,7 +20,11 @@ use super::schema::{
     IDENTIFIER_PATHS, TIME_PATH,
 };
 use super::tokenizer::{analyse, has_opaque_word, normalise};
+use crate::integrity::verdicts::{Verdicts, VERDICT_WORDS};
 use crate::query::{parse, Clause, Leaf, Occur, Query, QueryError, Term, WildPart};
+
+/// The derived field that reads the files' integrity verdicts.
+const INTEGRITY: &str = "@integrity";
 
 /// Short field names users type instead of CloudTrail paths.
 pub const ALIASES: &[(&str, &[&str])] = &[
@@ -65,10 +69,20 @@ impl std::fmt::Debug for CompiledQuery {
 }
 
 pub fn compile_query(fields: &Fields, text: &str) -> Result<CompiledQuery, QueryError> {
+    compile_query_with(fields, text, &Verdicts::default())
+}
+
+/// As [`compile_query`], with the files' integrity verdicts that `@integrity:` reads.
+pub fn compile_query_with(
+    fields: &Fields,
+    text: &str,
+    verdicts: &Verdicts,
+) -> Result<CompiledQuery, QueryError> {
     let ast = parse(text)?;
     let mut compiler = Compiler {
         input: text,
         fields,
+        verdicts,
         warnings: Vec::new(),
         paths: Vec::new(),
     };
@@ -102,6 +116,7 @@ type Compiled = Option<Box<dyn TantivyQuery>>;
 struct Compiler<'a> {
     input: &'a str,
     fields: &'a Fields,
+    verdicts: &'a Verdicts,
     warnings: Vec<String>,
     paths: Vec<String>,
 }
@@ -183,6 +198,9 @@ impl Compiler<'_> {
 
     fn leaf(&mut self, leaf: &Leaf) -> Result<Compiled, QueryError> {
         let alias = leaf.field.as_deref();
+        if alias == Some(INTEGRITY) {
+            return self.integrity(leaf).map(Some);
+        }
         let mut alternatives = Vec::new();
         for target in self.targets(alias) {
             if let Some(query) = self.target_leaf(leaf, &target)? {
@@ -376,6 +394,42 @@ impl Compiler<'_> {
             }
             Term::Exists => Some(Box::new(AllQuery)),
         })
+    }
+
+    /// `@integrity:WORD`: the events of the files `verify` gave that verdict (`unverified`: of
+    /// every file it gave no other).
+    fn integrity(&mut self, leaf: &Leaf) -> Result<Box<dyn TantivyQuery>, QueryError> {
+        let word = match &leaf.term {
+            Term::Word(text) | Term::Phrase { text, .. } => text.to_ascii_lowercase(),
+            _ => String::new(),
+        };
+        if !VERDICT_WORDS.contains(&word.as_str()) {
+            return Err(QueryError::at(
+                self.input,
+                leaf.span.start,
+                format!("@integrity is one of {}", VERDICT_WORDS.join(", ")),
+            ));
+        }
+        self.paths.push(derived::FILE.to_owned());
+        let terms = |files: Vec<&str>| -> Box<dyn TantivyQuery> {
+            Box::new(TermSetQuery::new(files.into_iter().map(|file| {
+                TantivyTerm::from_field_text(self.fields.kw, &path_term(derived::FILE, file))
+            })))
+        };
+        if word == "unverified" {
+            let judged: Vec<&str> = VERDICT_WORDS[..4]
+                .iter()
+                .flat_map(|w| self.verdicts.files_with(w))
+                .collect();
+            return Ok(Box::new(BooleanQuery::new(vec![
+                (
+                    TantivyOccur::Must,
+                    Box::new(AllQuery) as Box<dyn TantivyQuery>,
+                ),
+                (TantivyOccur::MustNot, terms(judged)),
+            ])));
+        }
+        Ok(terms(self.verdicts.files_with(&word).collect()))
     }
 
     fn keyword_term(&self, path: &str, value: &str) -> Box<dyn TantivyQuery> {

@@ -9,7 +9,11 @@ use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use tantivy::columnar::ColumnValues;
 
-use super::compile::{compile_query, event_id_query, time_range, CompiledQuery};
+use super::compile::{compile_query_with, event_id_query, time_range, CompiledQuery};
+use crate::integrity::verdicts::Verdicts;
+
+/// Queries naming this read the verdicts beside the index.
+const INTEGRITY_FIELD: &str = "@integrity";
 use super::error::IndexError;
 use super::store::TrailIndex;
 
@@ -122,7 +126,11 @@ pub struct Hit {
 impl TrailIndex {
     /// Compiles `text` and narrows it to `time`; parse errors carry the offending position.
     pub fn prepare_query(&self, text: &str, time: TimeBounds) -> Result<CompiledQuery, IndexError> {
-        let mut compiled = compile_query(&self.fields, text).map_err(|e| {
+        let verdicts = match text.contains(INTEGRITY_FIELD) {
+            true => Verdicts::load(self.dir()),
+            false => Verdicts::default(),
+        };
+        let mut compiled = compile_query_with(&self.fields, text, &verdicts).map_err(|e| {
             let caret = crate::query::caret_line(text, &e);
             IndexError::Query(format!("{e}\n{caret}"))
         })?;

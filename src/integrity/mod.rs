@@ -6,13 +6,15 @@
 //!   prints) and checks signatures; [`public_keys`] fetches them with ListPublicKeys;
 //! - [`chain`] turns the digests and log files found into verdicts, with no I/O;
 //! - [`hashing`] hashes a file's decompressed bytes as they stream, and reads a digest;
-//! - [`local`] finds and hashes them in local archives (`s3::verify` in a bucket).
+//! - [`local`] finds and hashes them in local archives (`s3::verify` in a bucket);
+//! - [`verdicts`] keeps each ingested file's verdict beside the index, for `@integrity:`.
 pub mod chain;
 pub mod digest;
 pub mod hashing;
 pub mod keyring;
 pub mod local;
 pub mod public_keys;
+pub mod verdicts;
 
 pub use chain::{verify_chains, Finding, FindingKind, Status};
 pub use keyring::Keyring;
