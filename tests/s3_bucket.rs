@@ -258,6 +258,23 @@ fn a_whole_bucket_reads_event_for_event_like_the_same_files_on_disk_and_a_second
     );
     assert_eq!(events(&remote).len(), expected.len());
 
+    // --relist lists and reads the finished folders again, and adds nothing twice.
+    let gets = moto.get_calls(BUCKET);
+    let third = ingest(
+        &moto,
+        &moto.endpoint,
+        &remote,
+        work.path(),
+        &[&format!("s3://{BUCKET}"), "--relist"],
+    );
+    assert!(
+        !stderr(&third).contains("finished by earlier runs"),
+        "{}",
+        stderr(&third)
+    );
+    assert!(moto.get_calls(BUCKET) > gets, "{}", stderr(&third));
+    assert_eq!(events(&remote).len(), expected.len());
+
     let info = support::trailhound(&remote).arg("info").output().unwrap();
     let info = String::from_utf8_lossy(&info.stdout);
     assert!(info.contains(&format!("s3://{BUCKET}/")), "{info}");

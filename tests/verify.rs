@@ -621,3 +621,86 @@ fn verdicts_reach_the_events_of_ingested_files_through_integrity_queries() {
     assert!(!wrong.status.success());
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("@integrity is one of valid"));
 }
+
+/// A window is judged with the whole chain around it: a digest deleted just inside `--since` is
+/// still missing, and a window shorter than an hour raises no gap.
+#[test]
+fn a_window_is_judged_with_the_chain_around_it() {
+    let archive = Archive::generate();
+    let chain = archive.chain();
+    let shifted = |digest: &Path, minutes: i64| {
+        let start = gunzip_json(digest)["digestStartTime"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let start = chrono::DateTime::parse_from_rfc3339(&start).unwrap();
+        (start + chrono::Duration::minutes(minutes)).to_rfc3339()
+    };
+    let (account, region) = {
+        let parts: Vec<String> = chain[0]
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let at = parts.iter().position(|p| p == "CloudTrail-Digest").unwrap();
+        (parts[at - 1].clone(), parts[at + 1].clone())
+    };
+    let only = ["--account", account.as_str(), "--region", region.as_str()];
+
+    let inside = &chain[chain.len() / 2];
+    let (since, until) = (shifted(inside, 5), shifted(inside, 30));
+    let (code, findings, said) =
+        archive.verify(&[&only[..], &["--since", &since, "--until", &until]].concat());
+    assert_eq!(code, 0, "{said}\n{:?}", statuses(&findings));
+    assert!(
+        with_status(&findings, "gap").is_empty(),
+        "{:?}",
+        statuses(&findings)
+    );
+
+    let since = shifted(inside, 10);
+    std::fs::remove_file(inside).unwrap();
+    let (code, findings, said) = archive.verify(&[&only[..], &["--since", &since]].concat());
+    assert_eq!(code, 1, "{said}");
+    let missing = with_status(&findings, "digest_missing");
+    assert_eq!(missing.len(), 1, "{:?}", statuses(&findings));
+    assert!(ends_with(missing[0], inside), "{}", missing[0]);
+    assert_eq!(
+        with_status(&findings, "gap").len(),
+        1,
+        "{:?}",
+        statuses(&findings)
+    );
+}
+
+/// Shapes a forger would try: junk after a listed file's gzip stream (which a salvaging reader
+/// would still ingest), and a file whose name carries no delivery time.
+#[test]
+fn a_listed_file_that_does_not_decompress_whole_is_modified_and_a_nameless_one_unlisted() {
+    let archive = Archive::generate();
+    let (log, _) = archive.listed_log();
+    let mut bytes = std::fs::read(&log).unwrap();
+    bytes.extend_from_slice(b"trailing junk");
+    std::fs::write(&log, bytes).unwrap();
+    let nameless = log.with_file_name("records.json.gz");
+    write(
+        &nameless,
+        &gzip(&support::trail_file(&[support::record(
+            "nameless-1",
+            "StopLogging",
+            "cloudtrail.amazonaws.com",
+            serde_json::json!({}),
+        )])),
+    );
+    let (code, findings, said) = archive.verify(&[]);
+    assert_eq!(code, 1, "{said}");
+    let modified = with_status(&findings, "modified");
+    assert_eq!(modified.len(), 1, "{:?}", statuses(&findings));
+    assert!(ends_with(modified[0], &log), "{}", modified[0]);
+    assert!(modified[0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("decompress"));
+    let unlisted = with_status(&findings, "unlisted");
+    assert_eq!(unlisted.len(), 1, "{:?}", statuses(&findings));
+    assert!(ends_with(unlisted[0], &nameless), "{}", unlisted[0]);
+}

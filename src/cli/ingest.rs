@@ -239,6 +239,11 @@ pub struct IngestArgs {
     /// GETs in flight at once per bucket
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=512))]
     pub s3_requests: u16,
+    /// List (and read) the day folders earlier runs finished again: for objects that reached the
+    /// bucket more than a day late (a replication backlog, a restore); events already indexed
+    /// are not added twice
+    #[arg(long)]
+    pub relist: bool,
     /// Commit after this many new events (default 250000; also every 30 s)
     #[arg(long, hide = true)]
     pub commit_every: Option<usize>,
@@ -313,6 +318,7 @@ pub fn run(
                 until: args.until,
             },
             requests: usize::from(args.s3_requests),
+            relist: args.relist,
             follow: args.follow.then_some(args.interval),
         },
         stop: Some(stop),

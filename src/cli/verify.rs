@@ -95,6 +95,7 @@ pub fn run(index_dir: &Path, args: &VerifyArgs) -> anyhow::Result<i32> {
                 until: args.until,
             },
             requests: usize::from(args.s3_requests),
+            relist: false,
             follow: None,
         };
         match scan_bucket(url, &options) {
@@ -145,7 +146,11 @@ pub fn run(index_dir: &Path, args: &VerifyArgs) -> anyhow::Result<i32> {
     match args.format {
         VerifyFormat::Jsonl => {
             for finding in &findings {
-                writeln!(out, "{}", serde_json::to_string(finding)?)?;
+                writeln!(
+                    out,
+                    "{}",
+                    crate::event::json_terminal_safe(&serde_json::to_string(finding)?)
+                )?;
             }
         }
         VerifyFormat::Table => {
@@ -202,7 +207,9 @@ fn fetch_missing_keys(
         if known.contains(fingerprint) {
             continue;
         }
-        regions.insert(digest.region.clone());
+        if is_region_name(&digest.region) {
+            regions.insert(digest.region.clone());
+        }
         let time = |text: &str| DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc());
         if let Some(start) = time(&content.digest_start_time) {
             from = Some(from.map_or(start, |f| f.min(start)));
@@ -215,8 +222,15 @@ fn fetch_missing_keys(
         return;
     };
     let regions: Vec<String> = regions.into_iter().collect();
-    match fetch_public_keys(profile, &regions, from, to) {
-        Ok(fetched) => {
+    let (fetched, failures) = fetch_public_keys(profile, &regions, from, to);
+    for failure in &failures {
+        eprintln!(
+            "trailhound: verify: cannot fetch public keys with ListPublicKeys: {}; digests signed by keys not at hand stay unverifiable (pass --public-keys FILE, or --offline)",
+            terminal_safe(failure)
+        );
+    }
+    match fetched {
+        fetched if !fetched.is_empty() => {
             let count = fetched.keys.len();
             keyring.merge(fetched);
             let saved = index_dir.join(SAVED_KEYRING);
@@ -231,11 +245,20 @@ fn fetch_missing_keys(
                 Err(e) => eprintln!("trailhound: verify: cannot save the public keys: {e}"),
             }
         }
-        Err(message) => eprintln!(
-            "trailhound: verify: cannot fetch public keys with ListPublicKeys: {}; digests signed by keys not at hand stay unverifiable (pass --public-keys FILE, or --offline)",
-            terminal_safe(&message)
-        ),
+        _ => {}
     }
+}
+
+/// `eu-west-1`, `us-gov-west-1`: what may be handed to the SDK as a region (folder names come
+/// from the bucket, which anyone with write access shapes).
+fn is_region_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
 }
 
 /// Keeps the verdicts of the files the index holds beside it, for `@integrity:`.

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::digest::{archive_key, DigestFile};
+use super::digest::{archive_key, DigestFile, ListedLog};
 use super::keyring::{Keyring, SignatureCheck};
 
 /// A digest file found, hashed and parsed.
@@ -106,7 +106,15 @@ impl Window {
     fn contains(&self, time: DateTime<Utc>) -> bool {
         self.since.is_none_or(|since| time >= since) && self.until.is_none_or(|until| time <= until)
     }
+
+    fn overlaps(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        self.since.is_none_or(|since| end >= since) && self.until.is_none_or(|until| start <= until)
+    }
 }
+
+/// A log file is listed by the digest of the hour it was delivered in, which can end up to an
+/// hour after the time its name carries.
+const LISTING_DELAY: chrono::Duration = chrono::Duration::hours(1);
 
 fn time(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc())
@@ -181,12 +189,14 @@ impl<'a> Chain<'a> {
     }
 
     fn verify(mut self, digests: &[&'a FoundDigest], logs: &[&'a FoundLog]) -> Vec<Finding> {
+        // Every digest takes part in the checks (the one after the window carries the signature
+        // of the last one inside it); only what touches the window is reported.
         let mut linked = self.linked(digests);
-        linked.retain(|d| self.window.contains(d.end));
         linked.sort_by_key(|d| (d.end, d.found.key.clone()));
         self.check_links(&mut linked);
         self.check_signatures(&mut linked);
-        for digest in &linked {
+        let window = self.window;
+        for digest in linked.iter().filter(|d| window.overlaps(d.start, d.end)) {
             self.finding(
                 FindingKind::Digest,
                 digest.status,
@@ -246,8 +256,7 @@ impl<'a> Chain<'a> {
                     detail: String::new(),
                 }),
                 (problem, _) => {
-                    let end = times.map(|(_, end)| end);
-                    if end.is_none_or(|end| self.window.contains(end)) {
+                    if times.is_none_or(|(start, end)| self.window.overlaps(start, end)) {
                         self.finding(
                             FindingKind::Digest,
                             Status::DigestInvalid,
@@ -299,7 +308,11 @@ impl<'a> Chain<'a> {
                     }
                 }
                 // Older digests are here, so this one was deleted (or never written).
-                None if linked.iter().any(|d| d.end <= linked[at].start) => {
+                None if linked.iter().any(|d| d.end <= linked[at].start)
+                    && self
+                        .window
+                        .overlaps(linked[at].start - LISTING_DELAY, linked[at].start) =>
+                {
                     missing.push((previous.to_owned(), linked[at].found.key.clone()));
                 }
                 None => {}
@@ -377,7 +390,7 @@ impl<'a> Chain<'a> {
         let mut covered_to: Option<DateTime<Utc>> = None;
         for (start, end) in spans {
             if let Some(to) = covered_to {
-                if start > to {
+                if start > to && self.window.overlaps(to, start) {
                     self.finding(
                         FindingKind::Gap,
                         Status::Gap,
@@ -403,12 +416,21 @@ impl<'a> Chain<'a> {
     }
 
     fn check_logs(&mut self, linked: &[Linked<'a>], logs: &[&'a FoundLog]) {
-        let by_key: HashMap<&str, &FoundLog> = logs.iter().map(|l| (l.key.as_str(), *l)).collect();
+        // One key can be in two copies (a bucket and a local copy): each is judged.
+        let mut by_key: HashMap<&str, Vec<&FoundLog>> = HashMap::new();
+        for log in logs {
+            by_key.entry(log.key.as_str()).or_default().push(log);
+        }
         let mut listed: HashSet<&str> = HashSet::new();
         for digest in linked {
+            let reported = self.window.overlaps(digest.start, digest.end);
             for entry in &digest.content.log_files {
                 let key = archive_key(&entry.s3_object).unwrap_or(&entry.s3_object);
-                let Some(log) = by_key.get(key) else {
+                listed.insert(key);
+                if !reported {
+                    continue;
+                }
+                let Some(copies) = by_key.get(key) else {
                     let (status, detail) = match digest.status {
                         Status::DigestInvalid => (
                             Status::Unverifiable,
@@ -422,30 +444,10 @@ impl<'a> Chain<'a> {
                     self.finding(FindingKind::Log, status, key, detail);
                     continue;
                 };
-                listed.insert(log.key.as_str());
-                let (status, detail) = match (&log.hash, digest.status) {
-                    (Err(reason), _) => (Status::Unverifiable, reason.clone()),
-                    (_, Status::DigestInvalid) => (
-                        Status::Unverifiable,
-                        format!("listed by {}, which fails its check", digest.found.key),
-                    ),
-                    (Ok(hash), _) if !hash.eq_ignore_ascii_case(&entry.hash_value) => (
-                        Status::Modified,
-                        format!(
-                            "its SHA-256 is {hash}; {} records {}",
-                            digest.found.key, entry.hash_value
-                        ),
-                    ),
-                    (Ok(_), Status::Valid) => (Status::Valid, String::new()),
-                    (Ok(_), _) => (
-                        Status::Unverifiable,
-                        format!(
-                            "its SHA-256 matches {}, whose signature could not be checked",
-                            digest.found.key
-                        ),
-                    ),
-                };
-                self.finding(FindingKind::Log, status, &log.path, detail);
+                for log in copies {
+                    let (status, detail) = judge(log, entry, digest);
+                    self.finding(FindingKind::Log, status, &log.path, detail);
+                }
             }
         }
         let covered = linked
@@ -460,7 +462,7 @@ impl<'a> Chain<'a> {
             }
             let (status, detail) = match (covered, log.delivered) {
                 (Some((first, last)), Some(delivered))
-                    if first <= delivered && delivered < last =>
+                    if first <= delivered && delivered + LISTING_DELAY <= last =>
                 {
                     (
                         Status::Unlisted,
@@ -468,17 +470,53 @@ impl<'a> Chain<'a> {
                             .into(),
                     )
                 }
+                (Some(_), None) => (
+                    Status::Unlisted,
+                    "its name carries no delivery time, and no digest lists it: it may have been added"
+                        .into(),
+                ),
                 _ if linked.is_empty() => (
                     Status::Unverifiable,
                     "no digest for its account and region".into(),
                 ),
                 _ => (
                     Status::Unverifiable,
-                    "no digest in this copy covers its hour".into(),
+                    "no digest in this copy covers its hour yet".into(),
                 ),
             };
             self.finding(FindingKind::Log, status, &log.path, detail);
         }
+    }
+}
+
+/// One log file against the digest entry that lists it.
+fn judge(log: &FoundLog, entry: &ListedLog, digest: &Linked<'_>) -> (Status, String) {
+    match (&log.hash, digest.status) {
+        // The digest records the hash of a file that decompresses whole: this one is not it.
+        (Err(reason), _) if reason.starts_with("cannot decompress") => (
+            Status::Modified,
+            format!("{reason}: it is not the file {} records", digest.found.key),
+        ),
+        (Err(reason), _) => (Status::Unverifiable, reason.clone()),
+        (_, Status::DigestInvalid) => (
+            Status::Unverifiable,
+            format!("listed by {}, which fails its check", digest.found.key),
+        ),
+        (Ok(hash), _) if !hash.eq_ignore_ascii_case(&entry.hash_value) => (
+            Status::Modified,
+            format!(
+                "its SHA-256 is {hash}; {} records {}",
+                digest.found.key, entry.hash_value
+            ),
+        ),
+        (Ok(_), Status::Valid) => (Status::Valid, String::new()),
+        (Ok(_), _) => (
+            Status::Unverifiable,
+            format!(
+                "its SHA-256 matches {}, whose signature could not be checked",
+                digest.found.key
+            ),
+        ),
     }
 }
 

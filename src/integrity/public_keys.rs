@@ -10,53 +10,73 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use super::keyring::{Keyring, PublicKey};
 use crate::pull::aws::{cloudtrail_client, load, AwsOptions};
 
-/// The keys valid over `from..to` in each of `regions`; the message names the region that failed.
+/// The keys valid over `from..to` in each of `regions`, and a line for each region that failed
+/// (the others' keys are kept).
 pub fn fetch_public_keys(
     profile: Option<&str>,
     regions: &[String],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Keyring, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+) -> (Keyring, Vec<String>) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            return (
+                Keyring::default(),
+                vec![format!("cannot start the async runtime: {e}")],
+            )
+        }
+    };
     runtime.block_on(async {
         let options = AwsOptions {
             profile: profile.map(str::to_owned),
             request_timeout: Duration::from_secs(20),
         };
         let mut keyring = Keyring::default();
+        let mut failures = Vec::new();
         for region in regions {
-            let config = load(&options, region).await;
-            let client = cloudtrail_client(&config, region);
-            let mut token: Option<String> = None;
-            loop {
-                let answer = client
-                    .list_public_keys()
-                    .start_time(AwsDateTime::from_secs(from.timestamp()))
-                    .end_time(AwsDateTime::from_secs(to.timestamp()))
-                    .set_next_token(token.take())
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        format!("{region}: {}", short(&DisplayErrorContext(&e).to_string()))
-                    })?;
-                keyring.merge(Keyring {
-                    keys: answer
-                        .public_key_list()
-                        .iter()
-                        .filter_map(public_key)
-                        .collect(),
-                });
-                match answer.next_token() {
-                    Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-                    _ => break,
-                }
+            if let Err(failure) = fetch_region(&options, region, from, to, &mut keyring).await {
+                failures.push(failure);
             }
         }
-        Ok(keyring)
+        (keyring, failures)
     })
+}
+
+async fn fetch_region(
+    options: &AwsOptions,
+    region: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    keyring: &mut Keyring,
+) -> Result<(), String> {
+    let config = load(options, region).await;
+    let client = cloudtrail_client(&config, region);
+    let mut token: Option<String> = None;
+    loop {
+        let answer = client
+            .list_public_keys()
+            .start_time(AwsDateTime::from_secs(from.timestamp()))
+            .end_time(AwsDateTime::from_secs(to.timestamp()))
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| format!("{region}: {}", short(&DisplayErrorContext(&e).to_string())))?;
+        keyring.merge(Keyring {
+            keys: answer
+                .public_key_list()
+                .iter()
+                .filter_map(public_key)
+                .collect(),
+        });
+        match answer.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+            _ => return Ok(()),
+        }
+    }
 }
 
 fn public_key(key: &aws_sdk_cloudtrail::types::PublicKey) -> Option<PublicKey> {

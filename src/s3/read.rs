@@ -28,6 +28,8 @@ pub struct S3Options {
     pub requests: usize,
     /// Keep listing for new objects this often, until stopped.
     pub follow: Option<Duration>,
+    /// List the day folders earlier runs finished again.
+    pub relist: bool,
 }
 
 impl Default for S3Options {
@@ -37,6 +39,7 @@ impl Default for S3Options {
             selection: Selection::default(),
             requests: 32,
             follow: None,
+            relist: false,
         }
     }
 }
@@ -184,7 +187,10 @@ fn read_bucket(
         bucket: bucket_key(url),
         folders: Mutex::new(HashMap::new()),
         marks: marks.folders.clone(),
-        closed: marks.closed.clone(),
+        closed: match options.relist {
+            true => BTreeMap::new(),
+            false => marks.closed.clone(),
+        },
     };
     let lister = Arc::new(Lister {
         client: client.clone(),

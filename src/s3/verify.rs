@@ -23,7 +23,7 @@ use crate::integrity::hashing::{hash_decompressed, read_digest};
 pub struct BucketScan {
     pub digests: Vec<FoundDigest>,
     pub logs: Vec<FoundLog>,
-    /// One line each: a folder that could not be listed.
+    /// One line each: a folder that could not be listed, an object that could not be fetched.
     pub problems: Vec<String>,
     pub list_calls: u64,
     pub get_calls: u64,
@@ -101,18 +101,41 @@ async fn scan(url: &BucketUrl, options: &S3Options) -> Result<BucketScan, String
                 fetching.spawn(async move {
                     gets.fetch_add(1, Ordering::Relaxed);
                     let fetched = fetch_signed(&client, &url, &key).await;
-                    drop(permit);
                     let path = format!("s3://{}/{key}", url.bucket);
-                    // Decompressing and hashing is CPU work: off the runtime's threads.
-                    tokio::task::spawn_blocking(move || found(folder, key, path, fetched))
-                        .await
-                        .ok()
+                    // Decompressing and hashing is CPU work: off the runtime's threads, and
+                    // under the same permit, so that bodies in memory stay bounded.
+                    tokio::task::spawn_blocking(move || {
+                        let found = found(folder, key, path, fetched);
+                        drop(permit);
+                        found
+                    })
+                    .await
+                    .ok()
                 });
             }
         }
     }
     while let Some(joined) = fetching.join_next().await {
-        match joined.ok().flatten() {
+        let found = joined.ok().flatten();
+        let unfetched = match &found {
+            Some(Found::Digest(digest)) => digest
+                .content
+                .as_ref()
+                .err()
+                .filter(|e| e.starts_with("cannot be fetched"))
+                .map(|e| (&digest.path, e)),
+            Some(Found::Log(log)) => log
+                .hash
+                .as_ref()
+                .err()
+                .filter(|e| e.starts_with("cannot be fetched"))
+                .map(|e| (&log.path, e)),
+            None => None,
+        };
+        if let Some((path, reason)) = unfetched {
+            scan.problems.push(format!("{path}: {reason}"));
+        }
+        match found {
             Some(Found::Digest(digest)) => scan.digests.push(*digest),
             Some(Found::Log(log)) => scan.logs.push(log),
             None => {}
