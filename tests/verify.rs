@@ -545,6 +545,44 @@ fn missing_keys_are_fetched_with_list_public_keys_saved_and_used_offline() {
     assert_eq!(fake.key_requests().len(), asked_before);
     assert!(!said.contains("no public keys"), "{said}");
 
+    // The chain's tail rewritten under a key CloudTrail does not have, its hash links kept
+    // consistent: once ListPublicKeys has answered for the region and time, the rewritten digest
+    // is invalid, not merely unverifiable.
+    let chain = archive.chain();
+    let (before_newest, newest) = (&chain[chain.len() - 2], &chain[chain.len() - 1]);
+    let forged_key = "f".repeat(32);
+    let mut digest = gunzip_json(before_newest);
+    digest["digestPublicKeyFingerprint"] = forged_key.clone().into();
+    let forged = serde_json::to_vec(&digest).unwrap();
+    std::fs::write(before_newest, gzip(&forged)).unwrap();
+    let mut digest = gunzip_json(newest);
+    digest["digestPublicKeyFingerprint"] = forged_key.into();
+    digest["previousDigestHashValue"] =
+        hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &forged).as_ref()).into();
+    std::fs::write(newest, gzip(&serde_json::to_vec(&digest).unwrap())).unwrap();
+    let output = fake
+        .command(&index, work.path())
+        .arg("verify")
+        .arg(archive.root().join("AWSLogs"))
+        .args(["--format", "jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let findings: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let invalid = with_status(&findings, "digest_invalid");
+    assert_eq!(invalid.len(), 1, "{:?}", statuses(&findings));
+    assert!(ends_with(invalid[0], before_newest), "{}", invalid[0]);
+    assert!(invalid[0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("not CloudTrail's"));
+    // Offline it is only unverifiable: the keys at hand may be incomplete.
+    let (code, said) = run(&["--offline"]);
+    assert_eq!(code, 0, "{said}");
+
     // No keys saved and AWS unreachable: a warning, and the digests are unverifiable.
     let elsewhere = work.path().join("other-index");
     let output = support::isolated_aws_command(&elsewhere, work.path())

@@ -47,6 +47,7 @@ impl Signer {
                 validity_start: Some(from.into()),
                 validity_end: Some(to.into()),
             }],
+            ..Keyring::default()
         }
     }
 }

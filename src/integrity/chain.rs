@@ -371,6 +371,13 @@ impl<'a> Chain<'a> {
             {
                 SignatureCheck::Valid => {}
                 SignatureCheck::Invalid(reason) => invalidate(digest, reason),
+                SignatureCheck::NoKey if self.keyring.complete_for.contains(self.region) => {
+                    let detail = format!(
+                        "signed with key {fingerprint}, which ListPublicKeys does not give for {}: not CloudTrail's",
+                        self.region
+                    );
+                    invalidate(digest, detail);
+                }
                 SignatureCheck::NoKey => {
                     digest.status = Status::Unverifiable;
                     digest.detail = format!(

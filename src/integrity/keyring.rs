@@ -13,6 +13,10 @@ pub const SAVED_KEYRING: &str = "public-keys.json";
 pub struct Keyring {
     #[serde(rename = "PublicKeyList")]
     pub keys: Vec<PublicKey>,
+    /// Regions whose keys ListPublicKeys gave in this run, for the digests' times: a key it did
+    /// not give there is not CloudTrail's.
+    #[serde(skip)]
+    pub complete_for: std::collections::BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +67,7 @@ impl Keyring {
 
     /// Adds the keys of `other` not already held.
     pub fn merge(&mut self, other: Keyring) {
+        self.complete_for.extend(other.complete_for);
         for key in other.keys {
             if !self.keys.iter().any(|k| k.fingerprint == key.fingerprint) {
                 self.keys.push(key);

@@ -38,8 +38,11 @@ pub fn fetch_public_keys(
         let mut keyring = Keyring::default();
         let mut failures = Vec::new();
         for region in regions {
-            if let Err(failure) = fetch_region(&options, region, from, to, &mut keyring).await {
-                failures.push(failure);
+            match fetch_region(&options, region, from, to, &mut keyring).await {
+                Ok(()) => {
+                    keyring.complete_for.insert(region.clone());
+                }
+                Err(failure) => failures.push(failure),
             }
         }
         (keyring, failures)
@@ -71,6 +74,7 @@ async fn fetch_region(
                 .iter()
                 .filter_map(public_key)
                 .collect(),
+            ..Keyring::default()
         });
         match answer.next_token() {
             Some(next) if !next.is_empty() => token = Some(next.to_owned()),
