@@ -742,3 +742,39 @@ fn a_listed_file_that_does_not_decompress_whole_is_modified_and_a_nameless_one_u
     assert_eq!(unlisted.len(), 1, "{:?}", statuses(&findings));
     assert!(ends_with(unlisted[0], &nameless), "{}", unlisted[0]);
 }
+
+/// An ingest of local files checks them against the digests among them, offline, so that
+/// `@integrity:` works without a separate `verify`; `--no-verify` leaves that out.
+#[test]
+fn an_ingest_keeps_the_verdicts_of_the_files_it_read() {
+    let archive = Archive::generate();
+    let (log, _) = archive.listed_log();
+    let mut bytes = gunzip_bytes(&log);
+    let in_file = serde_json::from_slice::<Value>(&bytes).unwrap()["Records"]
+        .as_array()
+        .unwrap()
+        .len() as u64;
+    let at = bytes.windows(9).position(|w| w == b"eventName").unwrap() + 12;
+    bytes[at] ^= 0x20;
+    std::fs::write(&log, gzip(&bytes)).unwrap();
+
+    let index = archive.root().join("index");
+    let ingest = trailhound(&index)
+        .args(["ingest", "--no-rules"])
+        .arg(archive.root().join("AWSLogs"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&ingest.stderr);
+    assert!(ingest.status.success(), "{said}");
+    assert!(said.contains("files checked against their digests"), "{said}");
+    assert_eq!(support::count(&index, "@integrity:modified"), in_file);
+
+    let skipped = archive.root().join("index-no-verify");
+    trailhound(&skipped)
+        .args(["ingest", "--no-rules", "--no-verify"])
+        .arg(archive.root().join("AWSLogs"))
+        .assert()
+        .success();
+    assert_eq!(support::count(&skipped, "@integrity:modified"), 0);
+    assert!(!skipped.join("integrity.json").exists());
+}

@@ -11,6 +11,10 @@ use super::exit;
 use crate::index::activity::{self, ActivityReport};
 use crate::index::TrailIndex;
 use crate::ingest::{ingest_with, IngestObserver, IngestOptions, IngestSummary};
+use crate::integrity::chain::Window;
+use crate::integrity::keyring::SAVED_KEYRING;
+use crate::integrity::verdicts::Verdicts;
+use crate::integrity::{verify_chains, Keyring};
 use crate::s3::{BucketUrl, S3Options, Selection};
 use crate::source::{Problem, Severity};
 
@@ -250,6 +254,9 @@ pub struct IngestArgs {
     /// Index only; evaluate no detection rules
     #[arg(long)]
     pub no_rules: bool,
+    /// Do not check local files against the digests beside them (`@integrity`)
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 fn parse_interval(text: &str) -> Result<Duration, String> {
@@ -344,6 +351,9 @@ pub fn run(
         }
     }
     println!("{summary}");
+    if !args.no_verify && !paths.is_empty() {
+        keep_integrity(&index, &paths, quiet);
+    }
     if summary.alerts > 0 && !quiet {
         eprintln!(
             "{} alerts in the index; see `trailhound alerts`",
@@ -364,6 +374,30 @@ pub fn run(
             exit::OK
         },
     )
+}
+
+/// Checks the local files just read against the digests among them (offline, with the keys
+/// kept beside the index), and keeps each file's verdict for `@integrity:`. Reading each file
+/// once more costs about a twentieth of the ingest.
+fn keep_integrity(index: &TrailIndex, paths: &[PathBuf], quiet: bool) {
+    let archive = crate::integrity::local::scan(paths, &[], &[]);
+    if archive.digests.is_empty() {
+        return;
+    }
+    let keyring = Keyring::load(&index.dir().join(SAVED_KEYRING)).unwrap_or_default();
+    let findings = verify_chains(&archive.digests, &archive.logs, &keyring, Window::default());
+    match Verdicts::keep(index, &findings) {
+        Ok(recorded) if !quiet => {
+            let modified = findings.iter().filter(|f| f.status.is_failure()).count();
+            eprintln!(
+                "integrity: {} files checked against their digests, {} findings of change, removal or addition (trailhound verify for each; @integrity:WORD finds their events)",
+                crate::units::thousands(recorded as u64),
+                crate::units::thousands(modified as u64)
+            );
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("trailhound: ingest: {}", crate::event::terminal_safe(&e)),
+    }
 }
 
 #[cfg(test)]

@@ -266,32 +266,13 @@ fn record_verdicts(index_dir: &Path, findings: &[Finding]) {
     let Ok(index) = TrailIndex::open(index_dir) else {
         return;
     };
-    let files = index.searcher().and_then(|searcher| {
-        index.top_values(
-            &searcher,
-            crate::index::schema::derived::FILE,
-            None,
-            usize::MAX,
-        )
-    });
-    let files: Vec<String> = match files {
-        Ok(values) => values.into_iter().map(|v| v.value).collect(),
-        Err(e) => {
-            eprintln!("trailhound: verify: cannot read the index's files: {e}");
-            return;
-        }
-    };
-    let mut verdicts = Verdicts::load(index_dir);
-    let recorded = verdicts.record(findings, &files);
-    if recorded == 0 {
-        return;
-    }
-    match verdicts.save(index_dir) {
-        Ok(()) => eprintln!(
+    match Verdicts::keep(&index, findings) {
+        Ok(0) => {}
+        Ok(recorded) => eprintln!(
             "verdicts kept for {} ingested files: search @integrity:modified (valid, unlisted, missing, unverified) for their events",
             thousands(recorded as u64)
         ),
-        Err(e) => eprintln!("trailhound: verify: cannot keep the verdicts beside the index: {e}"),
+        Err(e) => eprintln!("trailhound: verify: {}", terminal_safe(&e)),
     }
 }
 

@@ -91,6 +91,33 @@ impl Verdicts {
         chains
     }
 
+    /// Keeps `findings` for the files `index` holds, beside it; returns how many files got a
+    /// verdict.
+    pub fn keep(index: &crate::index::TrailIndex, findings: &[Finding]) -> Result<usize, String> {
+        let files: Vec<String> = index
+            .searcher()
+            .and_then(|searcher| {
+                index.top_values(
+                    &searcher,
+                    crate::index::schema::derived::FILE,
+                    None,
+                    usize::MAX,
+                )
+            })
+            .map_err(|e| format!("cannot read the index's files: {e}"))?
+            .into_iter()
+            .map(|v| v.value)
+            .collect();
+        let mut verdicts = Verdicts::load(index.dir());
+        let recorded = verdicts.record(findings, &files);
+        if recorded > 0 {
+            verdicts
+                .save(index.dir())
+                .map_err(|e| format!("cannot keep the verdicts beside the index: {e}"))?;
+        }
+        Ok(recorded)
+    }
+
     /// The verdict of the file an event came from.
     pub fn of(&self, file: &str) -> &str {
         self.files.get(file).map_or("unverified", String::as_str)
