@@ -766,7 +766,10 @@ fn an_ingest_keeps_the_verdicts_of_the_files_it_read() {
         .unwrap();
     let said = String::from_utf8_lossy(&ingest.stderr);
     assert!(ingest.status.success(), "{said}");
-    assert!(said.contains("files checked against their digests"), "{said}");
+    assert!(
+        said.contains("files checked against their digests"),
+        "{said}"
+    );
     assert_eq!(support::count(&index, "@integrity:modified"), in_file);
 
     let skipped = archive.root().join("index-no-verify");
