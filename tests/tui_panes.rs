@@ -71,6 +71,7 @@ fn fed_state(size: (u16, u16), actions: &[Action]) -> AppState {
                         events: 3000,
                         bytes: 1_600_000,
                         span: Some((at("2026-11-01T00:45:01Z"), at("2026-11-02T23:49:56Z"))),
+                        integrity: None,
                     }),
                 },
                 Request::Search { id, .. } => Reply::Searched {
@@ -470,6 +471,27 @@ fn status_line_with_a_broken_config_file() {
         panes::status::render(&state, &theme(), f, a)
     });
     insta::assert_snapshot!(text(&buffer));
+}
+
+#[test]
+fn status_line_says_what_verify_found_and_warns_of_changes() {
+    let mut state = fed_state((120, 40), &[]);
+    state.status.integrity = Some(("integrity: 1 modified, 2 unlisted files".into(), true));
+    let buffer = draw((180, 1), |f, a| {
+        panes::status::render(&state, &theme(), f, a)
+    });
+    let line = text(&buffer);
+    assert!(
+        line.contains("3,000 events")
+            && line.contains(" · integrity: 1 modified, 2 unlisted files"),
+        "{line}"
+    );
+    let at = line[..line.find("integrity").unwrap()].chars().count() as u16;
+    assert_eq!(
+        buffer[(at, 0)].style().fg,
+        theme().style(trailhound::tui::theme::Slot::StatusError).fg,
+        "a change is shown as an error"
+    );
 }
 
 #[test]

@@ -118,6 +118,34 @@ impl Verdicts {
         Ok(recorded)
     }
 
+    /// One line for a status bar, and whether it tells of changes: `integrity: 1 modified, 2
+    /// unlisted` when a file was changed, removed or added, else `integrity: 340 valid, 12
+    /// unverified`; `None` before any verdict.
+    pub fn status(&self) -> Option<(String, bool)> {
+        if self.files.is_empty() {
+            return None;
+        }
+        let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+        for verdict in self.files.values() {
+            *counts.entry(verdict.as_str()).or_default() += 1;
+        }
+        let alarming: Vec<String> = ["modified", "missing", "unlisted"]
+            .iter()
+            .filter_map(|word| counts.get(word).map(|n| format!("{n} {word}")))
+            .collect();
+        let (words, alarm) = match alarming.is_empty() {
+            true => (
+                counts
+                    .iter()
+                    .map(|(word, n)| format!("{n} {word}"))
+                    .collect::<Vec<_>>(),
+                false,
+            ),
+            false => (alarming, true),
+        };
+        Some((format!("integrity: {} files", words.join(", ")), alarm))
+    }
+
     /// The verdict of the file an event came from.
     pub fn of(&self, file: &str) -> &str {
         self.files.get(file).map_or("unverified", String::as_str)

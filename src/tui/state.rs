@@ -774,6 +774,8 @@ pub struct StatusState {
     pub index_events: Option<u64>,
     pub index_bytes: Option<u64>,
     pub span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// What `verify` found of the ingested files, and whether it tells of changes.
+    pub integrity: Option<(String, bool)>,
     /// The last thing worth saying (copied, no principal on this event, ...).
     pub message: Option<String>,
     pub last_error: Option<String>,

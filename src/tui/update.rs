@@ -1242,6 +1242,7 @@ fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
                 state.status.index_events = Some(stats.events);
                 state.status.index_bytes = Some(stats.bytes);
                 state.status.span = stats.span;
+                state.status.integrity = stats.integrity;
             }
             Err(error) => state.status.fail(error),
         },

@@ -114,6 +114,8 @@ pub struct IndexStats {
     pub events: u64,
     pub bytes: u64,
     pub span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// What `verify` found of the ingested files (the line, and whether it tells of changes).
+    pub integrity: Option<(String, bool)>,
 }
 
 #[derive(Debug, Clone)]
@@ -826,5 +828,6 @@ fn stats(index: &TrailIndex, searcher: &Searcher) -> Result<IndexStats, IndexErr
         events: searcher.num_docs(),
         bytes: index.size_on_disk(),
         span: index.coverage()?.span(),
+        integrity: crate::integrity::verdicts::Verdicts::load(index.dir()).status(),
     })
 }

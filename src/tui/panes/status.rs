@@ -27,6 +27,16 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         ));
     }
     spans.push(Span::raw(index));
+    if let Some((line, alarm)) = &status.integrity {
+        let slot = match alarm {
+            true => Slot::StatusError,
+            false => Slot::Status,
+        };
+        spans.push(Span::styled(
+            format!(" · {}", terminal_safe(line)),
+            theme.style(slot),
+        ));
+    }
     if let Some(activity) = &status.activity {
         spans.push(Span::styled(
             format!(" · {}", terminal_safe(&activity.summary)),
