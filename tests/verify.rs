@@ -781,3 +781,52 @@ fn an_ingest_keeps_the_verdicts_of_the_files_it_read() {
     assert_eq!(support::count(&skipped, "@integrity:modified"), 0);
     assert!(!skipped.join("integrity.json").exists());
 }
+
+/// A running terminal UI hears of new verdicts (a `verify` in another terminal) as it hears of
+/// a commit, and its stats then carry them for the status line.
+#[test]
+fn the_ui_worker_announces_new_verdicts_and_its_stats_carry_them() {
+    use trailhound::tui::worker::{Reply, Request, Worker};
+    let archive = Archive::generate();
+    let index_dir = archive.root().join("index");
+    trailhound(&index_dir)
+        .args(["ingest", "--no-rules", "--no-verify"])
+        .arg(archive.root().join("AWSLogs"))
+        .assert()
+        .success();
+    let index = trailhound::index::TrailIndex::open(&index_dir).unwrap();
+    let worker = Worker::spawn(index, std::time::Duration::from_millis(50)).unwrap();
+    let stats = |worker: &Worker| {
+        assert!(worker.send(Request::Stats { id: 1 }));
+        loop {
+            match worker
+                .replies
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .unwrap()
+            {
+                Reply::Stats { result, .. } => return result.unwrap(),
+                _ => continue,
+            }
+        }
+    };
+    assert_eq!(stats(&worker).integrity, None);
+
+    let (log, _) = archive.listed_log();
+    let mut bytes = gunzip_bytes(&log);
+    let at = bytes.windows(9).position(|w| w == b"eventName").unwrap() + 12;
+    bytes[at] ^= 0x20;
+    std::fs::write(&log, gzip(&bytes)).unwrap();
+    let (code, _, said) = archive.verify(&[]);
+    assert_eq!(code, 1, "{said}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let remaining = deadline.saturating_duration_since(std::time::Instant::now());
+        match worker.replies.recv_timeout(remaining) {
+            Ok(Reply::Changed { index: true, .. }) => break,
+            Ok(_) => continue,
+            Err(e) => panic!("no change announced: {e}"),
+        }
+    }
+    let (line, alarm) = stats(&worker).integrity.unwrap();
+    assert!(alarm && line.contains("1 modified"), "{line}");
+}

@@ -329,6 +329,8 @@ fn serve(
 struct Watch {
     index: Option<Vec<(tantivy::index::SegmentId, u32)>>,
     alerts: Option<Vec<(SystemTime, u64)>>,
+    /// The integrity verdicts beside the index: `@integrity:` queries and the status line read them.
+    verdicts: Option<(SystemTime, u64)>,
     activity: Option<ActivityReport>,
 }
 
@@ -337,6 +339,7 @@ impl Watch {
         Watch {
             index: reader.and_then(|reader| segments(reader).ok()),
             alerts: alerts_stamp(index.dir()),
+            verdicts: verdicts_stamp(index.dir()),
             activity: None,
         }
     }
@@ -345,9 +348,15 @@ impl Watch {
     fn changes(&mut self, index: &TrailIndex, reader: Option<&IndexReader>) -> Vec<Reply> {
         let mut notices = Vec::new();
         let segments = reader.and_then(|reader| segments(reader).ok());
-        let index_changed = segments.is_some() && segments != self.index;
+        let mut index_changed = segments.is_some() && segments != self.index;
         if index_changed {
             self.index = segments;
+        }
+        let verdicts = verdicts_stamp(index.dir());
+        if verdicts != self.verdicts {
+            // New verdicts change what `@integrity:` finds: the same refresh as a commit.
+            self.verdicts = verdicts;
+            index_changed = true;
         }
         let alerts = alerts_stamp(index.dir());
         let alerts_changed = alerts != self.alerts;
@@ -388,6 +397,14 @@ fn segments(reader: &IndexReader) -> tantivy::Result<Vec<(tantivy::index::Segmen
 }
 
 /// When and how big the detector's files were last written.
+fn verdicts_stamp(dir: &Path) -> Option<(SystemTime, u64)> {
+    let meta = std::fs::metadata(dir.join(crate::integrity::verdicts::VERDICTS_FILE)).ok()?;
+    Some((
+        meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+        meta.len(),
+    ))
+}
+
 fn alerts_stamp(dir: &Path) -> Option<Vec<(SystemTime, u64)>> {
     let stamp: Vec<(SystemTime, u64)> = ["alerts.json", "alert-state.json"]
         .iter()
