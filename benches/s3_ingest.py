@@ -104,25 +104,22 @@ def measure(work, events, per_file):
                    AWS_SECRET_ACCESS_KEY="bench", AWS_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
         s3_index = os.path.join(work, "s3")
         shutil.rmtree(s3_index, ignore_errors=True)
-        before = open(log.name).read()
-        server_before = cpu_seconds(moto.pid)
-        seconds, cpu, peak, said = timed([BINARY, "--index", s3_index, "ingest", "--no-rules",
-                                          f"s3://{BUCKET}"], env)
-        server_cpu = cpu_seconds(moto.pid) - server_before
-        requests = open(log.name).read()[len(before):]
-        lists = requests.count("list-type=2")
-        gets = requests.count("x-id=GetObject")
-        rows.append(("s3 (moto)", seconds, cpu, server_cpu, peak, lists, gets))
+
+        def from_bucket(name):
+            """One ingest of the bucket, with the server's CPU and the requests it logged."""
+            before = open(log.name).read()
+            server_before = cpu_seconds(moto.pid)
+            seconds, cpu, peak, _ = timed([BINARY, "--index", s3_index, "ingest", "--no-rules",
+                                           f"s3://{BUCKET}"], env)
+            server_cpu = cpu_seconds(moto.pid) - server_before
+            requests = open(log.name).read()[len(before):]
+            rows.append((name, seconds, cpu, server_cpu, peak, requests.count("list-type=2"),
+                         requests.count("x-id=GetObject")))
+
+        from_bucket("s3 (moto)")
         # The same bucket again: nothing new, and the day folders closed by the first run are
         # not listed again.
-        before = open(log.name).read()
-        server_before = cpu_seconds(moto.pid)
-        seconds, cpu, peak, said = timed([BINARY, "--index", s3_index, "ingest", "--no-rules",
-                                          f"s3://{BUCKET}"], env)
-        server_cpu = cpu_seconds(moto.pid) - server_before
-        requests = open(log.name).read()[len(before):]
-        rows.append(("s3 again, nothing new", seconds, cpu, server_cpu, peak,
-                     requests.count("list-type=2"), requests.count("x-id=GetObject")))
+        from_bucket("s3 again, nothing new")
         return objects, rows
     finally:
         moto.terminate()

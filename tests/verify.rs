@@ -92,10 +92,7 @@ impl Archive {
             .args(extra)
             .output()
             .unwrap();
-        let findings = String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect();
+        let findings = findings_of(&output.stdout);
         (
             output.status.code().unwrap(),
             findings,
@@ -114,6 +111,27 @@ fn gunzip_bytes(path: &Path) -> Vec<u8> {
 
 fn gunzip_json(path: &Path) -> Value {
     serde_json::from_slice(&gunzip_bytes(path)).unwrap()
+}
+
+/// `log`'s bytes with one byte of one record changed (the case of one letter of an
+/// `eventName`), gzipped again, and how many records it holds.
+fn changed_copy(log: &Path) -> (Vec<u8>, u64) {
+    let mut bytes = gunzip_bytes(log);
+    let records = serde_json::from_slice::<Value>(&bytes).unwrap()["Records"]
+        .as_array()
+        .unwrap()
+        .len() as u64;
+    let at = bytes.windows(9).position(|w| w == b"eventName").unwrap() + 12;
+    bytes[at] ^= 0x20;
+    (gzip(&bytes), records)
+}
+
+/// The findings `verify --format jsonl` printed.
+fn findings_of(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
 }
 
 fn with_status<'a>(findings: &'a [Value], status: &str) -> Vec<&'a Value> {
@@ -188,10 +206,7 @@ fn an_untouched_copy_is_valid_but_for_each_chains_newest_digest() {
 fn one_changed_byte_in_one_record_is_a_modified_file() {
     let archive = Archive::generate();
     let (log, _) = archive.listed_log();
-    let mut bytes = gunzip_bytes(&log);
-    let at = bytes.windows(9).position(|w| w == b"eventName").unwrap() + 12;
-    bytes[at] ^= 0x20;
-    std::fs::write(&log, gzip(&bytes)).unwrap();
+    std::fs::write(&log, changed_copy(&log).0).unwrap();
     let (code, findings, said) = archive.verify(&[]);
     assert_eq!(code, 1, "{said}");
     let modified = with_status(&findings, "modified");
@@ -425,10 +440,7 @@ fn a_bucket_verifies_every_digest_by_its_metadata_and_finds_what_was_changed_in_
             .args(extra)
             .output()
             .unwrap();
-        let findings: Vec<Value> = String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect();
+        let findings: Vec<Value> = findings_of(&output.stdout);
         (
             output.status.code().unwrap(),
             findings,
@@ -457,10 +469,7 @@ fn a_bucket_verifies_every_digest_by_its_metadata_and_finds_what_was_changed_in_
         let text = path.to_string_lossy();
         text[text.find("AWSLogs/").unwrap()..].to_owned()
     };
-    let mut bytes = gunzip_bytes(&log);
-    let at = bytes.windows(9).position(|w| w == b"eventName").unwrap() + 12;
-    bytes[at] ^= 0x20;
-    moto.put("trail", vec![(key(&log), gzip(&bytes))], false);
+    moto.put("trail", vec![(key(&log), changed_copy(&log).0)], false);
     let chain = archive.chain();
     let deleted = &chain[chain.len() / 2];
     let client = moto.client(&moto.endpoint);
@@ -568,10 +577,7 @@ fn missing_keys_are_fetched_with_list_public_keys_saved_and_used_offline() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    let findings: Vec<Value> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let findings: Vec<Value> = findings_of(&output.stdout);
     let invalid = with_status(&findings, "digest_invalid");
     assert_eq!(invalid.len(), 1, "{:?}", statuses(&findings));
     assert!(ends_with(invalid[0], before_newest), "{}", invalid[0]);
@@ -624,14 +630,8 @@ fn verdicts_reach_the_events_of_ingested_files_through_integrity_queries() {
     assert_eq!(count("@integrity:valid"), 0);
 
     let (log, _) = archive.listed_log();
-    let mut bytes = gunzip_bytes(&log);
-    let in_file = serde_json::from_slice::<Value>(&bytes).unwrap()["Records"]
-        .as_array()
-        .unwrap()
-        .len() as u64;
-    let at = bytes.windows(9).position(|w| w == b"eventName").unwrap() + 12;
-    bytes[at] ^= 0x20;
-    std::fs::write(&log, gzip(&bytes)).unwrap();
+    let (changed, in_file) = changed_copy(&log);
+    std::fs::write(&log, changed).unwrap();
     let (code, _, said) = archive.verify(&[]);
     assert_eq!(code, 1, "{said}");
     assert!(said.contains("verdicts kept for"), "{said}");
@@ -749,14 +749,8 @@ fn a_listed_file_that_does_not_decompress_whole_is_modified_and_a_nameless_one_u
 fn an_ingest_keeps_the_verdicts_of_the_files_it_read() {
     let archive = Archive::generate();
     let (log, _) = archive.listed_log();
-    let mut bytes = gunzip_bytes(&log);
-    let in_file = serde_json::from_slice::<Value>(&bytes).unwrap()["Records"]
-        .as_array()
-        .unwrap()
-        .len() as u64;
-    let at = bytes.windows(9).position(|w| w == b"eventName").unwrap() + 12;
-    bytes[at] ^= 0x20;
-    std::fs::write(&log, gzip(&bytes)).unwrap();
+    let (changed, in_file) = changed_copy(&log);
+    std::fs::write(&log, changed).unwrap();
 
     let index = archive.root().join("index");
     let ingest = trailhound(&index)
@@ -812,10 +806,7 @@ fn the_ui_worker_announces_new_verdicts_and_its_stats_carry_them() {
     assert_eq!(stats(&worker).integrity, None);
 
     let (log, _) = archive.listed_log();
-    let mut bytes = gunzip_bytes(&log);
-    let at = bytes.windows(9).position(|w| w == b"eventName").unwrap() + 12;
-    bytes[at] ^= 0x20;
-    std::fs::write(&log, gzip(&bytes)).unwrap();
+    std::fs::write(&log, changed_copy(&log).0).unwrap();
     let (code, _, said) = archive.verify(&[]);
     assert_eq!(code, 1, "{said}");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);

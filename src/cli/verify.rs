@@ -210,11 +210,8 @@ fn fetch_missing_keys(
         if is_region_name(&digest.region) {
             regions.insert(digest.region.clone());
         }
-        let time = |text: &str| DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc());
-        if let Some(start) = time(&content.digest_start_time) {
+        if let Some((start, end)) = content.span() {
             from = Some(from.map_or(start, |f| f.min(start)));
-        }
-        if let Some(end) = time(&content.digest_end_time) {
             to = Some(to.map_or(end, |t| t.max(end)));
         }
     }

@@ -116,10 +116,6 @@ impl Window {
 /// hour after the time its name carries.
 const LISTING_DELAY: chrono::Duration = chrono::Duration::hours(1);
 
-fn time(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc())
-}
-
 /// Every verdict for `digests` and `logs`, chain by chain (account and region).
 pub fn verify_chains(
     digests: &[FoundDigest],
@@ -238,7 +234,7 @@ impl<'a> Chain<'a> {
             } else {
                 None
             };
-            let times = time(&content.digest_start_time).zip(time(&content.digest_end_time));
+            let times = content.span();
             let problem = problem.or_else(|| match times {
                 Some((start, end)) if start < end => None,
                 _ => Some(format!(

@@ -1,5 +1,6 @@
 //! One CloudTrail digest file, the string its signature covers, and the SHA-256 both use.
 use aws_lc_rs::digest::{Context, SHA256};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 /// The fields of a digest file that verification reads. Everything the signature covers is the
@@ -39,6 +40,12 @@ impl DigestFile {
     /// is not one.
     pub fn parse(bytes: &[u8]) -> Result<DigestFile, String> {
         serde_json::from_slice(bytes).map_err(|e| format!("not a CloudTrail digest: {e}"))
+    }
+
+    /// The hour the digest covers, when its times are times.
+    pub fn span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let time = |text: &str| DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc());
+        time(&self.digest_start_time).zip(time(&self.digest_end_time))
     }
 
     /// What CloudTrail signs: the end time, where the digest was written, the SHA-256 of its

@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader, Read};
 use flate2::bufread::MultiGzDecoder;
 
 use super::digest::{DigestFile, Sha256};
+use crate::source::is_gzip;
 
 /// A digest is a few KB; one larger than this is not a digest (nor read whole).
 const MAX_DIGEST_BYTES: u64 = 64 << 20;
@@ -13,7 +14,7 @@ const MAX_DIGEST_BYTES: u64 = 64 << 20;
 fn decompressed<'a>(reader: impl Read + 'a) -> Result<Box<dyn Read + 'a>, String> {
     let mut reader = BufReader::with_capacity(256 << 10, reader);
     let start = reader.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
-    Ok(match start.starts_with(&[0x1f, 0x8b]) {
+    Ok(match is_gzip(start) {
         true => Box::new(MultiGzDecoder::new(reader)),
         false => Box::new(reader),
     })

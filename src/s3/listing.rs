@@ -18,6 +18,9 @@ use super::BucketUrl;
 /// its newest record: a window is widened by it when choosing files by delivery time.
 pub const LATE_DELIVERY: Duration = Duration::hours(1);
 
+/// LIST calls in flight at once per bucket.
+const LISTS_IN_FLIGHT: usize = 16;
+
 /// What to read of a bucket.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
@@ -62,6 +65,16 @@ pub struct Lister {
 }
 
 impl Lister {
+    pub fn new(client: aws_sdk_s3::Client, url: BucketUrl, selection: Selection) -> Lister {
+        Lister {
+            client,
+            url,
+            selection,
+            calls: AtomicU64::new(0),
+            limit: Arc::new(Semaphore::new(LISTS_IN_FLIGHT)),
+        }
+    }
+
     /// The folders one level below `prefix`.
     pub async fn folders(&self, prefix: &str) -> Result<Vec<String>, Failure> {
         Ok(self.level(prefix, None).await?.0)

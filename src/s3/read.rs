@@ -102,8 +102,6 @@ impl std::fmt::Display for BucketReport {
     }
 }
 
-/// LIST calls in flight at once per bucket.
-pub(super) const LISTS_IN_FLIGHT: usize = 16;
 /// The window a follow lists again each round, before the newest day read.
 const FOLLOW_LOOKBACK: chrono::Duration = chrono::Duration::days(1);
 
@@ -192,13 +190,11 @@ fn read_bucket(
             false => marks.closed.clone(),
         },
     };
-    let lister = Arc::new(Lister {
-        client: client.clone(),
-        url: url.clone(),
-        selection: options.selection.clone(),
-        calls: AtomicU64::new(0),
-        limit: Arc::new(Semaphore::new(LISTS_IN_FLIGHT)),
-    });
+    let lister = Arc::new(Lister::new(
+        client.clone(),
+        url.clone(),
+        options.selection.clone(),
+    ));
     let region_folders = match runtime.block_on(lister.region_folders()) {
         Ok(folders) => folders,
         Err(failure) => {

@@ -12,7 +12,7 @@ use super::client::connect;
 use super::fetch::fetch_signed;
 use super::layout::{delivered, Kind, RegionFolder};
 use super::listing::Lister;
-use super::read::{S3Options, LISTS_IN_FLIGHT};
+use super::read::S3Options;
 use super::BucketUrl;
 use crate::integrity::chain::{FoundDigest, FoundLog};
 use crate::integrity::digest::archive_key;
@@ -44,13 +44,11 @@ async fn scan(url: &BucketUrl, options: &S3Options) -> Result<BucketScan, String
     let client = connect(url, options.profile.as_deref())
         .await
         .map_err(|f| fail(f.message()))?;
-    let lister = Arc::new(Lister {
-        client: client.clone(),
-        url: url.clone(),
-        selection: options.selection.clone(),
-        calls: AtomicU64::new(0),
-        limit: Arc::new(Semaphore::new(LISTS_IN_FLIGHT)),
-    });
+    let lister = Arc::new(Lister::new(
+        client.clone(),
+        url.clone(),
+        options.selection.clone(),
+    ));
     let region_folders = lister
         .region_folders()
         .await

@@ -12,6 +12,7 @@ mod salvage;
 mod window;
 
 pub use archive::{discover, Discovery, InputFile, InputGroup};
+pub use decompress::is_gzip;
 pub use feed::{Delivery, Feed};
 pub use format::{read_content, read_records, FileKind, FileReport, RecordSink, MAX_RECORD_BYTES};
 pub use problem::{Problem, Severity};
