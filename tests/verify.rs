@@ -821,3 +821,63 @@ fn the_ui_worker_announces_new_verdicts_and_its_stats_carry_them() {
     let (line, alarm) = stats(&worker).integrity.unwrap();
     assert!(alarm && line.contains("1 modified"), "{line}");
 }
+
+/// A real account's trail files (not this project's generator), placed in the trail layout by
+/// the delivery time their names carry, as `aws s3 sync` of a bucket without log file validation
+/// leaves them: one gap per account and region, every file unverifiable, none judged changed;
+/// and after an ingest every event is `@integrity:unverified`.
+#[test]
+fn a_real_copy_without_digests_is_one_gap_per_region_and_nothing_is_called_changed() {
+    let Some(invictus) = support::shared_data("invictus-aws-dataset/CloudTrail") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut placed = 0;
+    for entry in std::fs::read_dir(&invictus).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let parts: Vec<&str> = name.split('_').collect();
+        let (account, region, stamp) = (parts[0], parts[2], parts[3]);
+        let folder = format!(
+            "AWSLogs/{account}/CloudTrail/{region}/{}/{}/{}",
+            &stamp[..4],
+            &stamp[4..6],
+            &stamp[6..8]
+        );
+        std::fs::create_dir_all(dir.path().join(&folder)).unwrap();
+        std::fs::copy(&path, dir.path().join(&folder).join(&name)).unwrap();
+        placed += 1;
+    }
+    assert!(placed > 10, "{placed}");
+    let index = dir.path().join("index");
+    let output = trailhound(&index)
+        .args(["verify", "--offline", "--format", "jsonl"])
+        .arg(dir.path().join("AWSLogs"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let findings = findings_of(&output.stdout);
+    let counts = statuses(&findings);
+    let regions: std::collections::BTreeSet<(String, String)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["account"].as_str().unwrap().to_owned(),
+                f["region"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(counts.get("gap gap"), Some(&regions.len()), "{counts:?}");
+    assert_eq!(counts.get("log unverifiable"), Some(&placed), "{counts:?}");
+    assert_eq!(counts.len(), 2, "{counts:?}");
+
+    trailhound(&index)
+        .args(["ingest", "--no-rules"])
+        .arg(dir.path().join("AWSLogs"))
+        .assert()
+        .success();
+    let total = support::count(&index, "*");
+    assert!(total > 1000, "{total}");
+    assert_eq!(support::count(&index, "@integrity:unverified"), total);
+    assert_eq!(support::count(&index, "@integrity:valid"), 0);
+}
