@@ -120,6 +120,15 @@ fn roles_in_several_accounts_are_pulled_in_parallel_and_a_denied_one_is_one_line
         );
     }
     assert!(info.contains("accounts  222233334444"), "{info}");
+    for account in ["222233334444", "333344445555"] {
+        assert!(
+            info.contains(&format!(
+                "{account}  reached through role OrganizationAccountAccessRole"
+            )),
+            "{info}"
+        );
+    }
+    assert!(!info.contains("999988887777"), "{info}");
 }
 
 /// `--profile` is repeatable: each profile is an account of its own.

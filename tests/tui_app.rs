@@ -1241,6 +1241,71 @@ fn the_pull_dialog_starts_from_the_last_options_and_reports_a_failed_pull() {
     assert_eq!(app.jobs_running(), 0);
 }
 
+/// `F` starts a follow and stops it again; a follow still running when the UI closes is
+/// stopped with it (a pull or an ingest would end by itself; a follow never would).
+#[test]
+fn f_starts_and_stops_following_and_closing_the_ui_stops_a_follow() {
+    let (copy, index) = demo_index_copy();
+    let mut options = Options::builtin();
+    // A follow that runs until it is told to stop, and says so.
+    let follow = copy.path().join("follow");
+    std::fs::write(
+        &follow,
+        "#!/bin/sh\ntrap 'echo stopped >> \"$0.stopped\"; echo \"pulled 0 events\"; exit 0' TERM\necho \"$@\" > \"$0.args\"\nwhile true; do sleep 0.05; done\n",
+    )
+    .expect("script");
+    std::fs::set_permissions(&follow, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let stopped = follow.with_extension("stopped");
+    let stops = || {
+        std::fs::read_to_string(&stopped)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    options.job_program = Some(follow.clone());
+    let mut app = App::new(index, &options, (160, 48)).expect("app");
+    assert!(app.settle(SETTLE));
+
+    press(&mut app, &[ch('F')]);
+    assert!(app.state.following);
+    assert!(
+        screen(&app).contains("following (F stops)"),
+        "{}",
+        screen(&app)
+    );
+    wait_until(&mut app, "the follow to start", |_| {
+        follow.with_extension("args").exists()
+    });
+    let args = std::fs::read_to_string(follow.with_extension("args")).expect("its arguments");
+    assert!(args.contains("pull --follow --since 1d"), "{args}");
+    press(&mut app, &[ch('F')]);
+    wait_until(&mut app, "the follow to stop", |app| {
+        app.jobs_running() == 0
+    });
+    assert_eq!(stops(), 1);
+    assert!(!app.state.following);
+    assert_eq!(
+        app.state.status.message.as_deref(),
+        Some("stopped following: pulled 0 events")
+    );
+
+    std::fs::remove_file(follow.with_extension("args")).expect("remove");
+    press(&mut app, &[ch('F')]);
+    wait_until(&mut app, "the second follow to start", |_| {
+        follow.with_extension("args").exists()
+    });
+    drop(app);
+    let deadline = std::time::Instant::now() + SETTLE;
+    while stops() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the follow outlived the UI"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn an_ingest_started_from_the_ui_runs_in_the_background_and_its_events_appear() {
     let (copy, index) = demo_index_copy();

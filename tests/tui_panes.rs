@@ -72,6 +72,10 @@ fn fed_state(size: (u16, u16), actions: &[Action]) -> AppState {
                         bytes: 1_600_000,
                         span: Some((at("2026-11-01T00:45:01Z"), at("2026-11-02T23:49:56Z"))),
                         integrity: None,
+                        accounts: std::collections::BTreeMap::from([(
+                            "111122223333".to_owned(),
+                            trailhound::index::coverage::KnownAccount::default(),
+                        )]),
                     }),
                 },
                 Request::Search { id, .. } => Reply::Searched {

@@ -378,3 +378,119 @@ fn one_key_loads_the_selected_principals_history_from_lookup_events() {
         .iter()
         .all(|s| s.region == "eu-west-1" || s.region == "us-east-1"));
 }
+
+/// An organisation's accounts in one index: the status line counts them, `H` loads a user's
+/// history from the account the selected event came from, through the role the earlier pull used
+/// for it, and `F` follows every pulled account until pressed again. The real binary in a real
+/// terminal; its pulls are child processes using the real SDK (STS AssumeRole included) against
+/// the fake service.
+#[test]
+fn an_organisations_accounts_are_reached_by_h_and_followed_by_f() {
+    use fake_cloudtrail::{FakeCloudTrail, ACCESS_KEY, SECRET_KEY};
+    const ROLE: &str = "OrganizationAccountAccessRole";
+    const FIRST: &str = "222233334444";
+    const SECOND: &str = "333344445555";
+    let home = tempfile::tempdir().expect("dir");
+    let at = |ago: chrono::Duration| {
+        (chrono::Utc::now() - ago)
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    let event = |id: &str, user: &str, account: &str, ago: chrono::Duration| {
+        serde_json::json!({
+            "eventVersion": "1.09", "eventID": id, "eventTime": at(ago),
+            "eventSource": "ec2.amazonaws.com", "eventName": "DescribeInstances",
+            "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.9",
+            "recipientAccountId": account,
+            "userIdentity": {"type": "IAMUser", "userName": user, "accountId": account,
+                "arn": format!("arn:aws:iam::{account}:user/{user}")}
+        })
+    };
+    let fake = FakeCloudTrail::start();
+    fake.set_requests_per_second(50.0);
+    for account in [FIRST, SECOND] {
+        fake.allow_role(account, ROLE);
+    }
+    let recent = chrono::Duration::minutes(30);
+    fake.add_account_events(FIRST, "us-east-1", &[event("a-1", "alice", FIRST, recent)]);
+    fake.add_account_events(SECOND, "us-east-1", &[event("b-1", "bob", SECOND, recent)]);
+    let index_dir = home.path().join("index");
+    let first_pull = fake
+        .command(&index_dir, home.path())
+        .args([
+            "pull",
+            "--no-rules",
+            "--region",
+            "us-east-1",
+            "--since",
+            "1d",
+        ])
+        .args(["--account", FIRST, "--account", SECOND, "--role-name", ROLE])
+        .output()
+        .expect("pull");
+    assert!(first_pull.status.success(), "{first_pull:?}");
+    // Older history the first pull did not reach: bob's in the second account, and a user of
+    // the same name in the first (which `H` on bob's event must not load).
+    let weeks = chrono::Duration::days(20);
+    let older_bob: Vec<_> = (0..12)
+        .map(|i| event(&format!("b-old-{i}"), "bob", SECOND, weeks + recent * i))
+        .collect();
+    fake.add_account_events(SECOND, "us-east-1", &older_bob);
+    fake.add_account_events(FIRST, "us-east-1", &[event("a-bob", "bob", FIRST, weeks)]);
+
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_trailhound"));
+    command.args(["--index", index_dir.to_str().unwrap(), "tui", "bob"]);
+    let config = home.path().join("aws-config");
+    let mut session = Session::start_command(
+        command,
+        home.path(),
+        &[
+            ("AWS_ENDPOINT_URL", &fake.endpoint),
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+            ("AWS_SHARED_CREDENTIALS_FILE", config.to_str().unwrap()),
+            ("AWS_REGION", "us-east-1"),
+        ],
+    );
+    session.wait_for("Events 1 of 2");
+    session.wait_for("· 2 accounts");
+    session.press(b"H");
+    session.wait_for("Events 13 of 14");
+    session.wait_for("Username=bob: pulled 12 events (12 new");
+    let history: Vec<_> = fake
+        .served()
+        .into_iter()
+        .filter(|s| s.status == 200 && s.attribute.as_deref() == Some("Username=bob"))
+        .collect();
+    assert!(!history.is_empty());
+    assert!(
+        history.iter().all(|s| s.account == SECOND),
+        "bob's history came from his own account only: {:?}",
+        history.iter().map(|s| &s.account).collect::<Vec<_>>()
+    );
+
+    let before = fake.served().len();
+    session.press(b"F");
+    session.wait_for("following (F stops)");
+    fake.add_account_events(
+        FIRST,
+        "us-east-1",
+        &[event("a-new", "bob", FIRST, chrono::Duration::zero())],
+    );
+    session.wait_for("Events 14 of 15");
+    let followed: std::collections::BTreeSet<String> = fake.served()[before..]
+        .iter()
+        .map(|s| s.account.clone())
+        .collect();
+    assert_eq!(
+        followed,
+        [FIRST.to_owned(), SECOND.to_owned()].into(),
+        "F follows every account pulled so far"
+    );
+    session.press(b"F");
+    session.wait_for("stopped following: pulled");
+    assert!(!session.screen().contains("following (F stops)"));
+    assert!(session.quit().success());
+}

@@ -106,6 +106,15 @@ pub fn render(index: &TrailIndex, coverage: &Coverage) -> String {
             *accounts.entry(pull.key.account.clone()).or_default() += pull.events;
         }
         text += &format!("  accounts  {}\n", counts(&accounts));
+        for (account, known) in coverage.accounts() {
+            if let Some(access) = known.access {
+                text += &format!(
+                    "  {}  reached through {}\n",
+                    terminal_safe(&account),
+                    terminal_safe(&access.describe())
+                );
+            }
+        }
     }
     for pull in coverage.pulls.values() {
         text += &format!(

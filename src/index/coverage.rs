@@ -99,6 +99,46 @@ pub struct SliceMark {
     pub oldest_loaded: Option<DateTime<Utc>>,
     /// On a finished slice: the part of it no late delivery can change any more.
     pub settled: Option<Span>,
+    /// How the pull reached the account.
+    pub access: PullAccess,
+}
+
+/// How a pull reached an account: enough to reach it again (`H` and `F` in the UI do).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PullAccess {
+    /// The profile of the credentials used (the base credentials, for an assumed role); `None`
+    /// for the default chain.
+    pub profile: Option<String>,
+    /// The role assumed in the account from those credentials.
+    pub role_name: Option<String>,
+}
+
+impl PullAccess {
+    /// The `pull` arguments that reach `account` this way.
+    pub fn args(&self, account: &str) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(profile) = &self.profile {
+            args.extend(["--profile".to_owned(), profile.clone()]);
+        }
+        if let Some(role_name) = &self.role_name {
+            args.extend([
+                "--account".to_owned(),
+                account.to_owned(),
+                "--role-name".to_owned(),
+                role_name.clone(),
+            ]);
+        }
+        args
+    }
+
+    /// For messages: `profile NAME`, `role NAME`, `the default credentials`.
+    pub fn describe(&self) -> String {
+        match (&self.profile, &self.role_name) {
+            (_, Some(role)) => format!("role {role}"),
+            (Some(profile), None) => format!("profile {profile}"),
+            (None, None) => "the default credentials".to_owned(),
+        }
+    }
 }
 
 /// How far a source got, committed together with the events read up to it, so that a killed
@@ -230,6 +270,9 @@ pub struct PullCoverage {
     pub events: u64,
     pub pages: u64,
     pub last_pull: Option<DateTime<Utc>>,
+    /// How the last pull reached the account (absent from indexes made before it was kept).
+    #[serde(default)]
+    pub access: Option<PullAccess>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -244,7 +287,37 @@ pub struct SourceCoverage {
     pub last_ingest: Option<DateTime<Utc>>,
 }
 
+/// An account the index holds events of, as far as the coverage tells.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KnownAccount {
+    pub events: u64,
+    /// How the most recent pull reached it; `None` when no pull has.
+    pub access: Option<PullAccess>,
+    /// The regions pulls have covered.
+    pub pulled_regions: BTreeSet<String>,
+}
+
 impl Coverage {
+    /// Every account named by the events loaded or by a pull, by ID.
+    pub fn accounts(&self) -> BTreeMap<String, KnownAccount> {
+        let mut accounts: BTreeMap<String, KnownAccount> = BTreeMap::new();
+        for source in self.sources.values() {
+            for (account, events) in &source.accounts {
+                accounts.entry(account.clone()).or_default().events += events;
+            }
+        }
+        let mut pulls: Vec<&PullCoverage> = self.pulls.values().collect();
+        pulls.sort_by_key(|pull| pull.last_pull);
+        for pull in pulls {
+            let known = accounts.entry(pull.key.account.clone()).or_default();
+            known.pulled_regions.insert(pull.key.region.clone());
+            if pull.access.is_some() {
+                known.access = pull.access.clone();
+            }
+        }
+        accounts
+    }
+
     pub fn total_events(&self) -> u64 {
         self.sources.values().map(|s| s.events).sum()
     }
@@ -290,7 +363,9 @@ impl Coverage {
                 events: 0,
                 pages: 0,
                 last_pull: None,
+                access: None,
             });
+        coverage.access = Some(mark.access.clone());
         coverage.events += new_events;
         coverage.pages += 1;
         coverage.last_pull = Some(Utc::now());

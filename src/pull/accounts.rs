@@ -9,6 +9,7 @@ use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata};
 
 use super::aws::{self, AwsOptions, IdentityError};
 use crate::event::terminal_safe;
+use crate::index::coverage::PullAccess;
 
 /// What the assumed sessions are called in the accounts' own CloudTrail.
 const SESSION_NAME: &str = "trailhound-pull";
@@ -38,7 +39,8 @@ pub struct Account {
     /// The account ID (or `profile:NAME` when STS could not be reached to learn it).
     pub id: String,
     pub config: SdkConfig,
-    pub profile: Option<String>,
+    /// The profile the credentials come from, and the role assumed with them.
+    pub access: PullAccess,
 }
 
 /// Why an account is left out, as one line.
@@ -88,7 +90,10 @@ pub async fn connect(
             Ok(Account {
                 id,
                 config,
-                profile: profile.clone(),
+                access: PullAccess {
+                    profile: profile.clone(),
+                    role_name: None,
+                },
             })
         }
         AccountSource::AssumeRole { account, role_name } => {
@@ -125,7 +130,10 @@ pub async fn connect(
             Ok(Account {
                 id: account.clone(),
                 config,
-                profile: options.profile.clone(),
+                access: PullAccess {
+                    profile: options.profile.clone(),
+                    role_name: Some(role_name.clone()),
+                },
             })
         }
     }

@@ -16,7 +16,7 @@ use super::plan::{settled_end, Slice};
 use super::progress::RegionProgress;
 use super::record::{delivery_of, LookupEvent};
 use super::work::{Job, RegionWork};
-use crate::index::coverage::{SliceMark, Span};
+use crate::index::coverage::{PullAccess, SliceMark, Span};
 use crate::source::Feed;
 
 /// Where pages go: the feed of the one writer.
@@ -47,8 +47,8 @@ pub struct RegionJob {
     pub work: RegionWork,
     pub pacer: Arc<Pacer>,
     pub progress: Arc<RegionProgress>,
-    /// The profile the account's credentials come from, for the messages that name it.
-    pub profile: Option<String>,
+    /// How the account was reached: its profile names it in messages, and checkpoints keep it.
+    pub access: PullAccess,
 }
 
 /// How a region's pull ended: `None` when every slice finished, else why it stopped.
@@ -189,6 +189,7 @@ async fn run_slice(
                         .is_none()
                         .then(|| settled_end(span, Utc::now()))
                         .flatten(),
+                    access: job.access.clone(),
                 };
                 let delivery = delivery_of(&events, mark, answered);
                 // Turning the page into documents is CPU work, and the feed may wait for the
@@ -202,7 +203,7 @@ async fn run_slice(
                 }
             }
             Err(error) => {
-                let failure = classify(&error, &job.region, job.profile.as_deref());
+                let failure = classify(&error, &job.region, job.access.profile.as_deref());
                 attempt += 1;
                 match failure {
                     CallFailure::Throttled => {

@@ -236,7 +236,7 @@ pub fn run_pull(
                 ),
                 pacer: Arc::new(pacer::Pacer::new(request.requests_per_second)),
                 progress: region_progress,
-                profile: account.profile.clone(),
+                access: account.access.clone(),
             });
         }
     }

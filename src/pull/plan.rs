@@ -146,6 +146,7 @@ mod tests {
                 events: 0,
                 pages: 0,
                 last_pull: None,
+                access: None,
             },
         );
         coverage

@@ -29,6 +29,7 @@ pub enum Action {
     ToggleHideAcknowledged,
     PullHistory,
     PullDialog,
+    ToggleFollow,
     IngestDialog,
     ShowActivity,
     ToggleFold,
@@ -131,6 +132,7 @@ impl Action {
         Action::ToggleHideAcknowledged,
         Action::PullHistory,
         Action::PullDialog,
+        Action::ToggleFollow,
         Action::IngestDialog,
         Action::ShowActivity,
         Action::ToggleFold,
@@ -230,6 +232,7 @@ impl Action {
                 "Load the selected event's principal's 90-day history from LookupEvents, in the background"
             }
             Action::PullDialog => "Pull the event history from LookupEvents (edit the options first)",
+            Action::ToggleFollow => "Start or stop following LookupEvents in the accounts and regions pulled",
             Action::IngestDialog => "Ingest a trail archive, file or folder, in the background",
             Action::ShowActivity => "Show the running ingest or pull by region, and messages in full",
             Action::ToggleFold => "Fold or unfold the object or array at the cursor",

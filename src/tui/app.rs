@@ -19,7 +19,7 @@ use super::keymap::{self, Keymap};
 use super::panes::{self, help::help_lines};
 use super::state::AppState;
 use super::theme::{self, Theme, ThemeEnv, DEFAULT_THEME};
-use super::update::{self, Effect, Msg};
+use super::update::{self, Effect, Msg, FOLLOW_LABEL};
 use super::worker::{Request, Worker, DEFAULT_POLL};
 use crate::cli::exit;
 use crate::index::TrailIndex;
@@ -126,6 +126,16 @@ pub struct App {
     read_only: bool,
 }
 
+/// A follow belongs to the UI that started it: other jobs end by themselves and keep going
+/// after the UI closes (they are resumable), a follow would never end.
+impl Drop for App {
+    fn drop(&mut self) {
+        for job in self.jobs.iter().filter(|job| job.label == FOLLOW_LABEL) {
+            job.stop();
+        }
+    }
+}
+
 /// What the UI says when it opens an index it cannot write.
 pub const READ_ONLY_NOTICE: &str = "read-only index: searching works; ingest, pull and ack are off";
 
@@ -192,7 +202,15 @@ impl App {
                     // Shows the marks as they are on disk again.
                     self.worker.send(Request::Alerts { id, mark: None });
                 }
-                Effect::Run { .. } if self.read_only => self.state.status.fail(READ_ONLY_NOTICE),
+                Effect::Run { .. } if self.read_only => {
+                    self.state.following = false;
+                    self.state.status.fail(READ_ONLY_NOTICE)
+                }
+                Effect::Stop { label } => {
+                    for job in self.jobs.iter().filter(|job| job.label == label) {
+                        job.stop();
+                    }
+                }
                 Effect::Send(request) => {
                     if !self.worker.send(request) {
                         self.state.status.fail("the search thread has stopped");
@@ -225,6 +243,9 @@ impl App {
 
     fn start_job(&mut self, command: &str, args: &[String], label: &str) {
         let Some(program) = &self.job_program else {
+            if label == FOLLOW_LABEL {
+                self.state.following = false;
+            }
             self.state.status.fail(format!(
                 "cannot find the trailhound program to {command} with"
             ));
@@ -232,10 +253,14 @@ impl App {
         };
         match BackgroundJob::start(program, &self.index_dir, command, args, label) {
             Ok(job) => self.jobs.push(job),
-            Err(e) => self
-                .state
-                .status
-                .fail(format!("cannot start {command}: {e}")),
+            Err(e) => {
+                if label == FOLLOW_LABEL {
+                    self.state.following = false;
+                }
+                self.state
+                    .status
+                    .fail(format!("cannot start {command}: {e}"))
+            }
         }
     }
 

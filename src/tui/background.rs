@@ -50,6 +50,22 @@ impl BackgroundJob {
         })
     }
 
+    /// Asks the job to stop as Ctrl-C would (it commits what it has and leaves a clean
+    /// checkpoint); `poll` reports its end.
+    #[cfg(unix)]
+    pub fn stop(&self) {
+        // The pid is our own child's, not reaped before `poll` sees it end.
+        let pid = i32::try_from(self.child.id())
+            .ok()
+            .and_then(rustix::process::Pid::from_raw);
+        if let Some(pid) = pid {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        }
+    }
+
+    #[cfg(not(unix))]
+    pub fn stop(&self) {}
+
     /// `Some` once the job has ended.
     pub fn poll(&mut self) -> Option<JobResult> {
         let status = match self.child.try_wait() {

@@ -5,6 +5,7 @@
 //! - [`worker`] runs index reads off the UI thread, replies tagged with the request's id;
 //! - [`action`], [`keymap`] and [`theme`] make keys and colours data (`keymaps/`, `themes/`);
 //! - [`background`] runs a pull or an ingest started from the UI as a child process;
+//!   [`pull_args`] says which accounts and regions such a pull reaches, and how;
 //! - [`app`] wires these together and runs the terminal loop.
 pub mod action;
 pub mod app;
@@ -16,6 +17,7 @@ pub mod json_view;
 pub mod keymap;
 pub mod layout;
 pub mod panes;
+pub mod pull_args;
 pub mod state;
 pub mod theme;
 pub mod update;

@@ -776,6 +776,8 @@ pub struct StatusState {
     pub span: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// What `verify` found of the ingested files, and whether it tells of changes.
     pub integrity: Option<(String, bool)>,
+    /// The accounts the index holds, and how pulls reached them.
+    pub accounts: std::collections::BTreeMap<String, crate::index::coverage::KnownAccount>,
     /// The last thing worth saying (copied, no principal on this event, ...).
     pub message: Option<String>,
     pub last_error: Option<String>,
@@ -945,6 +947,8 @@ pub struct AppState {
     pub query_history: Vec<String>,
     /// The options of the last pull started from the UI, to start the next one from.
     pub last_pull_options: Option<String>,
+    /// A `pull --follow` started from the UI is running.
+    pub following: bool,
     pub alerts: AlertsState,
     pub events: EventsState,
     pub detail: DetailState,
@@ -967,6 +971,7 @@ impl AppState {
             help_cursor: Cursor::default(),
             history: History::default(),
             last_pull_options: None,
+            following: false,
             query_history: Vec::new(),
             alerts: AlertsState::default(),
             events: EventsState::default(),

@@ -10,6 +10,7 @@ use super::json_view;
 use super::keymap::{KeyChord, Keymap, Section};
 use super::layout::{self, EVENTS_CHROME_ROWS};
 use super::panes::timeline::{line_count as timeline_line_count, LABEL_WIDTH as TIMELINE_LABEL};
+use super::pull_args;
 use super::state::{
     AppState, HistoryMove, LineEditor, ListPosition, Mode, PaneId, PendingSearch, PromptKind,
     PromptState, RequestKind, TimeWindow, View, AROUND_MINUTES, WINDOW_PRESETS,
@@ -44,10 +45,16 @@ pub enum Effect {
         args: Vec<String>,
         label: String,
     },
+    /// Stop the background jobs labelled `label` (they leave a clean checkpoint).
+    Stop { label: String },
 }
 
-/// What the pull options start with.
+/// What the pull options start with (followed by the accounts and regions pulled so far).
 pub const DEFAULT_PULL_OPTIONS: &str = "--since 7d";
+/// The label of a `pull --follow` started from the UI.
+pub const FOLLOW_LABEL: &str = "follow";
+/// How far back `F` starts following: what earlier pulls left uncovered of it is filled first.
+const FOLLOW_SINCE: &str = "1d";
 
 /// Rows fetched beyond the visible ones, each side, at least.
 const PAGE_MARGIN_MIN: usize = 30;
@@ -243,6 +250,13 @@ pub fn update(state: &mut AppState, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
         }
         Msg::Reply(reply) => on_reply(state, *reply, &mut effects),
         Msg::JobEnded { label, result } => match result {
+            _ if label == FOLLOW_LABEL && state.following => {
+                state.following = false;
+                match result {
+                    Ok(summary) => state.status.say(format!("stopped following: {summary}")),
+                    Err(problem) => state.status.fail(format!("following stopped: {problem}")),
+                }
+            }
             Ok(summary) => {
                 state.status.say(format!("{label}: {summary}"));
             }
@@ -381,12 +395,17 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
         Action::ToggleHideAcknowledged => state.alerts.toggle_hide_acknowledged(),
         Action::PullHistory => pull_history(state, effects),
         Action::PullDialog => {
-            let options = state
-                .last_pull_options
-                .clone()
-                .unwrap_or_else(|| DEFAULT_PULL_OPTIONS.to_owned());
+            let options = state.last_pull_options.clone().unwrap_or_else(|| {
+                let mut options = DEFAULT_PULL_OPTIONS.to_owned();
+                for arg in pull_args::every_pulled(&state.status.accounts) {
+                    options.push(' ');
+                    options.push_str(&arg);
+                }
+                options
+            });
             open_prompt(state, PromptKind::Pull, &options);
         }
+        Action::ToggleFollow => toggle_follow(state, effects),
         Action::IngestDialog => open_prompt(state, PromptKind::Ingest, ""),
         Action::BucketPrev => move_bucket(state, false),
         Action::BucketNext => move_bucket(state, true),
@@ -602,13 +621,26 @@ fn apply_prompt(state: &mut AppState, effects: &mut Vec<Effect>) {
         PromptKind::Pull => {
             let args: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
             state.last_pull_options = Some(text.clone());
+            let label = match args.iter().any(|a| a == "--follow") {
+                true if state.following => {
+                    state
+                        .status
+                        .fail("already following: F stops it, then start another");
+                    return;
+                }
+                true => {
+                    state.following = true;
+                    FOLLOW_LABEL
+                }
+                false => "pull",
+            };
             state
                 .status
                 .say(format!("pulling ({})…", clip(&text, LABEL_WIDTH)));
             effects.push(Effect::Run {
                 command: "pull",
                 args,
-                label: "pull".to_owned(),
+                label: label.to_owned(),
             });
         }
         PromptKind::Ingest => {
@@ -685,6 +717,20 @@ fn pull_history(state: &mut AppState, effects: &mut Vec<Effect>) {
         args.push("--region".to_owned());
         args.push(region.clone());
     }
+    let account = row.summary.account.clone();
+    match pull_args::reach(&account, &state.status.accounts) {
+        pull_args::Reach::Args(reach) => args.extend(reach),
+        pull_args::Reach::Ask => {
+            // Profiles reached the other accounts: only the user knows which reaches this one.
+            let mut text = args.join(" ");
+            text.push_str(&format!(" --account {account} --role-name "));
+            open_prompt(state, PromptKind::Pull, &text);
+            state.status.note(format!(
+                "no pull has reached account {account} yet: name its role (or replace --account and --role-name with --profile NAME)"
+            ));
+            return;
+        }
+    }
     state.status.say(format!(
         "loading the 90-day history of {} in {}…",
         clip(&attribute, LABEL_WIDTH),
@@ -694,6 +740,39 @@ fn pull_history(state: &mut AppState, effects: &mut Vec<Effect>) {
         command: "pull",
         args,
         label: attribute,
+    });
+}
+
+/// Starts following LookupEvents for the accounts and regions pulled so far (or the configured
+/// ones), or stops the follow running.
+fn toggle_follow(state: &mut AppState, effects: &mut Vec<Effect>) {
+    if state.following {
+        state.status.say("stopping the follow…");
+        effects.push(Effect::Stop {
+            label: FOLLOW_LABEL.to_owned(),
+        });
+        return;
+    }
+    let mut args = vec![
+        "--follow".to_owned(),
+        "--since".to_owned(),
+        FOLLOW_SINCE.to_owned(),
+    ];
+    let accounts = pull_args::every_pulled(&state.status.accounts);
+    let described = match accounts.is_empty() {
+        true => "the configured account and region".to_owned(),
+        false => accounts.join(" "),
+    };
+    args.extend(accounts);
+    state.following = true;
+    state.status.say(format!(
+        "following LookupEvents ({}); F stops",
+        clip(&described, LABEL_WIDTH)
+    ));
+    effects.push(Effect::Run {
+        command: "pull",
+        args,
+        label: FOLLOW_LABEL.to_owned(),
     });
 }
 
@@ -1243,6 +1322,7 @@ fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
                 state.status.index_bytes = Some(stats.bytes);
                 state.status.span = stats.span;
                 state.status.integrity = stats.integrity;
+                state.status.accounts = stats.accounts;
             }
             Err(error) => state.status.fail(error),
         },

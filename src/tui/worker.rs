@@ -5,6 +5,7 @@
 //! Between requests the worker watches the index folder: new commits, changed alerts and a
 //! writer's published activity are announced unasked ([`Reply::Changed`], [`Reply::Activity`]),
 //! so an ingest or pull running anywhere shows up without a restart.
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -22,6 +23,7 @@ use crate::detect::pack::Severity as RuleSeverity;
 use crate::detect::{mark_alert, AlertMark, AlertSet};
 use crate::event::{event_id_of, EventSummary, IdentityMap};
 use crate::index::activity::{self, ActivityReport};
+use crate::index::coverage::KnownAccount;
 use crate::index::identities;
 use crate::index::panic_guard;
 use crate::index::{IndexError, SearchRequest, SortOrder, TimeBounds, TrailIndex};
@@ -116,6 +118,8 @@ pub struct IndexStats {
     pub span: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// What `verify` found of the ingested files (the line, and whether it tells of changes).
     pub integrity: Option<(String, bool)>,
+    /// The accounts loaded or pulled, and how pulls reached them.
+    pub accounts: BTreeMap<String, KnownAccount>,
 }
 
 #[derive(Debug, Clone)]
@@ -841,10 +845,12 @@ fn key_calls(
 }
 
 fn stats(index: &TrailIndex, searcher: &Searcher) -> Result<IndexStats, IndexError> {
+    let coverage = index.coverage()?;
     Ok(IndexStats {
         events: searcher.num_docs(),
         bytes: index.size_on_disk(),
-        span: index.coverage()?.span(),
+        span: coverage.span(),
+        accounts: coverage.accounts(),
         integrity: crate::integrity::verdicts::Verdicts::load(index.dir()).status(),
     })
 }

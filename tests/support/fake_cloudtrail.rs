@@ -70,6 +70,8 @@ pub struct Served {
     pub account: String,
     /// `management` or `insight`.
     pub category: String,
+    /// The lookup attribute asked for, as `Key=Value`.
+    pub attribute: Option<String>,
     pub status: u16,
     pub error: Option<String>,
     pub events: usize,
@@ -569,10 +571,19 @@ async fn handle(state: &Mutex<State>, request: Request<hyper::body::Incoming>) -
             )
         }
     }
-    let category = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|b| b.get("EventCategory")?.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "management".to_owned());
+    let asked = serde_json::from_slice::<Value>(&body).unwrap_or_default();
+    let category = asked
+        .get("EventCategory")
+        .and_then(Value::as_str)
+        .unwrap_or("management")
+        .to_owned();
+    let attribute = asked.pointer("/LookupAttributes/0").map(|a| {
+        format!(
+            "{}={}",
+            a["AttributeKey"].as_str().unwrap_or_default(),
+            a["AttributeValue"].as_str().unwrap_or_default()
+        )
+    });
     let outcome = lookup_events(state, &account, &region, &body).await;
     let (status, error, events) = match &outcome {
         Outcome::Page(_, events) => (200, None, *events),
@@ -583,6 +594,7 @@ async fn handle(state: &Mutex<State>, request: Request<hyper::body::Incoming>) -
         region,
         account,
         category,
+        attribute,
         status,
         error,
         events,

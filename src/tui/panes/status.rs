@@ -43,6 +43,12 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.style(Slot::StatusBusy),
         ));
     }
+    if state.following {
+        spans.push(Span::styled(
+            " · following (F stops)",
+            theme.style(Slot::StatusBusy),
+        ));
+    }
     let busy = state.requests.busy();
     if !busy.is_empty() {
         let work: Vec<&str> = busy.iter().map(|kind| kind.describe()).collect();
@@ -69,6 +75,15 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         spans.push(Span::raw(format!(" · {}", terminal_safe(message))));
     }
     spans.push(Span::raw(" · ? help"));
+    // The number of accounts comes after everything else in importance: shown only when
+    // several are loaded (one says nothing `info` does not) and the line has room for it.
+    if status.accounts.len() > 1 {
+        let accounts = format!(" · {} accounts", status.accounts.len());
+        let used: usize = spans.iter().map(|span| span.width()).sum();
+        if used + accounts.chars().count() <= usize::from(area.width) {
+            spans.insert(1, Span::raw(accounts));
+        }
+    }
     frame.render_widget(
         Paragraph::new(Line::from(spans)).style(theme.style(Slot::Status)),
         area,
