@@ -16,7 +16,7 @@ use trailhound::tui::state::{
 };
 use trailhound::tui::theme::{Slot, Theme, ThemeEnv};
 use trailhound::tui::update::{self, Effect, Msg};
-use trailhound::tui::worker::{row_of, IndexStats, Reply, Request, SearchResult};
+use trailhound::tui::worker::{row_of, EventOrigin, IndexStats, Reply, Request, SearchResult};
 
 const RECORDS: &[&str] = &[
     r#"{"eventVersion":"1.10","eventTime":"2026-11-02T02:27:27Z","eventSource":"cloudtrail.amazonaws.com","eventName":"DeleteTrail","awsRegion":"us-east-1","sourceIPAddress":"193.142.146.35","userAgent":"aws-cli/2.15.0","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/aws-support-ops","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE000000001","userName":"aws-support-ops"},"requestParameters":{"name":"org-trail"},"eventID":"e-0001","recipientAccountId":"111122223333"}"#,
@@ -65,6 +65,15 @@ fn fed_state(size: (u16, u16), actions: &[Action]) -> AppState {
                 continue;
             };
             let reply = match request {
+                Request::Origin { id, event_id } => Reply::Origin {
+                    id,
+                    result: Ok(Some(EventOrigin {
+                        event_id,
+                        source: "/evidence/AWSLogs".into(),
+                        file: "/evidence/AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/01/111122223333_CloudTrail_us-east-1_20261101T0005Z_\u{1b}]0;x\u{7}.json.gz".into(),
+                        verdict: Some("modified".into()),
+                    })),
+                },
                 Request::Stats { id } => Reply::Stats {
                     id,
                     result: Ok(IndexStats {

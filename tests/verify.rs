@@ -776,6 +776,66 @@ fn an_ingest_keeps_the_verdicts_of_the_files_it_read() {
     assert!(!skipped.join("integrity.json").exists());
 }
 
+/// The Detail pane names the file the selected event came from and what `verify` found of it:
+/// the whole app over the real index an ingest with digests made.
+#[test]
+fn the_detail_pane_shows_the_events_file_and_its_verdict() {
+    use trailhound::tui::{App, Options};
+    let archive = Archive::generate();
+    let (log, _) = archive.listed_log();
+    std::fs::write(&log, changed_copy(&log).0).unwrap();
+    let index_dir = archive.root().join("index");
+    trailhound(&index_dir)
+        .args(["ingest", "--no-rules"])
+        .arg(archive.root().join("AWSLogs"))
+        .assert()
+        .success();
+    // With the keys, the files the ingest could only hash are vouched for too.
+    let (code, _, said) = archive.verify(&[]);
+    assert_eq!(code, 1, "{said}");
+    let name = log.file_name().unwrap().to_string_lossy().into_owned();
+    for (query, verdict) in [
+        ("@integrity:modified", "modified"),
+        ("@integrity:valid", "valid"),
+    ] {
+        let index = trailhound::index::TrailIndex::open(&index_dir).unwrap();
+        let mut options = Options::builtin();
+        options.initial_query = Some(query.to_owned());
+        let mut app = App::new(index, &options, (200, 50)).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while app.state.detail.origin.is_none() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no origin for {query}: {:?}",
+                app.state.events.matched
+            );
+            app.settle(std::time::Duration::from_millis(200));
+        }
+        let origin = app.state.detail.origin.clone().unwrap();
+        assert_eq!(origin.verdict.as_deref(), Some(verdict), "{origin:?}");
+        assert_eq!(
+            origin.file.ends_with(&name),
+            verdict == "modified",
+            "{origin:?}"
+        );
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 50)).unwrap();
+        terminal.draw(|frame| app.draw(frame)).unwrap();
+        let screen: String = terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|cell| cell.symbol())
+            .collect();
+        let shown = match verdict {
+            "modified" => "integrity: MODIFIED · from ",
+            _ => "integrity: valid · from ",
+        };
+        assert!(screen.contains(shown), "{screen}");
+    }
+}
+
 /// A running terminal UI hears of new verdicts (a `verify` in another terminal) as it hears of
 /// a commit, and its stats then carry them for the status line.
 #[test]

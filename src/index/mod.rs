@@ -7,6 +7,7 @@ mod error;
 mod id_set;
 pub mod identities;
 pub mod panic_guard;
+mod provenance;
 mod reader_directory;
 mod reattribute;
 pub mod schema;

@@ -2,16 +2,16 @@
 //! An event whose identity has no ARN was indexed under its raw principalId (or user name) as
 //! `@principal`; once another event links that identifier to an ARN, its documents are rebuilt
 //! from their stored raw record (which never changes) and replace the old ones.
-use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::collections::BTreeSet;
 
 use tantivy::collector::DocSetCollector;
 use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Value as _};
-use tantivy::{DocAddress, DocId, DocSet, IndexWriter, TantivyDocument, Term, TERMINATED};
+use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::document::{prepare, Provenance};
 use super::error::IndexError;
+use super::provenance::provenance_of;
 use super::schema::{derived, path_term};
 use super::store::TrailIndex;
 use crate::event::{event_id_of, IdentityMap};
@@ -73,74 +73,4 @@ pub fn reattribute(
         }
     }
     Ok(replaced)
-}
-
-/// The `@source` and `@file` of each document: they are indexed, not stored, so they are read
-/// back from the terms that hold them.
-fn provenance_of(
-    index: &TrailIndex,
-    searcher: &tantivy::Searcher,
-    addresses: &std::collections::HashSet<DocAddress>,
-) -> Result<HashMap<DocAddress, Provenance>, IndexError> {
-    let fields = index.fields();
-    let mut by_segment: HashMap<u32, BTreeSet<DocId>> = HashMap::new();
-    for address in addresses {
-        by_segment
-            .entry(address.segment_ord)
-            .or_default()
-            .insert(address.doc_id);
-    }
-    let mut sources: HashMap<DocAddress, Arc<str>> = HashMap::new();
-    let mut files: HashMap<DocAddress, Arc<str>> = HashMap::new();
-    for (&ordinal, docs) in &by_segment {
-        let segment = searcher.segment_reader(ordinal);
-        let inverted = segment
-            .inverted_index(fields.kw)
-            .map_err(|e| index.tantivy_error(e))?;
-        for (path, found) in [(derived::SOURCE, &mut sources), (derived::FILE, &mut files)] {
-            let prefix = path_term(path, "");
-            let mut end = prefix.clone().into_bytes();
-            if let Some(last) = end.last_mut() {
-                *last += 1;
-            }
-            let io_error = |source| IndexError::Io {
-                path: index.dir().to_owned(),
-                source,
-            };
-            let mut terms = inverted
-                .terms()
-                .range()
-                .ge(prefix.as_bytes())
-                .lt(&end)
-                .into_stream()
-                .map_err(io_error)?;
-            while terms.advance() {
-                let mut postings = inverted
-                    .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
-                    .map_err(io_error)?;
-                let mut value: Option<Arc<str>> = None;
-                let mut doc = postings.doc();
-                while doc != TERMINATED {
-                    if docs.contains(&doc) {
-                        let value = value.get_or_insert_with(|| {
-                            String::from_utf8_lossy(&terms.key()[prefix.len()..]).into()
-                        });
-                        found.insert(DocAddress::new(ordinal, doc), value.clone());
-                    }
-                    doc = postings.advance();
-                }
-            }
-        }
-    }
-    Ok(addresses
-        .iter()
-        .map(|address| {
-            let source = sources.get(address).cloned().unwrap_or_else(|| "".into());
-            let file = files
-                .get(address)
-                .cloned()
-                .unwrap_or_else(|| source.clone());
-            (*address, Provenance { source, file })
-        })
-        .collect())
 }

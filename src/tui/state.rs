@@ -441,6 +441,8 @@ impl EventsState {
 #[derive(Debug, Clone, Default)]
 pub struct DetailState {
     pub event_id: Option<String>,
+    /// Where the event shown was read from, once the worker has said.
+    pub origin: Option<super::worker::EventOrigin>,
     pub lines: Vec<JsonLine>,
     /// Lines that open a folded object or array.
     pub folded: BTreeSet<usize>,
@@ -857,6 +859,7 @@ pub enum RequestKind {
     Timeline,
     Stats,
     Alerts,
+    Origin,
 }
 
 impl RequestKind {
@@ -867,6 +870,7 @@ impl RequestKind {
             RequestKind::Timeline => "timeline",
             RequestKind::Stats => "reading index",
             RequestKind::Alerts => "alerts",
+            RequestKind::Origin => "file",
         }
     }
 }

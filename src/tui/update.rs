@@ -1170,8 +1170,11 @@ fn sync_selection(state: &mut AppState, effects: &mut Vec<Effect>) {
     let principal = row.summary.principal.id.clone();
     if state.detail.event_id.as_deref() != Some(event_id.as_str()) {
         state.detail.set_lines(json_view::lines_of(&row.raw));
-        state.detail.event_id = Some(event_id);
+        state.detail.event_id = Some(event_id.clone());
+        state.detail.origin = None;
         find_matches(state);
+        let id = state.requests.next(RequestKind::Origin);
+        effects.push(Effect::Send(Request::Origin { id, event_id }));
     }
     let time = state.current_view().time;
     let same = state.timeline.principal.as_deref() == Some(principal.as_str())
@@ -1323,6 +1326,13 @@ fn on_reply(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
                 state.status.span = stats.span;
                 state.status.integrity = stats.integrity;
                 state.status.accounts = stats.accounts;
+            }
+            Err(error) => state.status.fail(error),
+        },
+        Reply::Origin { result, .. } => match result {
+            Ok(origin) => {
+                state.detail.origin =
+                    origin.filter(|o| state.detail.event_id.as_deref() == Some(&o.event_id))
             }
             Err(error) => state.status.fail(error),
         },

@@ -84,6 +84,8 @@ pub enum Request {
         id: u64,
         mark: Option<(String, bool)>,
     },
+    /// Where the event with this eventID was read from, and the verdict on that file.
+    Origin { id: u64, event_id: String },
 }
 
 impl Request {
@@ -94,8 +96,21 @@ impl Request {
             Request::Timeline { .. } => RequestKind::Timeline,
             Request::Stats { .. } => RequestKind::Stats,
             Request::Alerts { .. } => RequestKind::Alerts,
+            Request::Origin { .. } => RequestKind::Origin,
         }
     }
+}
+
+/// Where an event was read from: its source (a path, `s3://…`, `lookup-events`), the file within
+/// it, and what `verify` found of that file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventOrigin {
+    pub event_id: String,
+    pub source: String,
+    pub file: String,
+    /// `valid`, `modified`, ... for a trail log file (`unverified` when no digest has vouched
+    /// for it); `None` for what no digest can list (an export, a LookupEvents page).
+    pub verdict: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +165,11 @@ pub enum Reply {
         /// Recording the mark failed: the alerts read back say what holds.
         mark_error: Option<String>,
     },
+    /// `Ok(None)`: the event is no longer in the index.
+    Origin {
+        id: u64,
+        result: Result<Option<EventOrigin>, String>,
+    },
     /// Unasked: the index has new commits, or the detector's alerts changed on disk.
     Changed { index: bool, alerts: bool },
     /// Unasked: a writer's live report (its summary and parts), `None` once none is running.
@@ -165,6 +185,7 @@ impl Reply {
             Reply::Timeline { id, .. } => (RequestKind::Timeline, *id),
             Reply::Stats { id, .. } => (RequestKind::Stats, *id),
             Reply::Alerts { id, .. } => (RequestKind::Alerts, *id),
+            Reply::Origin { id, .. } => (RequestKind::Origin, *id),
             Reply::Changed { .. } | Reply::Activity(_) => return None,
         })
     }
@@ -235,6 +256,7 @@ fn slot(request: &Request) -> usize {
         RequestKind::Page => 2,
         RequestKind::Timeline => 3,
         RequestKind::Alerts => 4,
+        RequestKind::Origin => 5,
     }
 }
 
@@ -273,7 +295,7 @@ fn serve(
         let Some(first) = first else { continue };
         // The newest request of each kind; older queued ones are superseded (marks are recorded
         // as they arrive, so none is lost).
-        let mut newest: [Option<Request>; 5] = Default::default();
+        let mut newest: [Option<Request>; 6] = Default::default();
         let mut mark_error = None;
         for request in std::iter::once(first).chain(std::iter::from_fn(|| requests.try_recv().ok()))
         {
@@ -484,6 +506,10 @@ fn failure(request: Request, error: String) -> Reply {
             result: Err(error),
             mark_error: None,
         },
+        Request::Origin { id, .. } => Reply::Origin {
+            id,
+            result: Err(error),
+        },
     }
 }
 
@@ -528,7 +554,33 @@ fn answer(index: &TrailIndex, searcher: &Searcher, request: Request) -> Reply {
             result: stored_alerts(index.dir()).map_err(|e| format!("alerts: {e}")),
             mark_error: None,
         },
+        Request::Origin { id, event_id } => Reply::Origin {
+            id,
+            result: origin(index, searcher, event_id).map_err(message),
+        },
     }
+}
+
+fn origin(
+    index: &TrailIndex,
+    searcher: &Searcher,
+    event_id: String,
+) -> Result<Option<EventOrigin>, IndexError> {
+    let Some(provenance) = index.provenance_by_id(searcher, &event_id)? else {
+        return Ok(None);
+    };
+    let file = provenance.file.to_string();
+    let verdict = crate::integrity::digest::archive_key(&file).map(|_| {
+        crate::integrity::verdicts::Verdicts::load(index.dir())
+            .of(&file)
+            .to_owned()
+    });
+    Ok(Some(EventOrigin {
+        event_id,
+        source: provenance.source.to_string(),
+        file,
+        verdict,
+    }))
 }
 
 /// What to show for an error: a query error's first line (the rest is a caret under the text).

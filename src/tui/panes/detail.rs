@@ -1,5 +1,6 @@
 //! The selected event's JSON, coloured by token, with a cursor line for pivots and copying.
 use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -10,13 +11,49 @@ use super::super::state::{AppState, PaneId};
 use super::super::theme::{Slot, Theme};
 use crate::event::{json_terminal_safe, terminal_safe};
 
+/// `Detail · EventName · integrity: VERDICT · from FILE`: what `verify` found of the file the
+/// event was read from (a change in reverse video), and the file's name (its end, when long).
 pub fn title(state: &AppState) -> Vec<Span<'static>> {
     let mut text = "Detail".to_owned();
     if let Some(row) = state.events.selected_row() {
         text.push_str(" · ");
         text.push_str(&terminal_safe(&clip(&row.summary.event_name, 40)));
     }
-    vec![Span::raw(text)]
+    let mut spans = vec![Span::raw(text)];
+    let Some(origin) = &state.detail.origin else {
+        return spans;
+    };
+    if let Some(verdict) = &origin.verdict {
+        spans.push(Span::raw(" · integrity: "));
+        let alarming = ["modified", "unlisted", "missing"].contains(&verdict.as_str());
+        spans.push(match alarming {
+            true => Span::styled(
+                terminal_safe(&verdict.to_uppercase()).into_owned(),
+                Style::new().add_modifier(Modifier::REVERSED),
+            ),
+            false => Span::raw(terminal_safe(verdict).into_owned()),
+        });
+    }
+    let name = origin
+        .file
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(&origin.file);
+    spans.push(Span::raw(format!(
+        " · from {}",
+        clip_start(&terminal_safe(name), 40)
+    )));
+    spans
+}
+
+/// `text` cut to `width` characters from the start, `…` in place of what is cut.
+fn clip_start(text: &str, width: usize) -> String {
+    let count = text.chars().count();
+    if count <= width {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().skip(count - width + 1).collect();
+    format!("…{kept}")
 }
 
 fn token_slot(kind: TokenKind) -> Slot {

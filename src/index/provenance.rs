@@ -1,0 +1,106 @@
+//! Where a committed event was read from (`@source`, `@file`): indexed, not stored, so read
+//! back from the terms that hold them.
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use tantivy::collector::TopDocs;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, DocId, DocSet, Searcher, TERMINATED};
+
+use super::compile::event_id_query;
+use super::document::Provenance;
+use super::error::IndexError;
+use super::schema::{derived, path_term};
+use super::store::TrailIndex;
+
+impl TrailIndex {
+    /// Where the event with this eventID was read from, if the index has it.
+    pub fn provenance_by_id(
+        &self,
+        searcher: &Searcher,
+        event_id: &str,
+    ) -> Result<Option<Provenance>, IndexError> {
+        let query = event_id_query(self.fields(), event_id);
+        let top = self.guarded(|| {
+            searcher
+                .search(&query, &TopDocs::with_limit(1).order_by_score())
+                .map_err(|e| self.tantivy_error(e))
+        })?;
+        let Some((_, address)) = top.first() else {
+            return Ok(None);
+        };
+        let addresses = HashSet::from([*address]);
+        let mut found = self.guarded(|| provenance_of(self, searcher, &addresses))?;
+        Ok(found.remove(address))
+    }
+}
+
+/// The `@source` and `@file` of each document: they are indexed, not stored, so they are read
+/// back from the terms that hold them.
+pub(crate) fn provenance_of(
+    index: &TrailIndex,
+    searcher: &tantivy::Searcher,
+    addresses: &HashSet<DocAddress>,
+) -> Result<HashMap<DocAddress, Provenance>, IndexError> {
+    let fields = index.fields();
+    let mut by_segment: HashMap<u32, BTreeSet<DocId>> = HashMap::new();
+    for address in addresses {
+        by_segment
+            .entry(address.segment_ord)
+            .or_default()
+            .insert(address.doc_id);
+    }
+    let mut sources: HashMap<DocAddress, Arc<str>> = HashMap::new();
+    let mut files: HashMap<DocAddress, Arc<str>> = HashMap::new();
+    for (&ordinal, docs) in &by_segment {
+        let segment = searcher.segment_reader(ordinal);
+        let inverted = segment
+            .inverted_index(fields.kw)
+            .map_err(|e| index.tantivy_error(e))?;
+        for (path, found) in [(derived::SOURCE, &mut sources), (derived::FILE, &mut files)] {
+            let prefix = path_term(path, "");
+            let mut end = prefix.clone().into_bytes();
+            if let Some(last) = end.last_mut() {
+                *last += 1;
+            }
+            let io_error = |source| IndexError::Io {
+                path: index.dir().to_owned(),
+                source,
+            };
+            let mut terms = inverted
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .lt(&end)
+                .into_stream()
+                .map_err(io_error)?;
+            while terms.advance() {
+                let mut postings = inverted
+                    .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
+                    .map_err(io_error)?;
+                let mut value: Option<Arc<str>> = None;
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    if docs.contains(&doc) {
+                        let value = value.get_or_insert_with(|| {
+                            String::from_utf8_lossy(&terms.key()[prefix.len()..]).into()
+                        });
+                        found.insert(DocAddress::new(ordinal, doc), value.clone());
+                    }
+                    doc = postings.advance();
+                }
+            }
+        }
+    }
+    Ok(addresses
+        .iter()
+        .map(|address| {
+            let source = sources.get(address).cloned().unwrap_or_else(|| "".into());
+            let file = files
+                .get(address)
+                .cloned()
+                .unwrap_or_else(|| source.clone());
+            (*address, Provenance { source, file })
+        })
+        .collect())
+}
