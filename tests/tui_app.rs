@@ -1274,9 +1274,11 @@ fn f_starts_and_stops_following_and_closing_the_ui_stops_a_follow() {
         "{}",
         screen(&app)
     );
-    wait_until(&mut app, "the follow to start", |_| {
-        follow.with_extension("args").exists()
-    });
+    let started = || {
+        std::fs::read_to_string(follow.with_extension("args"))
+            .is_ok_and(|args| args.ends_with('\n'))
+    };
+    wait_until(&mut app, "the follow to start", |_| started());
     let args = std::fs::read_to_string(follow.with_extension("args")).expect("its arguments");
     assert!(args.contains("pull --follow --since 1d"), "{args}");
     press(&mut app, &[ch('F')]);
@@ -1292,9 +1294,7 @@ fn f_starts_and_stops_following_and_closing_the_ui_stops_a_follow() {
 
     std::fs::remove_file(follow.with_extension("args")).expect("remove");
     press(&mut app, &[ch('F')]);
-    wait_until(&mut app, "the second follow to start", |_| {
-        follow.with_extension("args").exists()
-    });
+    wait_until(&mut app, "the second follow to start", |_| started());
     drop(app);
     let deadline = std::time::Instant::now() + SETTLE;
     while stops() < 2 {

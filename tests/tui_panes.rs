@@ -279,6 +279,8 @@ fn alerts_pane_grouped_by_severity_and_coloured() {
         why: format!("{title}: the reason it matters."),
         next: "Check who else acted from the same address.".into(),
         baseline: None,
+        query: None,
+        tainted: 0,
     };
     state.alerts.set_alerts(vec![
         alert(
@@ -365,6 +367,8 @@ fn alerts_pane_names_the_group_shortens_sigma_uuids_and_rounds_long_spans() {
         why: String::new(),
         next: String::new(),
         baseline: None,
+        query: None,
+        tainted: 0,
     };
     state.alerts.set_alerts(vec![
         // 1205 minutes: read as 20h.
@@ -421,6 +425,8 @@ fn alerts_pane_hiding_acknowledged_says_so_in_its_title() {
         why: String::new(),
         next: String::new(),
         baseline: None,
+        query: None,
+        tainted: 0,
     };
     state
         .alerts

@@ -497,6 +497,59 @@ fn a_bucket_verifies_every_digest_by_its_metadata_and_finds_what_was_changed_in_
         .starts_with("s3://trail/AWSLogs/"));
 }
 
+/// An ingest of a bucket checks what it read against the bucket's digests as `verify` would,
+/// and keeps each file's verdict: a changed object's events are `@integrity:modified`, the others
+/// `@integrity:valid`, and the change is an alert.
+#[test]
+fn an_ingest_of_a_bucket_keeps_the_verdicts_of_the_objects_it_read() {
+    if let Some(why) = moto::unavailable() {
+        eprintln!("SKIPPED: the bucket test needs Python and moto's server: {why}");
+        return;
+    }
+    let archive = Archive::generate();
+    let (log, _) = archive.listed_log();
+    let (changed, in_file) = changed_copy(&log);
+    std::fs::write(&log, changed).unwrap();
+    let moto = moto::Moto::start();
+    moto.upload_dir("trail", archive.root(), &archive.root().join("AWSLogs"));
+    let work = tempfile::tempdir().unwrap();
+    let index = work.path().join("index");
+    // The keys a `verify --public-keys` or an earlier ListPublicKeys left beside the index.
+    std::fs::create_dir_all(&index).unwrap();
+    std::fs::copy(archive.keys(), index.join("public-keys.json")).unwrap();
+    let output = moto
+        .command(&moto.endpoint, &index, work.path())
+        .args(["ingest", "s3://trail"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    // Each log object was hashed as the ingest read it: the check fetches only the digests.
+    let digests = archive.files("CloudTrail-Digest").len();
+    assert!(
+        said.contains("integrity checked in")
+            && said.contains(&format!(" and {digests} GET requests")),
+        "{said}"
+    );
+    assert_eq!(
+        support::count(&index, "@integrity:modified"),
+        in_file,
+        "{said}"
+    );
+    let all = support::count(&index, "*");
+    let valid = support::count(&index, "@integrity:valid");
+    assert!(valid > all / 2, "{valid} of {all} valid\n{said}");
+    let alerts = trailhound(&index)
+        .args(["alerts", "--format", "jsonl"])
+        .output()
+        .unwrap();
+    let alerts = findings_of(&alerts.stdout);
+    assert!(
+        alerts.iter().any(|a| a["rule_id"] == "INT-01"),
+        "{alerts:#?}"
+    );
+}
+
 /// Without --public-keys, the keys the digests name come from ListPublicKeys in the digests'
 /// regions, are saved beside the index, and serve a later run that may not ask AWS.
 #[test]
@@ -774,6 +827,135 @@ fn an_ingest_keeps_the_verdicts_of_the_files_it_read() {
         .success();
     assert_eq!(support::count(&skipped, "@integrity:modified"), 0);
     assert!(!skipped.join("integrity.json").exists());
+}
+
+/// Tampering is an alert too: a changed file and a deleted one each raise one for their chain,
+/// the feed lists them with the detector's (acknowledged by id like any other), an alert citing
+/// an event of the changed file says so in the UI, and a later verify that finds the file intact
+/// again takes its alert away.
+#[test]
+fn changed_and_deleted_files_are_alerts_until_verify_finds_them_intact() {
+    let archive = Archive::generate();
+    let (log, _) = archive.listed_log();
+    let original = std::fs::read(&log).unwrap();
+    // Changed by adding a record the detector alerts on (its own alert then cites an event of a
+    // changed file).
+    let mut content = gunzip_json(&log);
+    let records = content["Records"].as_array_mut().unwrap();
+    let mut injected = records[0].clone();
+    injected["eventID"] = "injected-stop-logging".into();
+    injected["eventName"] = "StopLogging".into();
+    injected["eventSource"] = "cloudtrail.amazonaws.com".into();
+    records.push(injected);
+    let in_file = records.len() as u64;
+    std::fs::write(&log, gzip(&serde_json::to_vec(&content).unwrap())).unwrap();
+    // Another file a digest lists.
+    let deleted = archive
+        .files("CloudTrail-Digest")
+        .iter()
+        .flat_map(|digest| {
+            gunzip_json(digest)["logFiles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| archive.root().join(l["s3Object"].as_str().unwrap()))
+                .collect::<Vec<_>>()
+        })
+        .find(|f| *f != log)
+        .expect("a second listed log file");
+    std::fs::remove_file(&deleted).unwrap();
+    let index = archive.root().join("index");
+    trailhound(&index)
+        .args(["ingest"])
+        .arg(archive.root().join("AWSLogs"))
+        .assert()
+        .success();
+    let (code, _, said) = archive.verify(&[]);
+    assert_eq!(code, 1, "{said}");
+
+    let integrity_alerts = || {
+        let output = trailhound(&index)
+            .args(["alerts", "--format", "jsonl"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        findings_of(&output.stdout)
+            .into_iter()
+            .filter(|a| a["key"].as_str().unwrap().starts_with("integrity/"))
+            .collect::<Vec<Value>>()
+    };
+    let alerts = integrity_alerts();
+    let rules: Vec<&str> = alerts
+        .iter()
+        .map(|a| a["rule_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["INT-01", "INT-02"], "{alerts:#?}");
+    let modified = &alerts[0];
+    assert_eq!(modified["count"], 1);
+    assert!(modified["why"]
+        .as_str()
+        .unwrap()
+        .contains(&*log.file_name().unwrap().to_string_lossy()));
+    let query = modified["query"].as_str().unwrap();
+    assert_eq!(support::count(&index, query), in_file, "{query}");
+    assert!(alerts[1]["why"]
+        .as_str()
+        .unwrap()
+        .contains(&*deleted.file_name().unwrap().to_string_lossy()));
+
+    let id = modified["id"].as_str().unwrap();
+    trailhound(&index)
+        .args(["alerts", "ack", id])
+        .assert()
+        .success();
+    assert_eq!(integrity_alerts()[0]["acknowledged"], true);
+
+    // The UI's feed has them, and an alert of the detector's citing an event of the changed
+    // file says so.
+    {
+        use trailhound::tui::{App, Options};
+        let mut app = App::new(
+            trailhound::index::TrailIndex::open(&index).unwrap(),
+            &Options::builtin(),
+            (200, 50),
+        )
+        .unwrap();
+        app.settle(std::time::Duration::from_secs(10));
+        let feed = &app.state.alerts.alerts;
+        assert!(feed
+            .iter()
+            .any(|a| a.rule_id == "INT-02" && a.query.is_some()));
+        let tainted: Vec<_> = feed.iter().filter(|a| a.tainted > 0).collect();
+        let ids = support::event_ids(&index, "@integrity:modified");
+        let citing: Vec<_> = feed
+            .iter()
+            .filter(|a| a.event_ids.iter().any(|e| ids.contains(e)))
+            .collect();
+        assert!(
+            !citing.is_empty(),
+            "no alert cites an event of the changed file"
+        );
+        assert_eq!(tainted.len(), citing.len(), "{ids:?}");
+        let output = trailhound(&index)
+            .args(["alerts", "--format", "jsonl"])
+            .output()
+            .unwrap();
+        let said: Vec<Value> = findings_of(&output.stdout);
+        let marked = said
+            .iter()
+            .filter(|a| a["from_changed_files"].as_u64().unwrap_or(0) > 0)
+            .count();
+        assert_eq!(marked, citing.len(), "the CLI says so too");
+    }
+
+    std::fs::write(&log, original).unwrap();
+    let (code, _, said) = archive.verify(&[]);
+    assert_eq!(code, 1, "the deleted file is still missing: {said}");
+    let rules: Vec<String> = integrity_alerts()
+        .iter()
+        .map(|a| a["rule_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(rules, ["INT-02"]);
 }
 
 /// The Detail pane names the file the selected event came from and what `verify` found of it:

@@ -9,6 +9,7 @@ use crate::detect::pack::Severity;
 use crate::detect::{mark_alert, replay, Alert, AlertMark, AlertSet};
 use crate::event::terminal_safe;
 use crate::index::{EventWriter, TrailIndex};
+use crate::integrity::verdicts::Verdicts;
 
 pub struct AlertsArgs {
     pub min_severity: Option<Severity>,
@@ -58,13 +59,26 @@ pub fn run(index_dir: &Path, args: &AlertsArgs) -> anyhow::Result<i32> {
                 .is_none_or(|since| a.last_time.is_some_and(|t| t >= since))
         })
         .collect();
+    let changed = Verdicts::load(index.dir()).changed_events(&index, &index.searcher()?)?;
+    let from_changed_files = |alert: &Alert| {
+        alert
+            .event_ids
+            .iter()
+            .filter(|id| changed.contains(*id))
+            .count()
+    };
     let mut out = io::stdout().lock();
     if args.jsonl {
         for alert in &shown {
+            let mut object = serde_json::to_value(alert)?;
+            let count = from_changed_files(alert);
+            if count > 0 {
+                object["from_changed_files"] = count.into();
+            }
             writeln!(
                 out,
                 "{}",
-                crate::event::json_terminal_safe(&serde_json::to_string(alert)?)
+                crate::event::json_terminal_safe(&object.to_string())
             )?;
         }
         return Ok(exit::OK);
@@ -87,7 +101,7 @@ pub fn run(index_dir: &Path, args: &AlertsArgs) -> anyhow::Result<i32> {
         };
         writeln!(
             out,
-            "{:<10} {:<9} {:<9} {:>6}  {:<20}  {:<20}  {:<40} {}{}{}{}",
+            "{:<10} {:<9} {:<9} {:>6}  {:<20}  {:<20}  {:<40} {}{}{}{}{}",
             alert.id,
             alert.severity,
             terminal_safe(&crate::detect::short_rule_id(&alert.rule_id)),
@@ -109,6 +123,10 @@ pub fn run(index_dir: &Path, args: &AlertsArgs) -> anyhow::Result<i32> {
                 " (suppressed)"
             } else {
                 ""
+            },
+            match from_changed_files(alert) {
+                0 => String::new(),
+                n => format!(" [{n} events from changed files]"),
             }
         )?;
     }

@@ -7,14 +7,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use super::exit;
+use super::{exit, ingest_integrity};
 use crate::index::activity::{self, ActivityReport};
 use crate::index::TrailIndex;
 use crate::ingest::{ingest_with, IngestObserver, IngestOptions, IngestSummary};
-use crate::integrity::chain::Window;
-use crate::integrity::keyring::SAVED_KEYRING;
-use crate::integrity::verdicts::Verdicts;
-use crate::integrity::{verify_chains, Keyring};
 use crate::s3::{BucketUrl, S3Options, Selection};
 use crate::source::{Problem, Severity};
 
@@ -326,6 +322,7 @@ pub fn run(
             },
             requests: usize::from(args.s3_requests),
             relist: args.relist,
+            hash_logs: !args.no_verify,
             follow: args.follow.then_some(args.interval),
         },
         stop: Some(stop),
@@ -351,8 +348,22 @@ pub fn run(
         }
     }
     println!("{summary}");
-    if !args.no_verify && !paths.is_empty() {
-        keep_integrity(&index, &paths, quiet);
+    if !args.no_verify {
+        if !paths.is_empty() {
+            ingest_integrity::keep_local(&index, &paths, quiet);
+        }
+        for (url, report) in options.buckets.iter().zip(&summary.buckets) {
+            if let Some(span) = report.fetched_span {
+                ingest_integrity::keep_bucket(
+                    &index,
+                    url,
+                    &options.s3,
+                    span,
+                    &report.hashes,
+                    quiet,
+                );
+            }
+        }
     }
     if summary.alerts > 0 && !quiet {
         eprintln!(
@@ -374,30 +385,6 @@ pub fn run(
             exit::OK
         },
     )
-}
-
-/// Checks the local files just read against the digests among them (offline, with the keys
-/// kept beside the index), and keeps each file's verdict for `@integrity:`. Reading each file
-/// once more costs about a twentieth of the ingest.
-fn keep_integrity(index: &TrailIndex, paths: &[PathBuf], quiet: bool) {
-    let archive = crate::integrity::local::scan(paths, &[], &[]);
-    if archive.digests.is_empty() {
-        return;
-    }
-    let keyring = Keyring::load(&index.dir().join(SAVED_KEYRING)).unwrap_or_default();
-    let findings = verify_chains(&archive.digests, &archive.logs, &keyring, Window::default());
-    match Verdicts::keep(index, &findings) {
-        Ok(recorded) if !quiet => {
-            let modified = findings.iter().filter(|f| f.status.is_failure()).count();
-            eprintln!(
-                "integrity: {} files checked against their digests, {} findings of change, removal or addition (trailhound verify for each; @integrity:WORD finds their events)",
-                crate::units::thousands(recorded as u64),
-                crate::units::thousands(modified as u64)
-            );
-        }
-        Ok(_) => {}
-        Err(e) => eprintln!("trailhound: ingest: {}", crate::event::terminal_safe(&e)),
-    }
 }
 
 #[cfg(test)]

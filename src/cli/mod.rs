@@ -4,6 +4,7 @@ pub mod demo;
 pub mod gen;
 pub mod info;
 pub mod ingest;
+mod ingest_integrity;
 pub mod output;
 pub mod pull;
 pub mod rules;

@@ -97,6 +97,7 @@ pub fn run(index_dir: &Path, args: &VerifyArgs) -> anyhow::Result<i32> {
             requests: usize::from(args.s3_requests),
             relist: false,
             follow: None,
+            hash_logs: false,
         };
         match scan_bucket(url, &options) {
             Ok(bucket) => {
@@ -169,7 +170,7 @@ pub fn run(index_dir: &Path, args: &VerifyArgs) -> anyhow::Result<i32> {
     Ok(if failed { exit::FAILURE } else { exit::OK })
 }
 
-fn load_keyring(index_dir: &Path, named: Option<&Path>) -> Result<Keyring, String> {
+pub(super) fn load_keyring(index_dir: &Path, named: Option<&Path>) -> Result<Keyring, String> {
     if let Some(path) = named {
         return Keyring::load(path);
     }
@@ -183,7 +184,7 @@ fn load_keyring(index_dir: &Path, named: Option<&Path>) -> Result<Keyring, Strin
 /// Asks ListPublicKeys for the keys the digests name and the keyring lacks, in the digests'
 /// regions and times, and saves what it learns beside the index; without AWS it says so and
 /// the digests those keys signed stay unverifiable.
-fn fetch_missing_keys(
+pub(super) fn fetch_missing_keys(
     index_dir: &Path,
     keyring: &mut Keyring,
     digests: &[FoundDigest],

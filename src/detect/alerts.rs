@@ -44,6 +44,9 @@ pub struct Alert {
     pub acknowledged: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub suppressed: bool,
+    /// For an alert that cites no events by id (the integrity alerts): the query for its events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
 }
 
 /// A rule id as a table shows it: a SigmaHQ rule's 36-character UUID cut to its first 8 digits
@@ -230,6 +233,7 @@ impl AlertSet {
             baseline: None,
             acknowledged: false,
             suppressed: false,
+            query: None,
         });
         if alert.baseline.is_none() {
             alert.baseline = event.note.map(str::to_owned);
@@ -275,9 +279,11 @@ impl AlertSet {
     /// Like [`AlertSet::listed`], with the suppressed alerts too when asked.
     pub fn listed_with(&self, suppressed: bool) -> std::io::Result<Vec<Alert>> {
         let state = read_state(&self.dir)?;
+        let tampering = self.tampering();
         let mut alerts: Vec<Alert> = self
             .alerts
             .values()
+            .chain(tampering.iter())
             .filter(|a| suppressed || !state.suppressed.contains(&a.key))
             .cloned()
             .map(|mut a| {
@@ -299,12 +305,12 @@ impl AlertSet {
     /// The key of the alert with this id (or key, or unique id prefix of at least 4 digits),
     /// suppressed ones included.
     pub fn resolve(&self, id: &str) -> Result<String, String> {
-        if self.alerts.contains_key(id) {
+        let tampering = self.tampering();
+        let keys = || self.alerts.keys().chain(tampering.iter().map(|a| &a.key));
+        if keys().any(|key| key == id) {
             return Ok(id.to_owned());
         }
-        let found: Vec<&String> = self
-            .alerts
-            .keys()
+        let found: Vec<&String> = keys()
             .filter(|key| id.len() >= 4 && alert_id(key).starts_with(id))
             .collect();
         match found.as_slice() {
@@ -315,6 +321,14 @@ impl AlertSet {
                 found.len()
             )),
         }
+    }
+
+    /// The alerts of the evidence `verify` kept beside the index: rebuilt as it is read, never
+    /// stored with the detector's (a later verify may take them away).
+    fn tampering(&self) -> Vec<Alert> {
+        crate::integrity::alerts::tamper_alerts(
+            &crate::integrity::verdicts::Verdicts::load(&self.dir).findings,
+        )
     }
 
     pub fn len(&self) -> usize {

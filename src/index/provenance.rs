@@ -3,9 +3,10 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-use tantivy::collector::TopDocs;
+use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, DocId, DocSet, Searcher, TERMINATED};
+use tantivy::{DocAddress, DocId, DocSet, Searcher, Term, TERMINATED};
 
 use super::compile::event_id_query;
 use super::document::Provenance;
@@ -32,6 +33,41 @@ impl TrailIndex {
         let addresses = HashSet::from([*address]);
         let mut found = self.guarded(|| provenance_of(self, searcher, &addresses))?;
         Ok(found.remove(address))
+    }
+
+    /// The eventIDs of the events read from `files` (`@file` values).
+    pub fn event_ids_from_files(
+        &self,
+        searcher: &Searcher,
+        files: &[&str],
+    ) -> Result<HashSet<String>, IndexError> {
+        if files.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let kw = self.fields().kw;
+        let query = BooleanQuery::new(
+            files
+                .iter()
+                .map(|file| {
+                    let term = Term::from_field_text(kw, &path_term(derived::FILE, file));
+                    let query: Box<dyn Query> =
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                    (Occur::Should, query)
+                })
+                .collect(),
+        );
+        let addresses = self.guarded(|| {
+            searcher
+                .search(&query, &DocSetCollector)
+                .map_err(|e| self.tantivy_error(e))
+        })?;
+        let mut ids = HashSet::with_capacity(addresses.len());
+        for address in addresses {
+            let raw = self.raw_record(searcher, address)?;
+            let record: serde_json::Value = serde_json::from_str(&raw).unwrap_or_default();
+            ids.insert(crate::event::event_id_of(&record, &raw));
+        }
+        Ok(ids)
     }
 }
 

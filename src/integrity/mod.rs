@@ -7,7 +7,9 @@
 //! - [`chain`] turns the digests and log files found into verdicts, with no I/O;
 //! - [`hashing`] hashes a file's decompressed bytes as they stream, and reads a digest;
 //! - [`local`] finds and hashes them in local archives (`s3::verify` in a bucket);
-//! - [`verdicts`] keeps each ingested file's verdict beside the index, for `@integrity:`.
+//! - [`verdicts`] keeps each ingested file's verdict beside the index, for `@integrity:`, and
+//!   the evidence of tampering, which [`alerts`] turns into the alert feed's integrity alerts.
+pub mod alerts;
 pub mod chain;
 pub mod digest;
 pub mod hashing;

@@ -1,7 +1,7 @@
 //! Each ingested file's integrity verdict, kept beside the index by the `@file` value its events
 //! carry: `verify` writes them, and `@integrity:` finds the events of the files with a verdict
 //! without re-indexing a single one (a later `verify` simply replaces them).
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -18,6 +18,11 @@ pub const VERDICT_WORDS: [&str; 5] = ["valid", "modified", "unlisted", "missing"
 pub struct Verdicts {
     /// `@file` value -> verdict word.
     pub files: BTreeMap<String, String>,
+    /// The evidence of change, removal or addition (`verify`'s failures: modified, missing and
+    /// unlisted files, bad digests, gaps) in the accounts the index holds files of: the alert
+    /// feed shows them.
+    #[serde(default)]
+    pub findings: Vec<Finding>,
 }
 
 fn word(status: Status) -> &'static str {
@@ -47,20 +52,50 @@ impl Verdicts {
     /// values), matched by their place in the trail layout wherever the copy was; returns how
     /// many files got one.
     pub fn record(&mut self, findings: &[Finding], files: &[String]) -> usize {
-        let by_key: HashMap<&str, Status> = findings
+        let by_key: HashMap<&str, &Finding> = findings
             .iter()
             .filter(|f| f.kind == FindingKind::Log)
-            .filter_map(|f| Some((archive_key(&f.path)?, f.status)))
+            .filter_map(|f| Some((archive_key(&f.path)?, f)))
             .collect();
         let mut recorded = 0;
+        let mut held: BTreeSet<String> = self
+            .by_chain()
+            .into_keys()
+            .map(|(account, _)| account)
+            .collect();
         for file in files {
-            let Some(status) = archive_key(file).and_then(|key| by_key.get(key)) else {
+            let Some(finding) = archive_key(file).and_then(|key| by_key.get(key)) else {
                 continue;
             };
-            self.files.insert(file.clone(), word(*status).to_owned());
+            self.files
+                .insert(file.clone(), word(finding.status).to_owned());
+            held.insert(finding.account.clone());
             recorded += 1;
         }
+        self.keep_evidence(findings, &held);
         recorded
+    }
+
+    /// Keeps the failures among `findings` of the accounts in `held` (every region: a chain
+    /// whose files were all deleted has none in the index); a finding replaces the one kept for
+    /// the same file, digest or gap (a file found valid again clears it).
+    fn keep_evidence(&mut self, findings: &[Finding], held: &BTreeSet<String>) {
+        let same = |a: &Finding, b: &Finding| {
+            a.kind == b.kind
+                && a.account == b.account
+                && a.region == b.region
+                && archive_key(&a.path).unwrap_or(&a.path)
+                    == archive_key(&b.path).unwrap_or(&b.path)
+        };
+        for finding in findings {
+            if !held.contains(&finding.account) {
+                continue;
+            }
+            self.findings.retain(|kept| !same(kept, finding));
+            if finding.status.is_failure() {
+                self.findings.push(finding.clone());
+            }
+        }
     }
 
     /// The `@file` values with verdict `word`.
@@ -109,8 +144,9 @@ impl Verdicts {
             .map(|v| v.value)
             .collect();
         let mut verdicts = Verdicts::load(index.dir());
+        let before = verdicts.clone();
         let recorded = verdicts.record(findings, &files);
-        if recorded > 0 {
+        if verdicts != before {
             verdicts
                 .save(index.dir())
                 .map_err(|e| format!("cannot keep the verdicts beside the index: {e}"))?;
@@ -144,6 +180,20 @@ impl Verdicts {
             false => (alarming, true),
         };
         Some((format!("integrity: {} files", words.join(", ")), alarm))
+    }
+
+    /// The eventIDs of the events read from files found modified or unlisted: an alert citing
+    /// one says so.
+    pub fn changed_events(
+        &self,
+        index: &crate::index::TrailIndex,
+        searcher: &tantivy::Searcher,
+    ) -> Result<std::collections::HashSet<String>, crate::index::IndexError> {
+        let changed: Vec<&str> = self
+            .files_with("modified")
+            .chain(self.files_with("unlisted"))
+            .collect();
+        index.event_ids_from_files(searcher, &changed)
     }
 
     /// The verdict of the file an event came from.
@@ -190,5 +240,37 @@ mod tests {
             verdicts.files_with("modified").collect::<Vec<_>>(),
             [files[0].as_str()]
         );
+        assert_eq!(
+            verdicts.findings,
+            [findings[0].clone()],
+            "the evidence is kept"
+        );
+    }
+
+    #[test]
+    fn evidence_is_kept_for_the_chains_the_index_holds_and_cleared_when_found_valid_again() {
+        let mut verdicts = Verdicts::default();
+        let held = "/cases/AWSLogs/1/CloudTrail/r/a.json.gz".to_owned();
+        let mut elsewhere = finding(Status::Missing, "/other/AWSLogs/2/CloudTrail/r/z.json.gz");
+        elsewhere.account = "2".into();
+        let findings = [
+            finding(Status::Modified, "/copy/AWSLogs/1/CloudTrail/r/a.json.gz"),
+            finding(Status::Missing, "/copy/AWSLogs/1/CloudTrail/r/gone.json.gz"),
+            elsewhere,
+        ];
+        verdicts.record(&findings, std::slice::from_ref(&held));
+        assert_eq!(
+            verdicts.findings,
+            findings[..2],
+            "not another account's chain"
+        );
+
+        let restored = [finding(
+            Status::Valid,
+            "/copy/AWSLogs/1/CloudTrail/r/a.json.gz",
+        )];
+        verdicts.record(&restored, std::slice::from_ref(&held));
+        assert_eq!(verdicts.findings, findings[1..2]);
+        assert_eq!(verdicts.of(&held), "valid");
     }
 }

@@ -12,5 +12,5 @@ pub mod verify;
 
 pub use digests::{DigestRef, Digests};
 pub use listing::{Selection, LATE_DELIVERY};
-pub use read::{bucket_key, read_buckets, BucketReport, S3Options};
+pub use read::{bucket_key, read_buckets, BucketReport, LogHashes, S3Options};
 pub use url::BucketUrl;

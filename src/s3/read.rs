@@ -13,10 +13,11 @@ use tokio::task::JoinSet;
 use super::client::{connect, Failure};
 use super::digests::{DigestRef, Digests};
 use super::fetch::{digest_signature, fetch};
-use super::layout::{Kind, RegionFolder};
+use super::layout::{delivered, Kind, RegionFolder};
 use super::listing::{wanted, Lister, Selection};
 use super::BucketUrl;
 use crate::index::coverage::{BucketCoverage, BucketMark, Checkpoint, DayRange, FolderMark};
+use crate::integrity::hashing::hash_decompressed;
 use crate::source::{Feed, Problem, Severity};
 
 /// How a bucket is read.
@@ -30,6 +31,9 @@ pub struct S3Options {
     pub follow: Option<Duration>,
     /// List the day folders earlier runs finished again.
     pub relist: bool,
+    /// Hash each log file fetched (its decompressed bytes), for the integrity check after the
+    /// ingest: it then fetches none of them again.
+    pub hash_logs: bool,
 }
 
 impl Default for S3Options {
@@ -40,9 +44,13 @@ impl Default for S3Options {
             requests: 32,
             follow: None,
             relist: false,
+            hash_logs: false,
         }
     }
 }
+
+/// Object key -> the SHA-256 of its decompressed bytes (or why it has none).
+pub type LogHashes = HashMap<String, Result<String, String>>;
 
 /// What reading one bucket did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -60,6 +68,11 @@ pub struct BucketReport {
     pub failed_objects: u64,
     /// The bucket could not be read at all (the line is among the problems).
     pub failed: bool,
+    /// The delivery times (from their names) of the first and last objects fetched in this run:
+    /// what the integrity check after an ingest looks at.
+    pub fetched_span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// With `hash_logs`: the log files fetched in this run, hashed as they were read.
+    pub hashes: LogHashes,
 }
 
 impl std::fmt::Display for BucketReport {
@@ -214,14 +227,21 @@ fn read_bucket(
             .map(|n| n.get())
             .unwrap_or(2)
             .clamp(1, 8);
+        let hashes = Mutex::new(LogHashes::new());
         std::thread::scope(|scope| {
             for _ in 0..parsers {
                 let receiver = receiver.clone();
                 let tracker = &tracker;
                 let source = &source;
+                let hashes = &hashes;
                 scope.spawn(move || {
                     for object in receiver {
-                        let name = format!("s3://{}/{}{}", url.bucket, object.folder, object.name);
+                        let key = format!("{}{}", object.folder, object.name);
+                        if options.hash_logs && is_log_key(&key) {
+                            let hash = hash_decompressed(&object.bytes[..]);
+                            hashes.lock().unwrap().insert(key.clone(), hash);
+                        }
+                        let name = format!("s3://{}/{key}", url.bucket);
                         let mut reader = std::io::Cursor::new(object.bytes);
                         if feed.stream(source, &name, false, &mut reader) {
                             tracker.read(feed, &object.folder, &object.name);
@@ -246,7 +266,11 @@ fn read_bucket(
             report.failed_objects += outcome.failed;
             report.digests += outcome.digests;
             report.closed_days += outcome.closed_days;
+            report.fetched_span = widen(report.fetched_span, outcome.fetched_span);
         });
+        report
+            .hashes
+            .extend(hashes.into_inner().unwrap_or_default());
         report.list_calls = lister.calls.load(Ordering::Relaxed);
         report.get_calls = gets.load(Ordering::Relaxed);
         let Some(interval) = options.follow else {
@@ -292,6 +316,23 @@ struct RoundOutcome {
     failed: u64,
     digests: u64,
     closed_days: u64,
+    fetched_span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// A log file's key (not an Insights file's, nor a digest's): `…/CloudTrail/REGION/…`.
+fn is_log_key(key: &str) -> bool {
+    key.contains("/CloudTrail/")
+}
+
+/// The span covering both.
+fn widen(
+    a: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    b: Option<(DateTime<Utc>, DateTime<Utc>)>,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+        (a, b) => a.or(b),
+    }
 }
 
 /// One day folder's listing.
@@ -435,6 +476,9 @@ impl Round<'_> {
                     let url = url.clone();
                     let sender = self.sender.clone();
                     let key = format!("{day}{name}");
+                    if let Some(time) = delivered(&key) {
+                        outcome.fetched_span = widen(outcome.fetched_span, Some((time, time)));
+                    }
                     let folder = day.clone();
                     self.gets.fetch_add(1, Ordering::Relaxed);
                     gets.spawn(async move {

@@ -12,7 +12,7 @@ use super::client::connect;
 use super::fetch::fetch_signed;
 use super::layout::{delivered, Kind, RegionFolder};
 use super::listing::Lister;
-use super::read::S3Options;
+use super::read::{LogHashes, S3Options};
 use super::BucketUrl;
 use crate::integrity::chain::{FoundDigest, FoundLog};
 use crate::integrity::digest::archive_key;
@@ -31,15 +31,29 @@ pub struct BucketScan {
 
 /// Lists and fetches what `verify` needs of `url`; an error when the bucket cannot be read at all.
 pub fn scan_bucket(url: &BucketUrl, options: &S3Options) -> Result<BucketScan, String> {
+    scan_bucket_knowing(url, options, &LogHashes::new())
+}
+
+/// Like [`scan_bucket`], with the log files whose hashes are `known` (an ingest hashed them as it
+/// read them) not fetched again.
+pub fn scan_bucket_knowing(
+    url: &BucketUrl,
+    options: &S3Options,
+    known: &LogHashes,
+) -> Result<BucketScan, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the S3 reader: {e}"))?;
-    runtime.block_on(scan(url, options))
+    runtime.block_on(scan(url, options, known))
 }
 
-async fn scan(url: &BucketUrl, options: &S3Options) -> Result<BucketScan, String> {
+async fn scan(
+    url: &BucketUrl,
+    options: &S3Options,
+    known: &LogHashes,
+) -> Result<BucketScan, String> {
     let fail = |message: String| format!("{}: {}", url.label(), message);
     let client = connect(url, options.profile.as_deref())
         .await
@@ -93,6 +107,17 @@ async fn scan(url: &BucketUrl, options: &S3Options) -> Result<BucketScan, String
                 }
             };
             for key in keys {
+                if let Some(hash) = known.get(&key).filter(|_| folder.kind == Kind::Log) {
+                    scan.logs.push(FoundLog {
+                        path: format!("s3://{}/{key}", url.bucket),
+                        delivered: delivered(&key),
+                        key: archive_key(&key).unwrap_or(&key).to_owned(),
+                        account: folder.account.clone(),
+                        region: folder.region.clone(),
+                        hash: hash.clone(),
+                    });
+                    continue;
+                }
                 let permit = fetches.clone().acquire_owned().await;
                 let (client, url, folder, gets) =
                     (client.clone(), url.clone(), folder.clone(), gets.clone());

@@ -702,6 +702,10 @@ pub struct Alert {
     pub next: String,
     /// For a first-seen rule: the value and the baseline it was compared against.
     pub baseline: Option<String>,
+    /// For an alert that cites no events by id (an integrity alert): the query for its events.
+    pub query: Option<String>,
+    /// How many of its events were read from files `verify` found modified or unlisted.
+    pub tainted: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -1043,6 +1047,8 @@ mod tests {
             why: String::new(),
             next: String::new(),
             baseline: None,
+            query: None,
+            tainted: 0,
         }
     }
 

@@ -84,13 +84,19 @@ fn open_alert(state: &mut AppState, effects: &mut Vec<Effect>) {
         state.status.say("no alert selected");
         return;
     };
-    if alert.event_ids.is_empty() {
-        state.status.say("this alert cites no events");
-        return;
-    }
-    let ids: Vec<String> = alert.event_ids.iter().map(|id| quote(id)).collect();
+    let query = match (&alert.query, alert.event_ids.is_empty()) {
+        (_, false) => {
+            let ids: Vec<String> = alert.event_ids.iter().map(|id| quote(id)).collect();
+            format!("eventID:({})", ids.join(" "))
+        }
+        (Some(query), true) => query.clone(),
+        (None, true) => {
+            state.status.say("this alert cites no events");
+            return;
+        }
+    };
     let mut view = state.current_view();
-    view.query = format!("eventID:({})", ids.join(" "));
+    view.query = query;
     view.window = TimeWindow::All;
     view.time = TimeBounds::default();
     view.label = clip(&format!("alert {}", alert.rule_id), LABEL_WIDTH);

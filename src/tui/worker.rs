@@ -331,7 +331,7 @@ fn serve(
                     }
                     Reply::Alerts {
                         id,
-                        result: stored_alerts(index.dir()).map_err(|e| format!("alerts: {e}")),
+                        result: read_alerts(index, searcher.as_ref().ok()),
                         mark_error: mark_error.take(),
                     }
                 }
@@ -446,6 +446,26 @@ fn alerts_stamp(dir: &Path) -> Option<Vec<(SystemTime, u64)>> {
 }
 
 /// The alerts the detector stored beside the index, acknowledged ones included.
+/// The alerts, each saying how many of its events were read from files `verify` found modified
+/// or unlisted (when the index can be read to tell).
+fn read_alerts(index: &TrailIndex, searcher: Option<&Searcher>) -> Result<Vec<Alert>, String> {
+    let mut alerts = stored_alerts(index.dir()).map_err(|e| format!("alerts: {e}"))?;
+    let Some(searcher) = searcher else {
+        return Ok(alerts);
+    };
+    let tainted = crate::integrity::verdicts::Verdicts::load(index.dir())
+        .changed_events(index, searcher)
+        .map_err(|e| format!("alerts: {e}"))?;
+    for alert in &mut alerts {
+        alert.tainted = alert
+            .event_ids
+            .iter()
+            .filter(|id| tainted.contains(*id))
+            .count();
+    }
+    Ok(alerts)
+}
+
 pub fn stored_alerts(dir: &Path) -> std::io::Result<Vec<Alert>> {
     Ok(AlertSet::load(dir)?
         .listed()?
@@ -471,6 +491,8 @@ pub fn stored_alerts(dir: &Path) -> std::io::Result<Vec<Alert>> {
             why: alert.why,
             next: alert.next,
             baseline: alert.baseline,
+            query: alert.query,
+            tainted: 0,
         })
         .collect())
 }
@@ -551,7 +573,7 @@ fn answer(index: &TrailIndex, searcher: &Searcher, request: Request) -> Reply {
         },
         Request::Alerts { id, .. } => Reply::Alerts {
             id,
-            result: stored_alerts(index.dir()).map_err(|e| format!("alerts: {e}")),
+            result: read_alerts(index, Some(searcher)),
             mark_error: None,
         },
         Request::Origin { id, event_id } => Reply::Origin {

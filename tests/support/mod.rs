@@ -154,3 +154,23 @@ pub fn stdout_lines(output: &std::process::Output) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// The eventIDs of the events `query` finds on `index`.
+pub fn event_ids(index: &Path, query: &str) -> Vec<String> {
+    let output = trailhound(index)
+        .args(["search", "--format", "jsonl", "--limit", "1000000", query])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let hit: serde_json::Value = serde_json::from_str(line).ok()?;
+            hit["eventID"].as_str().map(str::to_owned)
+        })
+        .collect()
+}

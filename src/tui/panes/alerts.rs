@@ -58,6 +58,15 @@ pub fn footer_rows(inner_height: u16, focused: bool) -> u16 {
 /// The selected alert's reason, next step and baseline, wrapped.
 fn render_footer(alert: &Alert, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
+    if alert.tainted > 0 {
+        lines.push(Line::styled(
+            format!(
+                "trust {} of its events were read from files verify found changed or unlisted: Detail says which",
+                alert.tainted
+            ),
+            theme.style(Slot::EventError),
+        ));
+    }
     let mut add = |label: &str, text: &str| {
         if !text.is_empty() {
             lines.push(Line::from(vec![
@@ -161,6 +170,13 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
                     theme.style(Slot::EventPrincipal),
                 ),
                 Span::raw(format!(" ×{}{span} ", thousands(alert.count))),
+                Span::styled(
+                    match alert.tainted {
+                        0 => "",
+                        _ => "[changed file] ",
+                    },
+                    theme.style(Slot::EventError),
+                ),
                 Span::styled(group_note(alert), theme.style(Slot::Dim)),
                 Span::styled(terminal_safe(&alert.title).into_owned(), severity),
             ]);
