@@ -353,15 +353,9 @@ pub fn run(
             ingest_integrity::keep_local(&index, &paths, quiet);
         }
         for (url, report) in options.buckets.iter().zip(&summary.buckets) {
-            if let Some(span) = report.fetched_span {
-                ingest_integrity::keep_bucket(
-                    &index,
-                    url,
-                    &options.s3,
-                    span,
-                    &report.hashes,
-                    quiet,
-                );
+            // A run that read nothing new has nothing new to check.
+            if report.objects > 0 {
+                ingest_integrity::keep_bucket(&index, url, &options.s3, report, quiet);
             }
         }
     }

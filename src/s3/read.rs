@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use super::client::{connect, Failure};
 use super::digests::{DigestRef, Digests};
 use super::fetch::{digest_signature, fetch};
-use super::layout::{delivered, Kind, RegionFolder};
+use super::layout::{Kind, RegionFolder};
 use super::listing::{wanted, Lister, Selection};
 use super::BucketUrl;
 use crate::index::coverage::{BucketCoverage, BucketMark, Checkpoint, DayRange, FolderMark};
@@ -68,11 +68,11 @@ pub struct BucketReport {
     pub failed_objects: u64,
     /// The bucket could not be read at all (the line is among the problems).
     pub failed: bool,
-    /// The delivery times (from their names) of the first and last objects fetched in this run:
-    /// what the integrity check after an ingest looks at.
-    pub fetched_span: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// With `hash_logs`: the log files fetched in this run, hashed as they were read.
     pub hashes: LogHashes,
+    /// With `hash_logs`: every digest and log file the run listed, by its region folder (what
+    /// the integrity check after the ingest judges, without listing again).
+    pub listed: Vec<(RegionFolder, String)>,
 }
 
 impl std::fmt::Display for BucketReport {
@@ -259,6 +259,7 @@ fn read_bucket(
                 gets: &gets,
                 feed,
                 source: &source,
+                hash_logs: options.hash_logs,
             };
             let outcome = runtime.block_on(round.run(&region_folders, digests));
             report.objects += outcome.objects;
@@ -266,7 +267,7 @@ fn read_bucket(
             report.failed_objects += outcome.failed;
             report.digests += outcome.digests;
             report.closed_days += outcome.closed_days;
-            report.fetched_span = widen(report.fetched_span, outcome.fetched_span);
+            report.listed.extend(outcome.listed);
         });
         report
             .hashes
@@ -307,6 +308,7 @@ struct Round<'a> {
     gets: &'a AtomicU64,
     feed: &'a dyn Feed,
     source: &'a Arc<str>,
+    hash_logs: bool,
 }
 
 #[derive(Default)]
@@ -316,23 +318,12 @@ struct RoundOutcome {
     failed: u64,
     digests: u64,
     closed_days: u64,
-    fetched_span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    listed: Vec<(RegionFolder, String)>,
 }
 
 /// A log file's key (not an Insights file's, nor a digest's): `…/CloudTrail/REGION/…`.
 fn is_log_key(key: &str) -> bool {
     key.contains("/CloudTrail/")
-}
-
-/// The span covering both.
-fn widen(
-    a: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    b: Option<(DateTime<Utc>, DateTime<Utc>)>,
-) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
-        (a, b) => a.or(b),
-    }
 }
 
 /// One day folder's listing.
@@ -434,6 +425,14 @@ impl Round<'_> {
                         continue;
                     }
                 };
+                if self.hash_logs && folder.kind != Kind::Insight {
+                    outcome.listed.extend(
+                        objects
+                            .iter()
+                            .filter(|key| wanted(self.window, key))
+                            .map(|key| (folder.clone(), key.clone())),
+                    );
+                }
                 if folder.kind == Kind::Digest {
                     outcome.digests += objects.len() as u64;
                     self.feed.digests(self.source, objects.len() as u64);
@@ -476,9 +475,6 @@ impl Round<'_> {
                     let url = url.clone();
                     let sender = self.sender.clone();
                     let key = format!("{day}{name}");
-                    if let Some(time) = delivered(&key) {
-                        outcome.fetched_span = widen(outcome.fetched_span, Some((time, time)));
-                    }
                     let folder = day.clone();
                     self.gets.fetch_add(1, Ordering::Relaxed);
                     gets.spawn(async move {

@@ -31,29 +31,52 @@ pub struct BucketScan {
 
 /// Lists and fetches what `verify` needs of `url`; an error when the bucket cannot be read at all.
 pub fn scan_bucket(url: &BucketUrl, options: &S3Options) -> Result<BucketScan, String> {
-    scan_bucket_knowing(url, options, &LogHashes::new())
+    block_on(scan(url, options))
 }
 
-/// Like [`scan_bucket`], with the log files whose hashes are `known` (an ingest hashed them as it
-/// read them) not fetched again.
-pub fn scan_bucket_knowing(
+/// What `verify` needs of the digests and log files an ingest listed (`listed`), without listing
+/// again: the log files whose hashes are `known` (the ingest hashed them as it read them) are not
+/// fetched again, the others (read by an earlier run) and every digest are.
+pub fn check_listed(
     url: &BucketUrl,
     options: &S3Options,
+    listed: &[(RegionFolder, String)],
     known: &LogHashes,
+) -> Result<BucketScan, String> {
+    block_on(async {
+        let client = connect(url, options.profile.as_deref())
+            .await
+            .map_err(|f| format!("{}: {}", url.label(), f.message()))?;
+        let mut fetcher = Fetcher::new(client, url, options);
+        for (folder, key) in listed {
+            match known.get(key).filter(|_| folder.kind == Kind::Log) {
+                Some(hash) => fetcher.scan.logs.push(FoundLog {
+                    path: format!("s3://{}/{key}", url.bucket),
+                    delivered: delivered(key),
+                    key: archive_key(key).unwrap_or(key).to_owned(),
+                    account: folder.account.clone(),
+                    region: folder.region.clone(),
+                    hash: hash.clone(),
+                }),
+                None => fetcher.add(folder.clone(), key.clone()).await,
+            }
+        }
+        Ok(fetcher.finish().await)
+    })
+}
+
+fn block_on(
+    work: impl std::future::Future<Output = Result<BucketScan, String>>,
 ) -> Result<BucketScan, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the S3 reader: {e}"))?;
-    runtime.block_on(scan(url, options, known))
+    runtime.block_on(work)
 }
 
-async fn scan(
-    url: &BucketUrl,
-    options: &S3Options,
-    known: &LogHashes,
-) -> Result<BucketScan, String> {
+async fn scan(url: &BucketUrl, options: &S3Options) -> Result<BucketScan, String> {
     let fail = |message: String| format!("{}: {}", url.label(), message);
     let client = connect(url, options.profile.as_deref())
         .await
@@ -67,7 +90,6 @@ async fn scan(
         .region_folders()
         .await
         .map_err(|f| fail(f.message()))?;
-    let mut scan = BucketScan::default();
     let mut listings = JoinSet::new();
     for (folder, within) in region_folders {
         if folder.kind == Kind::Insight {
@@ -90,9 +112,7 @@ async fn scan(
             (folder, listed)
         });
     }
-    let fetches = Arc::new(Semaphore::new(options.requests.max(1)));
-    let gets = Arc::new(AtomicU64::new(0));
-    let mut fetching = JoinSet::new();
+    let mut fetcher = Fetcher::new(client, url, options);
     while let Some(joined) = listings.join_next().await {
         let Ok((folder, listed)) = joined else {
             continue;
@@ -101,45 +121,78 @@ async fn scan(
             let keys = match objects {
                 Ok(keys) => keys,
                 Err(failure) => {
-                    scan.problems
-                        .push(format!("s3://{}/{day}: {}", url.bucket, failure.message()));
+                    fetcher.scan.problems.push(format!(
+                        "s3://{}/{day}: {}",
+                        url.bucket,
+                        failure.message()
+                    ));
                     continue;
                 }
             };
             for key in keys {
-                if let Some(hash) = known.get(&key).filter(|_| folder.kind == Kind::Log) {
-                    scan.logs.push(FoundLog {
-                        path: format!("s3://{}/{key}", url.bucket),
-                        delivered: delivered(&key),
-                        key: archive_key(&key).unwrap_or(&key).to_owned(),
-                        account: folder.account.clone(),
-                        region: folder.region.clone(),
-                        hash: hash.clone(),
-                    });
-                    continue;
-                }
-                let permit = fetches.clone().acquire_owned().await;
-                let (client, url, folder, gets) =
-                    (client.clone(), url.clone(), folder.clone(), gets.clone());
-                fetching.spawn(async move {
-                    gets.fetch_add(1, Ordering::Relaxed);
-                    let fetched = fetch_signed(&client, &url, &key).await;
-                    let path = format!("s3://{}/{key}", url.bucket);
-                    // Decompressing and hashing is CPU work: off the runtime's threads, and
-                    // under the same permit, so that bodies in memory stay bounded.
-                    tokio::task::spawn_blocking(move || {
-                        let found = found(folder, key, path, fetched);
-                        drop(permit);
-                        found
-                    })
-                    .await
-                    .ok()
-                });
+                fetcher.add(folder.clone(), key).await;
             }
         }
     }
-    while let Some(joined) = fetching.join_next().await {
-        let found = joined.ok().flatten();
+    let mut scan = fetcher.finish().await;
+    scan.list_calls = lister.calls.load(Ordering::Relaxed);
+    Ok(scan)
+}
+
+/// Fetches digests and log files, as many at once as the options allow, each hashed (or read,
+/// for a digest) as it arrives.
+struct Fetcher {
+    client: aws_sdk_s3::Client,
+    url: BucketUrl,
+    permits: Arc<Semaphore>,
+    gets: Arc<AtomicU64>,
+    fetching: JoinSet<Option<Found>>,
+    scan: BucketScan,
+}
+
+impl Fetcher {
+    fn new(client: aws_sdk_s3::Client, url: &BucketUrl, options: &S3Options) -> Fetcher {
+        Fetcher {
+            client,
+            url: url.clone(),
+            permits: Arc::new(Semaphore::new(options.requests.max(1))),
+            gets: Arc::new(AtomicU64::new(0)),
+            fetching: JoinSet::new(),
+            scan: BucketScan::default(),
+        }
+    }
+
+    async fn add(&mut self, folder: RegionFolder, key: String) {
+        let permit = self.permits.clone().acquire_owned().await;
+        let (client, url, gets) = (self.client.clone(), self.url.clone(), self.gets.clone());
+        self.fetching.spawn(async move {
+            gets.fetch_add(1, Ordering::Relaxed);
+            let fetched = fetch_signed(&client, &url, &key).await;
+            let path = format!("s3://{}/{key}", url.bucket);
+            // Decompressing and hashing is CPU work: off the runtime's threads, and under the
+            // same permit, so that bodies in memory stay bounded.
+            tokio::task::spawn_blocking(move || {
+                let found = found(folder, key, path, fetched);
+                drop(permit);
+                found
+            })
+            .await
+            .ok()
+        });
+        while let Some(joined) = self.fetching.try_join_next() {
+            self.take(joined.ok().flatten());
+        }
+    }
+
+    async fn finish(mut self) -> BucketScan {
+        while let Some(joined) = self.fetching.join_next().await {
+            self.take(joined.ok().flatten());
+        }
+        self.scan.get_calls = self.gets.load(Ordering::Relaxed);
+        self.scan
+    }
+
+    fn take(&mut self, found: Option<Found>) {
         let unfetched = match &found {
             Some(Found::Digest(digest)) => digest
                 .content
@@ -156,17 +209,14 @@ async fn scan(
             None => None,
         };
         if let Some((path, reason)) = unfetched {
-            scan.problems.push(format!("{path}: {reason}"));
+            self.scan.problems.push(format!("{path}: {reason}"));
         }
         match found {
-            Some(Found::Digest(digest)) => scan.digests.push(*digest),
-            Some(Found::Log(log)) => scan.logs.push(log),
+            Some(Found::Digest(digest)) => self.scan.digests.push(*digest),
+            Some(Found::Log(log)) => self.scan.logs.push(log),
             None => {}
         }
     }
-    scan.list_calls = lister.calls.load(Ordering::Relaxed);
-    scan.get_calls = gets.load(Ordering::Relaxed);
-    Ok(scan)
 }
 
 enum Found {
