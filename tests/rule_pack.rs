@@ -597,3 +597,43 @@ fn shared_settings_change_what_rules_match() {
     assert!(!matches("API-02", &agent("TruffleHog")));
     assert!(matches("API-02", &agent("evil-scanner/1.0")));
 }
+
+/// A rule file's documents catch different things: each document's alerts carry its own title,
+/// why, next and window (IAM-06's low document is the reset that forces a new password).
+#[test]
+fn each_documents_alerts_say_what_that_document_caught() {
+    use trailhound::detect::{AlertSet, Detector};
+    use trailhound::event::EventSummary;
+    let rules = pack();
+    let rule = rules
+        .iter()
+        .find(|r| r.rule_id == "IAM-06")
+        .expect("IAM-06 ships");
+    let detector = Detector::new(&rules);
+    let dir = tempfile::tempdir().unwrap();
+    for (position, (sigma, document)) in rule.documents().enumerate() {
+        let record = &document.samples.must_match[0];
+        let summary = EventSummary::from_record(record, format!("sample-{position}"));
+        let matches = detector.evaluate(record, &summary);
+        let mut alerts = AlertSet::empty(dir.path());
+        alerts.add(&detector, &summary, &matches.alerts);
+        let listed = alerts.listed().unwrap();
+        let alert = listed
+            .iter()
+            .find(|a| a.rule_id == "IAM-06")
+            .expect("the sample fires IAM-06");
+        assert_eq!(alert.title, sigma.title, "document {position}");
+        assert_eq!(
+            Some(&alert.why),
+            document.why.as_ref().or(Some(&rule.why)),
+            "document {position}"
+        );
+        assert_eq!(
+            alert.severity,
+            document.severity.to_string(),
+            "document {position}"
+        );
+    }
+    let low = &rule.documents[1];
+    assert!(low.why.as_deref().is_some_and(|why| why.contains("reset")));
+}

@@ -177,7 +177,7 @@ fn opens_on_every_event_with_the_four_panes_and_counts() {
         "Detail",
         "Timeline",
         "3,000 events",
-        "NET-02 aws-support-ops ×1 by sg-48970dfc8e55fae51 AWS security",
+        "NET-02 aws-support-ops ×1 by sg-48970dfc8e55fae51 AWS administrat",
     ] {
         assert!(text.contains(word), "`{word}` missing from:\n{text}");
     }

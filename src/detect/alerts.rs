@@ -164,7 +164,12 @@ impl AlertSet {
                 principal: &summary.principal.id,
                 note: None,
             };
-            self.record(detector.rule(hit.rule), hit.severity, &hit.group, event);
+            self.record(
+                detector.document(hit.rule, hit.document),
+                hit.severity,
+                &hit.group,
+                event,
+            );
         }
     }
 
@@ -185,7 +190,12 @@ impl AlertSet {
             principal: &summary.principal.id,
             note: Some(note),
         };
-        self.record(detector.rule(spec.rule), spec.severity, &hit.group, event);
+        self.record(
+            detector.document(spec.rule, spec.document),
+            spec.severity,
+            &hit.group,
+            event,
+        );
     }
 
     /// Adds the events of a correlation that fired.
@@ -193,7 +203,7 @@ impl AlertSet {
         let Some(spec) = detector.correlations().get(fired.spec) else {
             return;
         };
-        let rule = detector.rule(spec.rule);
+        let rule = detector.document(spec.rule, spec.document);
         for hit in &fired.hits {
             for event_id in &hit.event_ids {
                 let event = AlertEvent {

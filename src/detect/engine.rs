@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::baseline::{key_hash, FirstSeenMatch, FirstSeenSpec};
 use super::correlate::{CorrelationSpec, FeedMatch, VALUE_SEPARATOR};
-use super::pack::{PackKind, PackRule, Severity};
+use super::pack::{PackDocument, PackKind, PackRule, Severity};
 use super::sigma::{CorrelationKind, RuleKind, SigmaRule};
 use crate::event::EventSummary;
 
@@ -33,6 +33,28 @@ pub struct RuleInfo {
     pub why: String,
     pub next: String,
     pub window: Duration,
+}
+
+/// One document's alert text: its own title, tags, why, next and window where it has them.
+fn document_info(rule: &RuleInfo, sigma: &SigmaRule, document: &PackDocument) -> RuleInfo {
+    let mut mitre: Vec<String> = sigma.tags.iter().filter_map(|t| mitre_id(t)).collect();
+    mitre.sort();
+    mitre.dedup();
+    RuleInfo {
+        rule_id: rule.rule_id.clone(),
+        title: match sigma.title.trim() {
+            "" => rule.title.clone(),
+            title => title.to_owned(),
+        },
+        mitre: if mitre.is_empty() {
+            rule.mitre.clone()
+        } else {
+            mitre
+        },
+        why: document.why.clone().unwrap_or_else(|| rule.why.clone()),
+        next: document.next.clone().unwrap_or_else(|| rule.next.clone()),
+        window: document.alert_window.unwrap_or(rule.window),
+    }
 }
 
 /// A detection document: it raises alerts alone, feeds correlations, or both.
@@ -73,6 +95,8 @@ impl Matches {
 /// The compiled pack: detection documents indexed by event name, and correlation specs.
 pub struct Detector {
     rules: Vec<RuleInfo>,
+    /// Per rule, per document: what its alerts say (title, tags, why and next, window).
+    document_infos: Vec<Vec<RuleInfo>>,
     documents: Vec<EventDocument>,
     correlations: Vec<CorrelationSpec>,
     first_seen: Vec<FirstSeenSpec>,
@@ -94,6 +118,7 @@ impl Detector {
     pub fn new(pack: &[PackRule]) -> Detector {
         let mut detector = Detector {
             rules: Vec::with_capacity(pack.len()),
+            document_infos: Vec::with_capacity(pack.len()),
             documents: Vec::new(),
             correlations: Vec::new(),
             first_seen: Vec::new(),
@@ -110,14 +135,22 @@ impl Detector {
                 .collect();
             mitre.sort();
             mitre.dedup();
-            detector.rules.push(RuleInfo {
+            let info = RuleInfo {
                 rule_id: rule.rule_id.clone(),
                 title: rule.title.clone(),
                 mitre,
                 why: rule.why.clone(),
                 next: rule.next.clone(),
                 window: rule.window,
-            });
+            };
+            detector.document_infos.push(
+                rule.sigma
+                    .iter()
+                    .zip(&rule.documents)
+                    .map(|(sigma, document)| document_info(&info, sigma, document))
+                    .collect(),
+            );
+            detector.rules.push(info);
             detector.add_rule_documents(index, rule);
         }
         detector
@@ -263,6 +296,13 @@ impl Detector {
 
     pub fn rule(&self, index: usize) -> &RuleInfo {
         &self.rules[index]
+    }
+
+    /// What the alerts of one document of a rule say; the rule's when it has no such document.
+    pub fn document(&self, rule: usize, document: usize) -> &RuleInfo {
+        self.document_infos[rule]
+            .get(document)
+            .unwrap_or(&self.rules[rule])
     }
 
     /// The documents that fire on `record`, and what they feed into correlations.

@@ -233,6 +233,12 @@ pub struct PackDocument {
     /// Why the configuration turned the document off.
     pub off: Option<String>,
     pub samples: Samples,
+    /// What the document's own alerts say (a rule's documents may differ in what they catch);
+    /// `None`: the rule's.
+    pub why: Option<String>,
+    pub next: Option<String>,
+    /// The window its alerts gather events in, when the document sets one; else the rule's.
+    pub alert_window: Option<Duration>,
 }
 
 impl PackDocument {
@@ -619,6 +625,9 @@ fn plain_sigma_rule(
             unless: Vec::new(),
             off: None,
             samples: Samples::default(),
+            why: None,
+            next: None,
+            alert_window: None,
         });
     }
     let lead = first_alerting_document(&documents);
@@ -1227,6 +1236,9 @@ fn trailhound_document(
         unless: block.map(|block| block.unless.clone()).unwrap_or_default(),
         off: None,
         samples: block.map(|block| block.samples.clone()).unwrap_or_default(),
+        why: block.and_then(|block| block.why.clone()),
+        next: block.and_then(|block| block.next.clone()),
+        alert_window: block.and_then(|block| block.window),
     })
 }
 
