@@ -322,7 +322,9 @@ pub fn run(
             },
             requests: usize::from(args.s3_requests),
             relist: args.relist,
-            hash_logs: !args.no_verify,
+            // A follow would hold every key it ever listed until it stops: it leaves the check
+            // to `verify`.
+            hash_logs: !args.no_verify && !args.follow,
             follow: args.follow.then_some(args.interval),
         },
         stop: Some(stop),

@@ -1,8 +1,7 @@
 //! After an ingest: the files it read checked against the digests beside them, and each file's
 //! verdict kept for `@integrity:` (the same check `verify` makes, over what was read).
-use std::path::PathBuf;
-
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -158,14 +157,15 @@ mod tests {
             "AWSLogs/1/CloudTrail-Digest/r/2026/11/05/1_CloudTrail-Digest_r_t_us-east-1_20261105T010000Z.json.gz".to_owned(),
         )];
         let missing = |day: &str| {
+            let name = format!("1_CloudTrail-Digest_r_t_us-east-1_202611{day}T230000Z.json.gz");
             Finding {
-            kind: FindingKind::Digest,
-            status: Status::DigestMissing,
-            account: "1".into(),
-            region: "r".into(),
-            path: format!("AWSLogs/1/CloudTrail-Digest/r/2026/11/{day}/1_CloudTrail-Digest_r_t_us-east-1_202611{day}T230000Z.json.gz"),
-            detail: String::new(),
-        }
+                kind: FindingKind::Digest,
+                status: Status::DigestMissing,
+                account: "1".into(),
+                region: "r".into(),
+                path: format!("AWSLogs/1/CloudTrail-Digest/r/2026/11/{day}/{name}"),
+                detail: String::new(),
+            }
         };
         let kept = without_unlisted_edges(vec![missing("04"), missing("05")], &listed);
         assert_eq!(kept, [missing("05")]);
