@@ -11,7 +11,7 @@ use tantivy::{DocAddress, DocId, DocSet, Searcher, Term, TERMINATED};
 use super::compile::event_id_query;
 use super::document::Provenance;
 use super::error::IndexError;
-use super::schema::{derived, path_term};
+use super::schema::{derived, path_term, terms_with_prefix};
 use super::store::TrailIndex;
 
 impl TrailIndex {
@@ -95,21 +95,11 @@ pub(crate) fn provenance_of(
             .map_err(|e| index.tantivy_error(e))?;
         for (path, found) in [(derived::SOURCE, &mut sources), (derived::FILE, &mut files)] {
             let prefix = path_term(path, "");
-            let mut end = prefix.clone().into_bytes();
-            if let Some(last) = end.last_mut() {
-                *last += 1;
-            }
             let io_error = |source| IndexError::Io {
                 path: index.dir().to_owned(),
                 source,
             };
-            let mut terms = inverted
-                .terms()
-                .range()
-                .ge(prefix.as_bytes())
-                .lt(&end)
-                .into_stream()
-                .map_err(io_error)?;
+            let mut terms = terms_with_prefix(&inverted, &prefix).map_err(io_error)?;
             while terms.advance() {
                 let mut postings = inverted
                     .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)

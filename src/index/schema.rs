@@ -89,6 +89,24 @@ pub fn build() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
+/// The terms of `inverted` that start with `prefix` (a `path_term(path, "")`: every value of one
+/// path), in order.
+pub(crate) fn terms_with_prefix<'a>(
+    inverted: &'a tantivy::InvertedIndexReader,
+    prefix: &str,
+) -> std::io::Result<tantivy::termdict::TermStreamer<'a>> {
+    let mut end = prefix.as_bytes().to_vec();
+    if let Some(last) = end.last_mut() {
+        *last += 1;
+    }
+    inverted
+        .terms()
+        .range()
+        .ge(prefix.as_bytes())
+        .lt(&end)
+        .into_stream()
+}
+
 /// The term text for `value` under `path` in the `tok` and `kw` fields.
 pub fn path_term(path: &str, value: &str) -> String {
     let mut term = String::with_capacity(path.len() + 1 + value.len());

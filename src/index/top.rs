@@ -12,7 +12,7 @@ use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TER
 
 use super::compile::ALIASES;
 use super::error::IndexError;
-use super::schema::path_term;
+use super::schema::{path_term, terms_with_prefix};
 use super::store::TrailIndex;
 use tantivy::BitSet;
 
@@ -125,17 +125,7 @@ impl TrailIndex {
                         .map_err(|e| self.tantivy_error(e))?,
                 ),
             };
-            let mut end = prefix.clone().into_bytes();
-            if let Some(last) = end.last_mut() {
-                *last += 1;
-            }
-            let mut terms = inverted
-                .terms()
-                .range()
-                .ge(prefix.as_bytes())
-                .lt(&end)
-                .into_stream()
-                .map_err(|e| self.io_error(e))?;
+            let mut terms = terms_with_prefix(&inverted, &prefix).map_err(|e| self.io_error(e))?;
             let alive = segment.alive_bitset();
             let segment_matches = matching.as_ref().map(|m| &m[ordinal]);
             while terms.advance() {
