@@ -3,24 +3,7 @@ mod support;
 
 use predicates::prelude::*;
 use serde_json::Value;
-use support::{shared_data, trailhound, write};
-
-fn alerts_jsonl(index: &std::path::Path, extra: &[&str]) -> Vec<Value> {
-    let output = trailhound(index)
-        .args(["alerts", "--format", "jsonl"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+use support::{alerts_jsonl, shared_data, trailhound, write};
 
 #[test]
 fn ingest_raises_grouped_alerts_that_survive_reingest_and_recompute() {

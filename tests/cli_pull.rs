@@ -4,7 +4,6 @@
 mod fake_cloudtrail;
 mod support;
 
-use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -58,36 +57,6 @@ fn pull(index: &Path, fake: &FakeCloudTrail, home: &Path) -> assert_cmd::Command
     assert_cmd::Command::from_std(pull_process(index, fake, home))
 }
 
-fn event_ids(index: &Path) -> Vec<String> {
-    let output = support::trailhound(index)
-        .args(["search", "--format", "jsonl", "--limit", "1000000"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let hit: Value = serde_json::from_str(line).unwrap();
-            hit["eventID"].as_str().unwrap_or_default().to_owned()
-        })
-        .collect()
-}
-
-fn assert_exactly_once(index: &Path, expected: &[Value]) {
-    let ids = event_ids(index);
-    let unique: HashSet<&String> = ids.iter().collect();
-    assert_eq!(unique.len(), ids.len(), "an event was indexed twice");
-    let wanted: HashSet<String> = expected
-        .iter()
-        .map(|r| r["eventID"].as_str().unwrap().to_owned())
-        .collect();
-    let got: HashSet<String> = ids.into_iter().collect();
-    let missing: Vec<_> = wanted.difference(&got).take(5).collect();
-    assert!(missing.is_empty(), "events lost, e.g. {missing:?}");
-    assert_eq!(got.len(), wanted.len());
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -122,7 +91,7 @@ fn every_event_arrives_exactly_once_even_when_throttled() {
         "the test should have provoked throttling"
     );
     assert!(stdout.contains("700 new"), "{stdout}");
-    assert_exactly_once(&index, &events);
+    support::assert_exactly_once(&index, &events);
 }
 
 #[test]
@@ -148,7 +117,7 @@ fn our_pacing_keeps_each_region_under_the_real_quota_while_regions_run_concurren
         0,
         "our pacer let a region exceed 2 requests/s"
     );
-    assert_exactly_once(&index, &all);
+    support::assert_exactly_once(&index, &all);
     let served = fake.served();
     let span_of = |region: &str| {
         let times: Vec<Instant> = served
@@ -188,7 +157,7 @@ fn paced_without_a_throttle(quota: Quota) {
         "our own pacing was throttled: {quota:?}"
     );
     assert!(text(&output.stdout).contains(", 0 throttled"), "{output:?}");
-    assert_exactly_once(&index, &events);
+    support::assert_exactly_once(&index, &events);
 }
 
 #[test]
@@ -241,7 +210,7 @@ fn a_killed_pull_resumes_where_it_stopped() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
-    assert_exactly_once(&index, &events);
+    support::assert_exactly_once(&index, &events);
     let all_pages = 2000usize.div_ceil(50);
     let pages_after = fake.pages("us-east-1") - pages_before;
     assert!(
@@ -289,7 +258,7 @@ fn a_later_pull_fetches_only_what_is_new() {
     assert!(text(&output.stdout).contains("60 new"), "{output:?}");
     let mut all = old;
     all.extend(newer);
-    assert_exactly_once(&index, &all);
+    support::assert_exactly_once(&index, &all);
 
     let info = support::trailhound(&index).arg("info").output().unwrap();
     let info = text(&info.stdout);
@@ -317,7 +286,7 @@ fn server_errors_garbled_pages_and_slow_answers_are_retried_without_loss() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
-    assert_exactly_once(&index, &events);
+    support::assert_exactly_once(&index, &events);
     let stderr = text(&output.stderr);
     assert!(stderr.contains("retried"), "{stderr}");
 }
@@ -343,7 +312,7 @@ fn an_event_whose_cloudtrail_event_is_not_json_is_kept_and_named() {
         stderr.contains(&format!("event {newest}: CloudTrailEvent is not JSON")),
         "{stderr}"
     );
-    assert_exactly_once(&index, &events);
+    support::assert_exactly_once(&index, &events);
     let shown = support::trailhound(&index)
         .args(["show", newest])
         .output()
@@ -383,7 +352,7 @@ fn a_narrowed_pull_fetches_one_users_history_and_insights_come_along() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
-    let ids = event_ids(&index);
+    let ids = support::event_ids(&index, "*");
     let bobs = events
         .iter()
         .filter(|e| e["userIdentity"]["userName"] == "bob")
@@ -399,7 +368,7 @@ fn a_narrowed_pull_fetches_one_users_history_and_insights_come_along() {
     assert!(output.status.success(), "{output:?}");
     let mut all = events.clone();
     all.push(insight);
-    assert_exactly_once(&index, &all);
+    support::assert_exactly_once(&index, &all);
 }
 
 #[test]
@@ -435,7 +404,7 @@ fn a_denied_or_disabled_region_is_one_clear_line_and_the_others_carry_on() {
         stderr.contains("ap-east-1: ap-east-1 does not accept these credentials: if it is an opt-in region, it is not enabled"),
         "{stderr}"
     );
-    assert_exactly_once(&index, &events);
+    support::assert_exactly_once(&index, &events);
 }
 
 #[test]
@@ -690,7 +659,7 @@ fn slow_answers_are_shared_between_chains_and_a_kill_mid_split_still_resumes_exa
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
-    assert_exactly_once(&index, &events);
+    support::assert_exactly_once(&index, &events);
 }
 
 /// What one pull of one shaped region cost.
@@ -733,7 +702,7 @@ fn pull_shape(
     assert!(output.status.success(), "{output:?}");
     let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
     assert_eq!(fake.throttled(), 0, "{}: throttled\n{stderr}", shape.name());
-    assert_exactly_once(&index, &events);
+    support::assert_exactly_once(&index, &events);
     let splits = stderr
         .lines()
         .find(|line| line.starts_with("  us-east-1 "))
@@ -932,7 +901,7 @@ fn follow_fetches_what_is_newer_until_ctrl_c() {
     );
     let mut all = old;
     all.extend(newer);
-    assert_exactly_once(&index, &all);
+    support::assert_exactly_once(&index, &all);
 
     let before = fake.served().len();
     let output = pull(&index, &fake, dir.path())

@@ -4,11 +4,9 @@
 mod fake_cloudtrail;
 mod support;
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use fake_cloudtrail::{shaped_history, FakeCloudTrail, Quota, Shape, ACCESS_KEY, SECRET_KEY};
-use serde_json::Value;
 
 const REGION: &str = "us-east-1";
 
@@ -17,33 +15,6 @@ fn pull(index: &Path, fake: &FakeCloudTrail, home: &Path) -> assert_cmd::Command
     let mut command = assert_cmd::Command::from_std(fake.command(index, home));
     command.args(["pull", "--no-rules", "--region", REGION, "--since", "90d"]);
     command
-}
-
-fn event_ids(index: &Path) -> Vec<String> {
-    let output = support::trailhound(index)
-        .args(["search", "--format", "jsonl", "--limit", "1000000"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let hit: Value = serde_json::from_str(line).unwrap();
-            hit["eventID"].as_str().unwrap_or_default().to_owned()
-        })
-        .collect()
-}
-
-fn assert_exactly_once(index: &Path, expected: &[Value]) {
-    let ids = event_ids(index);
-    let unique: HashSet<&String> = ids.iter().collect();
-    assert_eq!(unique.len(), ids.len(), "an event was indexed twice");
-    let wanted: HashSet<String> = expected
-        .iter()
-        .map(|r| r["eventID"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), wanted);
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -94,7 +65,7 @@ fn roles_in_several_accounts_are_pulled_in_parallel_and_a_denied_one_is_one_line
         "{stderr}"
     );
     assert_eq!(fake.throttled(), 0, "{stderr}");
-    assert_exactly_once(&index, &all);
+    support::assert_exactly_once(&index, &all);
 
     let served = fake.served();
     let span = |account: &str| {
@@ -161,7 +132,7 @@ fn several_profiles_are_several_accounts() {
     assert!(output.status.success(), "{output:?}");
     let mut all = first;
     all.extend(second);
-    assert_exactly_once(&index, &all);
+    support::assert_exactly_once(&index, &all);
     let stderr = text(&output.stderr);
     assert!(stderr.contains("444455556666"), "{stderr}");
 }

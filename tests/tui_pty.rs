@@ -306,12 +306,32 @@ fn a_panic_gives_the_terminal_back_and_says_what_happened() {
 mod fake_cloudtrail;
 mod support;
 
+/// The environment of a UI whose pulls sign with the fake's test key and talk to the fake only
+/// (`config`: an AWS config file that need not exist), plus `extra`.
+fn fake_aws_env<'a>(
+    fake: &'a fake_cloudtrail::FakeCloudTrail,
+    config: &'a Path,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let config = config.to_str().unwrap();
+    let mut env = vec![
+        ("AWS_ENDPOINT_URL", fake.endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", fake_cloudtrail::ACCESS_KEY),
+        ("AWS_SECRET_ACCESS_KEY", fake_cloudtrail::SECRET_KEY),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_CONFIG_FILE", config),
+        ("AWS_SHARED_CREDENTIALS_FILE", config),
+    ];
+    env.extend_from_slice(extra);
+    env
+}
+
 /// One key in the UI loads a principal's 90-day history from LookupEvents in the background:
 /// the real binary in a real terminal, its pull a child process using the real SDK against the
 /// fake service; the new events show up live and the status line says what happened.
 #[test]
 fn one_key_loads_the_selected_principals_history_from_lookup_events() {
-    use fake_cloudtrail::{FakeCloudTrail, ACCESS_KEY, SECRET_KEY};
+    use fake_cloudtrail::{FakeCloudTrail, SECRET_KEY};
     let home = tempfile::tempdir().expect("dir");
     let recent = |minutes: i64| {
         (chrono::Utc::now() - chrono::Duration::minutes(minutes))
@@ -349,18 +369,8 @@ fn one_key_loads_the_selected_principals_history_from_lookup_events() {
     let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_trailhound"));
     command.args(["--index", index_dir.to_str().unwrap(), "tui"]);
     let config = home.path().join("aws-config");
-    let mut session = Session::start_command(
-        command,
-        home.path(),
-        &[
-            ("AWS_ENDPOINT_URL", &fake.endpoint),
-            ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
-            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
-            ("AWS_SHARED_CREDENTIALS_FILE", config.to_str().unwrap()),
-        ],
-    );
+    let mut session =
+        Session::start_command(command, home.path(), &fake_aws_env(&fake, &config, &[]));
     session.wait_for("Events 1 of 1");
     session.press(b"H");
     session.wait_for("Events 31 of 31");
@@ -386,7 +396,7 @@ fn one_key_loads_the_selected_principals_history_from_lookup_events() {
 /// the fake service.
 #[test]
 fn an_organisations_accounts_are_reached_by_h_and_followed_by_f() {
-    use fake_cloudtrail::{FakeCloudTrail, ACCESS_KEY, SECRET_KEY};
+    use fake_cloudtrail::FakeCloudTrail;
     const ROLE: &str = "OrganizationAccountAccessRole";
     const FIRST: &str = "222233334444";
     const SECOND: &str = "333344445555";
@@ -441,19 +451,8 @@ fn an_organisations_accounts_are_reached_by_h_and_followed_by_f() {
     let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_trailhound"));
     command.args(["--index", index_dir.to_str().unwrap(), "tui", "bob"]);
     let config = home.path().join("aws-config");
-    let mut session = Session::start_command(
-        command,
-        home.path(),
-        &[
-            ("AWS_ENDPOINT_URL", &fake.endpoint),
-            ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
-            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
-            ("AWS_SHARED_CREDENTIALS_FILE", config.to_str().unwrap()),
-            ("AWS_REGION", "us-east-1"),
-        ],
-    );
+    let env = fake_aws_env(&fake, &config, &[("AWS_REGION", "us-east-1")]);
+    let mut session = Session::start_command(command, home.path(), &env);
     session.wait_for("Events 1 of 2");
     session.wait_for("· 2 accounts");
     session.press(b"H");

@@ -541,11 +541,7 @@ fn an_ingest_of_a_bucket_keeps_the_verdicts_of_the_objects_it_read() {
     let all = support::count(&index, "*");
     let valid = support::count(&index, "@integrity:valid");
     assert!(valid > all / 2, "{valid} of {all} valid\n{said}");
-    let alerts = trailhound(&index)
-        .args(["alerts", "--format", "jsonl"])
-        .output()
-        .unwrap();
-    let alerts = findings_of(&alerts.stdout);
+    let alerts = support::alerts_jsonl(&index, &[]);
     assert!(
         alerts.iter().any(|a| a["rule_id"] == "INT-01"),
         "{alerts:#?}"
@@ -876,12 +872,7 @@ fn changed_and_deleted_files_are_alerts_until_verify_finds_them_intact() {
     assert_eq!(code, 1, "{said}");
 
     let integrity_alerts = || {
-        let output = trailhound(&index)
-            .args(["alerts", "--format", "jsonl"])
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{output:?}");
-        findings_of(&output.stdout)
+        support::alerts_jsonl(&index, &[])
             .into_iter()
             .filter(|a| a["key"].as_str().unwrap().starts_with("integrity/"))
             .collect::<Vec<Value>>()
@@ -938,12 +929,7 @@ fn changed_and_deleted_files_are_alerts_until_verify_finds_them_intact() {
             "no alert cites an event of the changed file"
         );
         assert_eq!(tainted.len(), citing.len(), "{ids:?}");
-        let output = trailhound(&index)
-            .args(["alerts", "--format", "jsonl"])
-            .output()
-            .unwrap();
-        let said: Vec<Value> = findings_of(&output.stdout);
-        let marked = said
+        let marked = support::alerts_jsonl(&index, &[])
             .iter()
             .filter(|a| a["from_changed_files"].as_u64().unwrap_or(0) > 0)
             .count();

@@ -155,10 +155,42 @@ pub fn stdout_lines(output: &std::process::Output) -> Vec<String> {
         .collect()
 }
 
-/// The eventIDs of the events `query` finds on `index`.
+/// The eventIDs of the events `query` finds on `index` (an event without one as "").
 pub fn event_ids(index: &Path, query: &str) -> Vec<String> {
     let output = trailhound(index)
         .args(["search", "--format", "jsonl", "--limit", "1000000", query])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| {
+            let hit: serde_json::Value = serde_json::from_str(line).unwrap();
+            hit["eventID"].as_str().unwrap_or_default().to_owned()
+        })
+        .collect()
+}
+
+/// `index` holds each of `expected` (records with an eventID) exactly once, and nothing else.
+pub fn assert_exactly_once(index: &Path, expected: &[serde_json::Value]) {
+    let ids = event_ids(index, "*");
+    let unique: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "an event was indexed twice");
+    let wanted: std::collections::HashSet<String> = expected
+        .iter()
+        .map(|r| r["eventID"].as_str().unwrap().to_owned())
+        .collect();
+    let got: std::collections::HashSet<String> = ids.into_iter().collect();
+    let missing: Vec<_> = wanted.difference(&got).take(5).collect();
+    assert!(missing.is_empty(), "events lost, e.g. {missing:?}");
+    assert_eq!(got.len(), wanted.len());
+}
+
+/// `trailhound alerts --format jsonl EXTRA...` on `index`, each line parsed.
+pub fn alerts_jsonl(index: &Path, extra: &[&str]) -> Vec<serde_json::Value> {
+    let output = trailhound(index)
+        .args(["alerts", "--format", "jsonl"])
+        .args(extra)
         .output()
         .unwrap();
     assert!(
@@ -168,9 +200,6 @@ pub fn event_ids(index: &Path, query: &str) -> Vec<String> {
     );
     String::from_utf8_lossy(&output.stdout)
         .lines()
-        .filter_map(|line| {
-            let hit: serde_json::Value = serde_json::from_str(line).ok()?;
-            hit["eventID"].as_str().map(str::to_owned)
-        })
+        .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
