@@ -1110,4 +1110,21 @@ fn a_real_copy_without_digests_is_one_gap_per_region_and_nothing_is_called_chang
     assert!(total > 1000, "{total}");
     assert_eq!(support::count(&index, "@integrity:unverified"), total);
     assert_eq!(support::count(&index, "@integrity:valid"), 0);
+
+    // Verified again now that the index holds the files: the missing digests are one low alert
+    // per region (validation off, or digests not copied), and nothing claims a change.
+    trailhound(&index)
+        .args(["verify", "--offline"])
+        .arg(dir.path().join("AWSLogs"))
+        .assert()
+        .code(1);
+    let alerts: Vec<Value> = support::alerts_jsonl(&index, &[])
+        .into_iter()
+        .filter(|a| a["key"].as_str().unwrap().starts_with("integrity/"))
+        .collect();
+    assert_eq!(alerts.len(), regions.len(), "{alerts:#?}");
+    for alert in &alerts {
+        assert_eq!(alert["rule_id"], "INT-06", "{alert:#?}");
+        assert_eq!(alert["severity"], "low");
+    }
 }
