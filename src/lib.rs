@@ -9,6 +9,7 @@
 //! - [`index`] also answers every read: search, count, top values, lookup by id;
 //! - [`query`] is the query language's parser, [`event`] the CloudTrail domain without I/O;
 //! - [`cli`] prints what the index answers; [`gen`] writes synthetic archives for tests.
+pub mod athena;
 pub mod cli;
 pub mod config;
 pub mod detect;

@@ -79,6 +79,10 @@ enum Command {
     /// Can these logs be trusted? Check the digest chains of trail archives: signatures, log
     /// file hashes, files no digest lists, hours no digest covers (exit 1 on any of them)
     Verify(cli::verify::VerifyArgs),
+    /// Athena over the trail bucket, for trails too big for one machine: the table's DDL, and a
+    /// query as Athena SQL with the same meaning
+    #[command(subcommand)]
+    Athena(cli::athena::AthenaCommand),
     /// The alert feed: rule matches grouped by principal (or the rule's key) and window;
     /// acknowledged alerts are listed (marked) unless --hide-acknowledged, suppressed ones not
     #[command(args_conflicts_with_subcommands = true)]
@@ -287,6 +291,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         } => cli::top::run(&index_dir, &field, query.as_deref(), time.into(), limit),
         Command::Info => cli::info::run(&index_dir),
         Command::Verify(args) => cli::verify::run(&index_dir, &args),
+        Command::Athena(command) => cli::athena::run(&command),
         Command::Pull(args) => cli::pull::run(&index_dir, &args, &rules, cli.quiet),
         Command::Alerts {
             action: Some(action),

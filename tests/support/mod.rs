@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
+pub mod query_fixture;
+
 /// A realistic CloudTrail record; `extra` fields are merged over the defaults.
 pub fn record(id: &str, event_name: &str, event_source: &str, extra: Value) -> Value {
     let mut record = json!({

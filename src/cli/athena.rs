@@ -1,0 +1,217 @@
+//! `trailhound athena`: the table over a trail bucket, and the query language as Athena SQL.
+use chrono::{DateTime, Utc};
+
+use super::exit;
+use crate::athena::{statement, translate_at, Scope, Select, TableLayout};
+use crate::pull::COMMERCIAL_REGIONS;
+use crate::query::caret_line;
+
+/// The table a statement reads when none is named.
+pub const DEFAULT_TABLE: &str = "default.cloudtrail_logs";
+
+#[derive(clap::Subcommand)]
+pub enum AthenaCommand {
+    /// Print the CREATE EXTERNAL TABLE for a trail bucket, with partition projection on days,
+    /// regions and (for an organisation trail) accounts
+    Ddl(DdlArgs),
+    /// Print the Athena SQL for a query: the same meaning as in the local index, always bounded
+    /// by the days (and accounts and regions) it needs
+    Sql(SqlArgs),
+}
+
+#[derive(clap::Args)]
+pub struct DdlArgs {
+    /// The trail bucket (a name, or s3://BUCKET[/PREFIX])
+    #[arg(long)]
+    pub bucket: String,
+    /// The trail's key prefix, if it has one
+    #[arg(long)]
+    pub prefix: Option<String>,
+    /// The organisation id (o-…) of an organisation trail
+    #[arg(long)]
+    pub org: Option<String>,
+    /// The account whose logs these are; for an organisation trail, its member accounts
+    /// (repeatable; without them, every query must name its accounts)
+    #[arg(long)]
+    pub account: Vec<String>,
+    /// The regions the trail logs (repeatable) [default: every commercial region]
+    #[arg(long)]
+    pub region: Vec<String>,
+    #[arg(long, default_value = DEFAULT_TABLE)]
+    pub table: String,
+}
+
+#[derive(clap::Args)]
+pub struct SqlArgs {
+    /// The query, e.g. 'eventName:StopLogging OR user:alice'
+    pub query: String,
+    /// Events from this time on (24h, 7d, 2026-11-01T08:00:00Z) [default: the last day]
+    #[arg(long, value_parser = super::parse_time_arg)]
+    pub since: Option<DateTime<Utc>>,
+    /// Events until this time
+    #[arg(long, value_parser = super::parse_until_arg)]
+    pub until: Option<DateTime<Utc>>,
+    /// Only these accounts (an organisation table's account partition; repeatable)
+    #[arg(long)]
+    pub account: Vec<String>,
+    /// Only these regions (repeatable)
+    #[arg(long)]
+    pub region: Vec<String>,
+    /// Scan every day the bucket holds (Athena bills by the data it reads)
+    #[arg(long, conflicts_with_all = ["since", "until"])]
+    pub all_time: bool,
+    /// Select the log files that hold matches ("$path") instead of the rows
+    #[arg(long)]
+    pub files: bool,
+    #[arg(long, default_value = DEFAULT_TABLE)]
+    pub table: String,
+}
+
+pub fn run(command: &AthenaCommand) -> anyhow::Result<i32> {
+    match command {
+        AthenaCommand::Ddl(args) => ddl(args),
+        AthenaCommand::Sql(args) => sql(args),
+    }
+}
+
+fn ddl(args: &DdlArgs) -> anyhow::Result<i32> {
+    let layout = layout(args)?;
+    print!("{}", layout.ddl(&checked_table(&args.table)?));
+    Ok(exit::OK)
+}
+
+/// The table layout the arguments describe, every name checked before it is written into SQL.
+pub fn layout(args: &DdlArgs) -> anyhow::Result<TableLayout> {
+    let (bucket, url_prefix) = match args.bucket.strip_prefix("s3://") {
+        Some(rest) => match rest.split_once('/') {
+            Some((bucket, prefix)) => (bucket.to_owned(), prefix.to_owned()),
+            None => (rest.to_owned(), String::new()),
+        },
+        None => (args.bucket.clone(), String::new()),
+    };
+    let prefix = args.prefix.clone().unwrap_or(url_prefix);
+    let prefix = prefix.trim_matches('/').to_owned();
+    let prefix = prefix
+        .strip_suffix("/AWSLogs")
+        .or_else(|| (prefix == "AWSLogs").then_some(""))
+        .unwrap_or(&prefix)
+        .to_owned();
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-'));
+    anyhow::ensure!(bucket_ok, "`{bucket}` is not an S3 bucket name");
+    anyhow::ensure!(
+        prefix.chars().all(|c| c.is_ascii_alphanumeric()
+            || matches!(c, '/' | '-' | '_' | '.' | '!' | '*' | '(' | ')')),
+        "the prefix `{prefix}` holds characters a table location cannot"
+    );
+    if let Some(org) = &args.org {
+        let ok = org.len() > 2
+            && org.starts_with("o-")
+            && org[2..]
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        anyhow::ensure!(ok, "`{org}` is not an organisation id (o-…)");
+    } else {
+        anyhow::ensure!(
+            args.account.len() == 1,
+            "a single-account trail's table needs its account (--account ID); an organisation trail's needs --org o-…"
+        );
+    }
+    for account in &args.account {
+        check_account(account)?;
+    }
+    let regions: Vec<String> = if args.region.is_empty() {
+        COMMERCIAL_REGIONS.iter().map(|r| r.to_string()).collect()
+    } else {
+        args.region.clone()
+    };
+    for region in &regions {
+        check_region(region)?;
+    }
+    Ok(TableLayout {
+        bucket,
+        prefix,
+        organisation: args.org.clone(),
+        accounts: args.account.clone(),
+        regions,
+    })
+}
+
+fn sql(args: &SqlArgs) -> anyhow::Result<i32> {
+    for account in &args.account {
+        check_account(account)?;
+    }
+    for region in &args.region {
+        check_region(region)?;
+    }
+    let table = checked_table(&args.table)?;
+    let now = Utc::now();
+    let translation = match translate_at(&args.query, now) {
+        Ok(translation) => translation,
+        Err(error) => {
+            eprintln!(
+                "error: the query cannot be sent to Athena: {}\n{}",
+                error.message,
+                caret_line(&args.query, &error)
+            );
+            return Ok(exit::USAGE);
+        }
+    };
+    for note in &translation.notes {
+        eprintln!("note: {note}");
+    }
+    let scope = Scope {
+        since: args.since,
+        until: args.until,
+        accounts: args.account.clone(),
+        regions: args.region.clone(),
+        all_time: args.all_time,
+    };
+    let select = if args.files {
+        Select::Files
+    } else {
+        Select::Rows
+    };
+    println!(
+        "{}",
+        statement(&table, &scope, &translation.condition, select, now)
+    );
+    Ok(exit::OK)
+}
+
+fn check_account(account: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        account.len() == 12 && account.chars().all(|c| c.is_ascii_digit()),
+        "`{account}` is not an account id (12 digits)"
+    );
+    Ok(())
+}
+
+fn check_region(region: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !region.is_empty()
+            && region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+        "`{region}` is not a region name"
+    );
+    Ok(())
+}
+
+/// `DATABASE.TABLE` or `TABLE`, in the characters Athena allows unquoted.
+fn checked_table(table: &str) -> anyhow::Result<String> {
+    let part_ok = |part: &str| {
+        !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let ok = match table.split_once('.') {
+        Some((database, name)) => part_ok(database) && part_ok(name),
+        None => part_ok(table),
+    };
+    anyhow::ensure!(
+        ok,
+        "`{table}` is not a table name (DATABASE.TABLE, letters, digits and _)"
+    );
+    Ok(table.to_owned())
+}
