@@ -253,7 +253,7 @@ impl PullObserver for CliProgress {
 }
 
 /// Ctrl-C (or SIGTERM) sets `stop`; a second Ctrl-C exits at once.
-fn stop_on_ctrl_c(stop: &Arc<AtomicBool>) {
+pub(crate) fn stop_on_ctrl_c(stop: &Arc<AtomicBool>) {
     #[cfg(unix)]
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, stop.clone());

@@ -100,6 +100,7 @@ pub fn isolated_aws_command(index: &Path, home: &Path) -> std::process::Command 
         "AWS_ENDPOINT_URL_CLOUDTRAIL",
         "AWS_ENDPOINT_URL_STS",
         "AWS_ENDPOINT_URL_S3",
+        "AWS_ENDPOINT_URL_ATHENA",
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
         "AWS_CONTAINER_CREDENTIALS_FULL_URI",
         "AWS_WEB_IDENTITY_TOKEN_FILE",
