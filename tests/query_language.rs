@@ -408,3 +408,24 @@ fn a_bad_regular_expression_is_one_line_about_the_users_pattern() {
         assert_eq!(error.lines().count(), 3, "message, query, caret: {error}");
     }
 }
+
+#[test]
+fn a_chain_is_named_by_account_and_region_and_finds_the_events_of_its_files() {
+    let f = fixture();
+    // The fixture's one file is not a CloudTrail delivery: no chain holds its events.
+    assert_eq!(ids(&f, "@chain:111122223333/us-east-1"), set(&[]));
+    let searcher = f.index.searcher().unwrap();
+    for bad in [
+        "@chain:111122223333",
+        "@chain:eu-west-1/111122223333",
+        "@chain:/x/",
+    ] {
+        let request = SearchRequest {
+            query: bad.into(),
+            limit: 10,
+            ..Default::default()
+        };
+        let error = f.index.search(&searcher, &request).unwrap_err().to_string();
+        assert!(error.contains("@chain is ACCOUNT/REGION"), "{bad}: {error}");
+    }
+}

@@ -25,6 +25,10 @@ use crate::query::{parse, Clause, Leaf, Occur, Query, QueryError, Term, WildPart
 
 /// The derived field that reads the files' integrity verdicts.
 const INTEGRITY: &str = "@integrity";
+/// The derived field that names one digest chain, `ACCOUNT/REGION`: the events read from the
+/// log files CloudTrail delivered for that account and region (their names say so, in any
+/// layout), whatever account the records themselves name.
+const CHAIN: &str = "@chain";
 
 /// Short field names users type instead of CloudTrail paths.
 pub const ALIASES: &[(&str, &[&str])] = &[
@@ -200,6 +204,9 @@ impl Compiler<'_> {
         let alias = leaf.field.as_deref();
         if alias == Some(INTEGRITY) {
             return self.integrity(leaf).map(Some);
+        }
+        if alias == Some(CHAIN) {
+            return self.chain(leaf).map(Some);
         }
         let mut alternatives = Vec::new();
         for target in self.targets(alias) {
@@ -430,6 +437,41 @@ impl Compiler<'_> {
             ])));
         }
         Ok(terms(self.verdicts.files_with(&word).collect()))
+    }
+
+    /// `@chain:ACCOUNT/REGION`: the events of the log files named `ACCOUNT_CloudTrail_REGION_…`.
+    fn chain(&mut self, leaf: &Leaf) -> Result<Box<dyn TantivyQuery>, QueryError> {
+        let text = match &leaf.term {
+            Term::Word(text) | Term::Phrase { text, .. } => text.as_str(),
+            _ => "",
+        };
+        let parts: Vec<&str> = text
+            .split(|c: char| c == '/' || c.is_whitespace())
+            .filter(|p| !p.is_empty())
+            .collect();
+        let (account, region) = match parts.as_slice() {
+            [account, region]
+                if account.len() == 12
+                    && account.chars().all(|c| c.is_ascii_digit())
+                    && !region.is_empty()
+                    && region
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') =>
+            {
+                (*account, *region)
+            }
+            _ => {
+                return Err(QueryError::at(
+                    self.input,
+                    leaf.span.start,
+                    "@chain is ACCOUNT/REGION, e.g. @chain:111122223333/eu-west-1",
+                ))
+            }
+        };
+        self.paths.push(derived::FILE.to_owned());
+        let prefix = escape_literal(&path_term(derived::FILE, ""));
+        let name = format!("(?s:.*){account}_CloudTrail_{region}_[^/\\\\]*");
+        self.regex(leaf, self.fields.kw, &prefix, &name)
     }
 
     fn keyword_term(&self, path: &str, value: &str) -> Box<dyn TantivyQuery> {

@@ -121,11 +121,9 @@ pub fn tamper_alerts(findings: &[Finding]) -> Vec<Alert> {
                 true => format!(" and {} more", found.len() - NAMED),
                 false => String::new(),
             };
-            let scope = format!(
-                "recipientAccountId:{} AND awsRegion:{}",
-                plain(account),
-                plain(region)
-            );
+            // By the files the chain delivered, not the records' own account and region: an
+            // anonymised or re-homed copy can name another account in its records.
+            let scope = format!("@chain:{}/{}", plain(account), plain(region));
             let query = match (rule.verdict, first, last) {
                 (Some(word), _, _) => format!("@integrity:{word} AND {scope}"),
                 (None, Some(first), Some(last)) => format!(
@@ -201,11 +199,11 @@ mod tests {
         assert_eq!(ids, ["INT-01", "INT-02", "INT-05"]);
         assert_eq!(
             alerts[0].query.as_deref(),
-            Some("@integrity:modified AND recipientAccountId:111122223333 AND awsRegion:eu-west-1")
+            Some("@integrity:modified AND @chain:111122223333/eu-west-1")
         );
         assert_eq!(
             alerts[2].query.as_deref(),
-            Some("recipientAccountId:111122223333 AND awsRegion:eu-west-1 AND eventTime:[2026-11-01T09:00:00Z TO 2026-11-01T14:00:00Z]")
+            Some("@chain:111122223333/eu-west-1 AND eventTime:[2026-11-01T09:00:00Z TO 2026-11-01T14:00:00Z]")
         );
         assert_eq!(alerts[1].first_time, delivered(&gone));
         assert!(alerts.iter().all(|a| a.key.starts_with("integrity/")));
