@@ -303,7 +303,6 @@ pub fn run(
         }
     }
     let index = TrailIndex::open_or_create(index_dir)?;
-    let mut progress = CliProgress::new(quiet, index.dir());
     let started = Instant::now();
     let options = IngestOptions {
         commit_every: args.commit_every,
@@ -328,28 +327,9 @@ pub fn run(
             follow: args.follow.then_some(args.interval),
         },
         stop: Some(stop),
+        ..IngestOptions::default()
     };
-    let result = ingest_with(&index, &paths, &options, &mut progress);
-    match &result {
-        Ok(summary) => progress.live.finish(&format!(
-            "done, {} new events",
-            crate::units::compact(summary.new)
-        )),
-        Err(_) => progress.live.finish("failed"),
-    }
-    let summary = result?;
-    if let Some(bar) = progress.bar.take() {
-        bar.finish_and_clear();
-    }
-    if progress.unprinted > 0 {
-        eprintln!("({} more problems not shown)", progress.unprinted);
-    }
-    if !quiet {
-        for bucket in &summary.buckets {
-            eprintln!("{bucket}");
-        }
-    }
-    println!("{summary}");
+    let summary = ingest_with_progress(&index, &paths, &options, quiet)?;
     if !args.no_verify {
         if !paths.is_empty() {
             ingest_integrity::keep_local(&index, &paths, quiet);
@@ -381,6 +361,39 @@ pub fn run(
             exit::OK
         },
     )
+}
+
+/// Runs an ingest with the command line's progress, then prints the problems left unprinted,
+/// what each bucket read, and the summary line.
+pub(crate) fn ingest_with_progress(
+    index: &TrailIndex,
+    paths: &[PathBuf],
+    options: &IngestOptions,
+    quiet: bool,
+) -> anyhow::Result<IngestSummary> {
+    let mut progress = CliProgress::new(quiet, index.dir());
+    let result = ingest_with(index, paths, options, &mut progress);
+    match &result {
+        Ok(summary) => progress.live.finish(&format!(
+            "done, {} new events",
+            crate::units::compact(summary.new)
+        )),
+        Err(_) => progress.live.finish("failed"),
+    }
+    let summary = result?;
+    if let Some(bar) = progress.bar.take() {
+        bar.finish_and_clear();
+    }
+    if progress.unprinted > 0 {
+        eprintln!("({} more problems not shown)", progress.unprinted);
+    }
+    if !quiet {
+        for bucket in &summary.buckets {
+            eprintln!("{bucket}");
+        }
+    }
+    println!("{summary}");
+    Ok(summary)
 }
 
 #[cfg(test)]

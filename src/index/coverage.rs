@@ -17,6 +17,28 @@ pub struct Coverage {
     /// Trail buckets read from S3, keyed by `s3://BUCKET/`: how far each day folder was read.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub buckets: BTreeMap<String, BucketCoverage>,
+    /// Questions answered through Athena, keyed by `AthenaMark::question`: the query, window and
+    /// execution, so that the same question asked again reuses the finished execution.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub athena: BTreeMap<String, AthenaMark>,
+}
+
+/// One question answered through Athena, and what was read for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AthenaMark {
+    /// The question as asked (query, table, window and scope as typed): what a re-run matches.
+    pub question: String,
+    pub query: String,
+    /// The statement Athena ran, with the window it resolved to.
+    pub sql: String,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub execution_id: String,
+    pub scanned_bytes: i64,
+    /// Log files the answer named, and how many of them could not be read.
+    pub files: u64,
+    pub failed_files: u64,
+    pub answered: DateTime<Utc>,
 }
 
 /// What was read of one trail bucket.
@@ -147,6 +169,7 @@ impl PullAccess {
 pub enum Checkpoint {
     Folder(BucketMark),
     Slice(SliceMark),
+    Athena(AthenaMark),
 }
 
 impl BucketCoverage {
@@ -334,6 +357,9 @@ impl Coverage {
         match checkpoint {
             Checkpoint::Folder(mark) => self.apply_folder(mark),
             Checkpoint::Slice(mark) => self.apply_slice(mark, new_events),
+            Checkpoint::Athena(mark) => {
+                self.athena.insert(mark.question.clone(), mark);
+            }
         }
     }
 
@@ -436,7 +462,7 @@ mod tests {
             closed: false,
             ..match closing(&format!("{REGION}2026/11/05/")) {
                 Checkpoint::Folder(mark) => mark,
-                Checkpoint::Slice(_) => unreachable!(),
+                _ => unreachable!(),
             }
         };
         coverage.apply(Checkpoint::Folder(open), 0);

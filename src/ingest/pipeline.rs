@@ -1,5 +1,6 @@
 //! An ingest of local paths and trail buckets: the files are read in parallel, then the buckets,
 //! all through one feed into the one writer.
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -11,8 +12,9 @@ use super::feed::PipelineFeed;
 use super::sink::{write_batches, IngestObserver, SinkOptions};
 use super::summary::IngestSummary;
 use crate::detect::Detector;
+use crate::index::coverage::{AthenaMark, Checkpoint};
 use crate::index::{EventWriter, IndexError, TrailIndex};
-use crate::s3::{read_buckets, BucketUrl, Digests, S3Options};
+use crate::s3::{read_buckets, read_objects, BucketUrl, Digests, S3Options};
 use crate::source::{discover, Feed, InputFile};
 
 /// How often a following ingest makes what it read searchable.
@@ -30,6 +32,10 @@ pub struct IngestOptions {
     pub s3: S3Options,
     /// Set from outside (Ctrl-C) to stop reading; what was read is committed.
     pub stop: Option<Arc<AtomicBool>>,
+    /// Named objects of trail buckets to read after the buckets (an Athena answer's files).
+    pub objects: BTreeMap<BucketUrl, Vec<String>>,
+    /// The Athena question those objects answer: committed after the last of them is read.
+    pub athena: Option<AthenaMark>,
 }
 
 /// Ingests every file under `paths` into `index`, committing every `commit_every` new events.
@@ -67,7 +73,7 @@ pub fn ingest_with(
         let source: Arc<str> = group.source.into();
         work.extend(group.files.into_iter().map(|file| (source.clone(), file)));
     }
-    for bucket in &options.buckets {
+    for bucket in options.buckets.iter().chain(options.objects.keys()) {
         writer.note_source(&bucket.label(), 0);
     }
     observer.started(work.len());
@@ -81,18 +87,29 @@ pub fn ingest_with(
     let s3_options = options.s3.clone();
     let bucket_marks = writer.coverage().buckets.clone();
     let index_dir = index.dir().to_owned();
+    let objects = options.objects.clone();
+    let athena = options.athena.clone();
     let producer = std::thread::spawn(move || {
         work.par_iter().for_each(|(source, file)| {
             if !feed.cancelled() {
                 feed.read_file(source, file);
             }
         });
-        if buckets.is_empty() {
-            return None;
+        let mut read = None;
+        if !buckets.is_empty() {
+            let mut digests = Digests::load(&index_dir);
+            let reports = read_buckets(&buckets, &s3_options, &bucket_marks, &mut digests, &feed);
+            read = Some((reports, digests));
         }
-        let mut digests = Digests::load(&index_dir);
-        let reports = read_buckets(&buckets, &s3_options, &bucket_marks, &mut digests, &feed);
-        Some((reports, digests))
+        let object_reports = read_objects(&objects, &s3_options, &feed);
+        if let Some(mut mark) = athena.filter(|_| !feed.cancelled()) {
+            mark.failed_files = object_reports
+                .iter()
+                .map(|r| r.failed_objects + u64::from(r.failed))
+                .sum();
+            feed.checkpoint(Checkpoint::Athena(mark));
+        }
+        (read, object_reports)
     });
 
     let sink = SinkOptions {
@@ -103,11 +120,14 @@ pub fn ingest_with(
     let written = write_batches(index, writer, &sink, batches, summary, observer);
     let produced = producer.join();
     let mut summary = written?;
-    if let Ok(Some((reports, digests))) = produced {
-        digests
-            .save(index.dir())
-            .map_err(|source| IndexError::io(index.dir(), source))?;
-        summary.buckets = reports;
+    if let Ok((read, object_reports)) = produced {
+        if let Some((reports, digests)) = read {
+            digests
+                .save(index.dir())
+                .map_err(|source| IndexError::io(index.dir(), source))?;
+            summary.buckets = reports;
+        }
+        summary.buckets.extend(object_reports);
     }
     Ok(summary)
 }

@@ -6,11 +6,13 @@ mod digests;
 mod fetch;
 pub mod layout;
 mod listing;
+mod objects;
 mod read;
 mod url;
 pub mod verify;
 
 pub use digests::{DigestRef, Digests};
 pub use listing::{Selection, LATE_DELIVERY};
+pub use objects::read_objects;
 pub use read::{bucket_key, read_buckets, BucketReport, LogHashes, S3Options};
 pub use url::BucketUrl;
