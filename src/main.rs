@@ -291,6 +291,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         } => cli::top::run(&index_dir, &field, query.as_deref(), time.into(), limit),
         Command::Info => cli::info::run(&index_dir),
         Command::Verify(args) => cli::verify::run(&index_dir, &args),
+        Command::Athena(cli::athena::AthenaCommand::Pull(args)) => {
+            cli::athena::run_pull(&index_dir, &args, Some(&rules), cli.quiet)
+        }
         Command::Athena(command) => cli::athena::run(&command),
         Command::Pull(args) => cli::pull::run(&index_dir, &args, &rules, cli.quiet),
         Command::Alerts {

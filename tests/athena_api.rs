@@ -51,6 +51,40 @@ print(json.dumps(out))
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// Queues the rows moto answers its next query with (it runs no SQL): a header, then one
+/// `"$path"` per row.
+fn queue_paths(moto: &Moto, paths: &[Option<&str>]) {
+    let mut rows = vec![json!({"Data": [{"VarCharValue": "$path"}]})];
+    rows.extend(paths.iter().map(|path| match path {
+        Some(path) => json!({"Data": [{"VarCharValue": path}]}),
+        None => json!({"Data": [{}]}),
+    }));
+    let results = json!({
+        "account_id": "123456789012",
+        "region": "us-east-1",
+        "results": [{
+            "rows": rows,
+            "column_info": [{"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": "$path",
+                             "Label": "$path", "Type": "varchar", "Precision": 0, "Scale": 0,
+                             "Nullable": "UNKNOWN", "CaseSensitive": true}]
+        }]
+    });
+    let queued = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), headers={'Content-Type': 'application/json'}))",
+            &format!("{}/moto-api/static/athena/query-results", moto.endpoint),
+            &results.to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        queued.status.success(),
+        "{}",
+        String::from_utf8_lossy(&queued.stderr)
+    );
+}
+
 fn athena_command(moto: &Moto, endpoint: &str, dir: &std::path::Path) -> Command {
     let mut command = moto.command(&moto.endpoint, &dir.join("index"), dir);
     command.env("AWS_ENDPOINT_URL_ATHENA", endpoint);
@@ -119,34 +153,12 @@ fn results_are_paged_without_their_header_row() {
         return;
     }
     let moto = Moto::start();
-    // moto answers the next query with rows queued through its own API (it runs no SQL).
-    let rows = json!({
-        "account_id": "123456789012",
-        "region": "us-east-1",
-        "results": [{
-            "rows": [
-                {"Data": [{"VarCharValue": "$path"}]},
-                {"Data": [{"VarCharValue": "s3://trail/AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/01/a.json.gz"}]},
-                {"Data": [{}]}
-            ],
-            "column_info": [{"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": "$path",
-                             "Label": "$path", "Type": "varchar", "Precision": 0, "Scale": 0,
-                             "Nullable": "UNKNOWN", "CaseSensitive": true}]
-        }]
-    });
-    let queued = Command::new("python3")
-        .args([
-            "-c",
-            "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), headers={'Content-Type': 'application/json'}))",
-            &format!("{}/moto-api/static/athena/query-results", moto.endpoint),
-            &rows.to_string(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        queued.status.success(),
-        "{}",
-        String::from_utf8_lossy(&queued.stderr)
+    queue_paths(
+        &moto,
+        &[
+            Some("s3://trail/AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/01/a.json.gz"),
+            None,
+        ],
     );
 
     std::env::set_var("AWS_ENDPOINT_URL_ATHENA", &moto.endpoint);
@@ -172,7 +184,20 @@ fn results_are_paged_without_their_header_row() {
             .await
             .unwrap();
         assert_eq!(done.state, "SUCCEEDED");
-        athena.rows(&id).await.unwrap()
+        let rows = athena.rows(&id).await.unwrap();
+        // A stopped query ends CANCELLED, and waiting on it says so in one line.
+        let stopped = athena.start("SELECT 1").await.unwrap();
+        athena.stop(&stopped).await.unwrap();
+        let error = athena
+            .wait(&stopped, &AtomicBool::new(false), |_| {})
+            .await
+            .unwrap_err();
+        assert!(
+            error.to_string().starts_with("the query was cancelled"),
+            "{error}"
+        );
+
+        rows
     });
     assert_eq!(
         answer,
@@ -218,4 +243,149 @@ fn an_unreachable_athena_is_one_line_and_a_failed_exit() {
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(errors.len(), 1, "{stderr}");
     assert!(errors[0].contains("cannot reach Athena"), "{stderr}");
+}
+
+/// The end-to-end pull on a real account's trail files (not made by us): Athena names two of
+/// three files in the bucket, exactly their events land with the bucket's provenance, GETs go to
+/// those files only (no listing), the question is kept in the coverage, and asking it again
+/// reuses the execution and adds nothing. A named file that is gone is one warning.
+#[test]
+fn pull_reads_the_files_athena_names_exactly_once_across_a_rerun() {
+    if skip() {
+        return;
+    }
+    let Some(folder) = support::shared_data("invictus-aws-dataset/CloudTrail") else {
+        return;
+    };
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("_us-east-1_"))
+        .collect();
+    names.sort();
+    let names = &names[..3];
+    let key = |name: &str| format!("AWSLogs/218007301253/CloudTrail/us-east-1/2023/07/10/{name}");
+    let records_in = |name: &str| -> u64 {
+        let file: Value =
+            serde_json::from_slice(&std::fs::read(folder.join(name)).unwrap()).unwrap();
+        file["Records"].as_array().unwrap().len() as u64
+    };
+    moto.put(
+        "org-trail",
+        names
+            .iter()
+            .map(|n| (key(n), std::fs::read(folder.join(n)).unwrap()))
+            .collect(),
+        true,
+    );
+    let named = [key(&names[0]), key(&names[2])];
+    let expected = records_in(&names[0]) + records_in(&names[2]);
+    let paths: Vec<String> = named
+        .iter()
+        .map(|k| format!("s3://org-trail/{k}"))
+        .collect();
+    queue_paths(&moto, &[Some(&paths[0]), Some(&paths[1]), Some(&paths[0])]);
+
+    let index = dir.path().join("index");
+    let pull = |extra: &[&str]| {
+        let output = athena_command(&moto, &moto.endpoint, dir.path())
+            .args([
+                "athena",
+                "pull",
+                "userAgent:stratus*",
+                "--since",
+                "2023-07-10",
+                "--until",
+                "2023-07-11",
+                "--account",
+                "218007301253",
+                "--output",
+                "s3://athena-results/",
+                "--table",
+                "security.trail",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = pull(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("2 log files hold matches"), "{stderr}");
+    assert_eq!(support::count(&index, "*"), expected);
+    assert_eq!(
+        support::count(&index, "@source:\"s3://org-trail/\""),
+        expected
+    );
+    assert_eq!(
+        support::count(&index, &format!("@file:\"{}\"", paths[1])),
+        records_in(&names[2])
+    );
+    assert_eq!(moto.get_calls("org-trail"), 2, "{:?}", moto.requests());
+    assert_eq!(moto.list_calls("org-trail"), 0);
+    let sent = executions(&moto);
+    assert_eq!(sent.len(), 1);
+    let sql = sent[0]["query"].as_str().unwrap();
+    assert!(
+        sql.starts_with(
+            "SELECT DISTINCT \"$path\"\nFROM security.trail\nWHERE account IN ('218007301253')"
+        ),
+        "{sql}"
+    );
+    assert!(sql.contains("\"timestamp\" BETWEEN '2023/07/10'"), "{sql}");
+
+    let coverage = trailhound::index::TrailIndex::open(&index)
+        .unwrap()
+        .coverage()
+        .unwrap();
+    assert_eq!(coverage.athena.len(), 1, "{coverage:#?}");
+    let mark = coverage.athena.values().next().unwrap();
+    assert_eq!(mark.query, "userAgent:stratus*");
+    assert_eq!((mark.files, mark.failed_files), (2, 0));
+    assert!(!mark.execution_id.is_empty());
+    assert_eq!(
+        mark.since.unwrap().to_rfc3339(),
+        "2023-07-10T00:00:00+00:00"
+    );
+    assert_eq!(mark.sql, sql);
+
+    let info = support::trailhound(&index).arg("info").output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    assert!(info.contains("Athena questions"), "{info}");
+    assert!(
+        info.contains(&format!("execution {}", mark.execution_id)),
+        "{info}"
+    );
+
+    // The same question: the finished execution is reused, nothing is added twice.
+    let (code, stderr) = pull(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("reusing Athena execution"), "{stderr}");
+    assert_eq!(executions(&moto).len(), 1);
+    assert_eq!(support::count(&index, "*"), expected);
+
+    // Asked afresh, Athena names a file that has since gone and a value that is no object.
+    queue_paths(
+        &moto,
+        &[
+            Some(
+                "s3://org-trail/AWSLogs/218007301253/CloudTrail/us-east-1/2023/07/10/gone.json.gz",
+            ),
+            Some("not a path"),
+        ],
+    );
+    let (code, stderr) = pull(&["--fresh"]);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert_eq!(executions(&moto).len(), 2);
+    assert!(stderr.contains("gone.json.gz"), "{stderr}");
+    assert!(
+        stderr.contains("`not a path`, which is not an s3:// object"),
+        "{stderr}"
+    );
+    assert_eq!(support::count(&index, "*"), expected);
 }

@@ -1,5 +1,8 @@
-//! `trailhound athena`: the table over a trail bucket, and the query language as Athena SQL.
+//! `trailhound athena`: the table over a trail bucket, the query language as Athena SQL, and
+//! the answer's log files read into the index.
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -8,9 +11,14 @@ use chrono::{DateTime, Utc};
 use super::exit;
 use crate::athena::client::{Athena, AthenaError, AthenaOptions, Progress};
 use crate::athena::{statement, translate_at, Scope, Select, TableLayout};
+use crate::event::terminal_safe;
+use crate::index::coverage::AthenaMark;
+use crate::index::TrailIndex;
+use crate::ingest::IngestOptions;
 use crate::pull::COMMERCIAL_REGIONS;
 use crate::query::caret_line;
-use crate::units::bytes;
+use crate::s3::{BucketUrl, S3Options};
+use crate::units::{bytes, thousands};
 
 /// The table a statement reads when none is named.
 pub const DEFAULT_TABLE: &str = "default.cloudtrail_logs";
@@ -23,6 +31,10 @@ pub enum AthenaCommand {
     /// Print the Athena SQL for a query: the same meaning as in the local index, always bounded
     /// by the days (and accounts and regions) it needs
     Sql(SqlArgs),
+    /// Ask Athena which log files hold the query's matches and read those files from the
+    /// bucket into the index (dedupe, detection and provenance apply; the neighbours of each
+    /// match come along). The same question asked again reuses the finished execution
+    Pull(PullArgs),
     /// Create the table (and its database) in Athena: runs the DDL `athena ddl` prints
     Setup {
         #[command(flatten)]
@@ -30,6 +42,37 @@ pub enum AthenaCommand {
         #[command(flatten)]
         athena: AthenaArgs,
     },
+}
+
+#[derive(clap::Args)]
+pub struct PullArgs {
+    /// The query, e.g. 'user:alice AND eventName:Delete*'
+    pub query: String,
+    /// Events from this time on (24h, 7d, 2026-11-01T08:00:00Z) [default: the last day]
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Events until this time
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only these accounts (an organisation table's account partition; repeatable)
+    #[arg(long)]
+    pub account: Vec<String>,
+    /// Only these regions (repeatable)
+    #[arg(long)]
+    pub region: Vec<String>,
+    /// Scan every day the bucket holds (Athena bills by the data it reads)
+    #[arg(long, conflicts_with_all = ["since", "until"])]
+    pub all_time: bool,
+    #[arg(long, default_value = DEFAULT_TABLE)]
+    pub table: String,
+    /// Ask Athena again even if the same question was answered before
+    #[arg(long)]
+    pub fresh: bool,
+    /// GETs in flight at once
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub s3_requests: u16,
+    #[command(flatten)]
+    pub athena: AthenaArgs,
 }
 
 /// Where statements run in Athena.
@@ -130,6 +173,7 @@ pub fn run(command: &AthenaCommand) -> anyhow::Result<i32> {
         AthenaCommand::Ddl(args) => ddl(args),
         AthenaCommand::Sql(args) => sql(args),
         AthenaCommand::Setup { table, athena } => setup(table, athena),
+        AthenaCommand::Pull(_) => unreachable!("needs the index: see run_pull"),
     }
 }
 
@@ -350,4 +394,211 @@ fn checked_table(table: &str) -> anyhow::Result<String> {
         "`{table}` is not a table name (DATABASE.TABLE, letters, digits and _)"
     );
     Ok(table.to_owned())
+}
+
+/// `athena pull`: the question's files, found by Athena, read into the index at `index_dir`.
+pub fn run_pull(
+    index_dir: &Path,
+    args: &PullArgs,
+    rules: Option<&super::rules::RuleOptions>,
+    quiet: bool,
+) -> anyhow::Result<i32> {
+    for account in &args.account {
+        check_account(account)?;
+    }
+    for region in &args.region {
+        check_region(region)?;
+    }
+    let table = checked_table(&args.table)?;
+    let parse = |text: &Option<String>, upper: bool| -> anyhow::Result<Option<DateTime<Utc>>> {
+        text.as_deref()
+            .map(|t| match upper {
+                true => super::parse_until_arg(t),
+                false => super::parse_time_arg(t),
+            })
+            .transpose()
+            .map_err(anyhow::Error::msg)
+    };
+    let now = Utc::now();
+    let since = parse(&args.since, false)?;
+    let until = parse(&args.until, true)?;
+    let translation = match translate_at(&args.query, now) {
+        Ok(translation) => translation,
+        Err(error) => {
+            eprintln!(
+                "error: the query cannot be sent to Athena: {}\n{}",
+                error.message,
+                caret_line(&args.query, &error)
+            );
+            return Ok(exit::USAGE);
+        }
+    };
+    for note in &translation.notes {
+        eprintln!("note: {note}");
+    }
+    let scope = Scope {
+        since,
+        until,
+        accounts: args.account.clone(),
+        regions: args.region.clone(),
+        all_time: args.all_time,
+    };
+    let sql = statement(&table, &scope, &translation.condition, Select::Files, now);
+    let question = question(args, &table);
+    let index = TrailIndex::open_or_create(index_dir)?;
+    let earlier = match args.fresh {
+        true => None,
+        false => index.coverage()?.athena.get(&question).cloned(),
+    };
+    let options = args
+        .athena
+        .options(table.split_once('.').map(|(db, _)| db.to_owned()))?;
+    let stop = stop_flag();
+    let live = std::io::stderr().is_terminal() && !quiet;
+    let runtime = runtime()?;
+    let answer = runtime.block_on(async {
+        let athena = Athena::connect(&options).await;
+        if let Some(earlier) = &earlier {
+            let mut reused = None;
+            // A finished execution's results stay readable for a while; if they are gone, ask again.
+            if let Ok(done) = athena.wait(&earlier.execution_id, &stop, |_| {}).await {
+                if let Ok(rows) = athena.rows(&earlier.execution_id).await {
+                    if !quiet {
+                        eprintln!(
+                            "reusing Athena execution {} from {} (--fresh asks again)",
+                            earlier.execution_id,
+                            earlier.answered.format("%Y-%m-%d %H:%M UTC")
+                        );
+                    }
+                    reused = Some((done, rows));
+                }
+            }
+            if let Some(reused) = reused {
+                return Ok(reused);
+            }
+        }
+        let id = athena.start(&sql).await?;
+        let done = athena
+            .wait(&id, &stop, |p| {
+                if live {
+                    eprint!("\r{}   ", progress_line(p));
+                }
+            })
+            .await;
+        if live {
+            eprintln!();
+        }
+        let done = done?;
+        let rows = athena.rows(&id).await?;
+        Ok::<_, AthenaError>((done, rows))
+    });
+    let (done, rows) = match answer {
+        Ok(answer) => answer,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Ok(exit::FAILURE);
+        }
+    };
+    let (objects, bad) = files_of(&rows);
+    for path in &bad {
+        eprintln!(
+            "warning: Athena named `{}`, which is not an s3:// object: passed over",
+            terminal_safe(path)
+        );
+    }
+    let files: usize = objects.values().map(Vec::len).sum();
+    if !quiet {
+        eprintln!(
+            "Athena execution {}: {}, {} scanned (~${:.4}); {} log files hold matches",
+            done.execution_id,
+            done.state,
+            bytes(done.scanned_bytes.max(0) as u64),
+            done.dollars(),
+            thousands(files as u64)
+        );
+    }
+    let mark = AthenaMark {
+        question,
+        query: args.query.clone(),
+        sql,
+        since,
+        until,
+        execution_id: done.execution_id.clone(),
+        scanned_bytes: done.scanned_bytes,
+        files: files as u64,
+        failed_files: 0,
+        answered: earlier.map(|e| e.answered).unwrap_or(now),
+    };
+    let ingest = IngestOptions {
+        detector: match rules {
+            Some(rules) => Some(Arc::new(super::rules::detector(rules)?)),
+            None => None,
+        },
+        s3: S3Options {
+            profile: args.athena.profile.clone(),
+            requests: usize::from(args.s3_requests),
+            ..S3Options::default()
+        },
+        stop: Some(stop),
+        objects,
+        athena: Some(mark),
+        ..IngestOptions::default()
+    };
+    let summary = super::ingest::ingest_with_progress(&index, &[], &ingest, quiet)?;
+    if !quiet && summary.new + summary.duplicates > 0 {
+        eprintln!(
+            "the matches: trailhound search '{}'",
+            terminal_safe(&args.query).replace('\'', "'\\''")
+        );
+    }
+    Ok(
+        if summary.rejected > 0
+            || summary
+                .buckets
+                .iter()
+                .any(|b| b.failed || b.failed_objects > 0)
+        {
+            exit::PARTIAL
+        } else {
+            exit::OK
+        },
+    )
+}
+
+/// What makes two pulls the same question: the query, the table and the scope as typed.
+fn question(args: &PullArgs, table: &str) -> String {
+    format!(
+        "{table} | {} | since {} | until {} | accounts {} | regions {}{}",
+        args.query,
+        args.since.as_deref().unwrap_or("-"),
+        args.until.as_deref().unwrap_or("-"),
+        args.account.join(","),
+        args.region.join(","),
+        if args.all_time { " | all time" } else { "" }
+    )
+}
+
+/// The `"$path"` values of an answer, by bucket; and the values that are not S3 objects.
+fn files_of(rows: &[Vec<Option<String>>]) -> (BTreeMap<BucketUrl, Vec<String>>, Vec<String>) {
+    let mut objects: BTreeMap<BucketUrl, Vec<String>> = BTreeMap::new();
+    let mut bad = Vec::new();
+    for path in rows.iter().filter_map(|row| row.first().cloned().flatten()) {
+        let parsed = BucketUrl::parse(&path).and_then(Result::ok);
+        match parsed {
+            Some(url) if !url.prefix.is_empty() => {
+                let key = url.prefix.trim_end_matches('/').to_owned();
+                let bucket = BucketUrl {
+                    bucket: url.bucket,
+                    prefix: String::new(),
+                };
+                objects.entry(bucket).or_default().push(key);
+            }
+            _ => bad.push(path),
+        }
+    }
+    for keys in objects.values_mut() {
+        keys.sort();
+        keys.dedup();
+    }
+    (objects, bad)
 }

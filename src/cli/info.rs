@@ -82,6 +82,23 @@ pub fn render(index: &TrailIndex, coverage: &Coverage) -> String {
             thousands(days as u64),
         );
     }
+    if !coverage.athena.is_empty() {
+        text += "\nAthena questions (asked again, each reuses its execution; --fresh asks anew)\n";
+    }
+    for mark in coverage.athena.values() {
+        text += &format!(
+            "  {}\n    execution {} on {}: {} scanned, {} files read{}\n",
+            terminal_safe(&mark.question),
+            terminal_safe(&mark.execution_id),
+            mark.answered.format("%Y-%m-%d %H:%M UTC"),
+            crate::units::bytes(mark.scanned_bytes.max(0) as u64),
+            thousands(mark.files - mark.failed_files.min(mark.files)),
+            match mark.failed_files {
+                0 => String::new(),
+                n => format!(", {} could not be read", thousands(n)),
+            }
+        );
+    }
     let verdicts = crate::integrity::verdicts::Verdicts::load(index.dir());
     if !verdicts.files.is_empty() {
         text += "\nintegrity (what `verify` found of the ingested files; @integrity:WORD finds their events)\n";
