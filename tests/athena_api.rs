@@ -8,7 +8,7 @@ mod support;
 use std::process::Command;
 use std::sync::atomic::AtomicBool;
 
-use moto::Moto;
+use moto::{Fault, FaultProxy, Moto};
 use serde_json::{json, Value};
 use trailhound::athena::client::{Athena, AthenaOptions};
 
@@ -388,4 +388,102 @@ fn pull_reads_the_files_athena_names_exactly_once_across_a_rerun() {
         "{stderr}"
     );
     assert_eq!(support::count(&index, "*"), expected);
+}
+
+/// Each way Athena says no is one line and a failed exit; a query that runs too long is stopped
+/// in Athena, not left scanning.
+#[test]
+fn athenas_failures_are_one_line_each() {
+    if skip() {
+        return;
+    }
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |proxy: &FaultProxy, extra: &[&str]| -> (Option<i32>, String) {
+        let output = athena_command(&moto, &proxy.endpoint, dir.path())
+            .args([
+                "athena",
+                "pull",
+                "eventName:StopLogging",
+                "--account",
+                "111122223333",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let one_error = |stderr: &str| -> String {
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{stderr}");
+        errors[0].to_owned()
+    };
+    let cases = [
+        (
+            Fault::AthenaError {
+                action: "StartQueryExecution".into(),
+                status: 400,
+                code: "AccessDeniedException".into(),
+                message: "User: arn:aws:iam::111122223333:user/x is not authorized to perform: athena:StartQueryExecution".into(),
+            },
+            "access denied by Athena",
+        ),
+        (
+            Fault::AthenaError {
+                action: "StartQueryExecution".into(),
+                status: 400,
+                code: "InvalidRequestException".into(),
+                message: "No output location provided. An output location is required either through the Workgroup result configuration setting or as an API input.".into(),
+            },
+            "Athena has nowhere to write results: pass --output",
+        ),
+        (
+            Fault::AthenaState {
+                state: "FAILED".into(),
+                reason: "COLUMN_NOT_FOUND: line 4:3: Column 'account' cannot be resolved".into(),
+            },
+            "the query failed in Athena: COLUMN_NOT_FOUND: line 4:3: Column 'account' cannot be resolved (the table does not have the CloudTrail table's columns",
+        ),
+        (
+            Fault::AthenaState {
+                state: "FAILED".into(),
+                reason: "Access denied when writing output to url: s3://results/x".into(),
+            },
+            "the query failed in Athena: Access denied when writing output",
+        ),
+    ];
+    for (fault, expected) in cases {
+        let proxy = FaultProxy::start(&moto.endpoint);
+        proxy.inject(fault.clone());
+        let (code, stderr) = run(&proxy, &["--output", "s3://results/"]);
+        assert_eq!(code, Some(1), "{fault:?}: {stderr}");
+        let error = one_error(&stderr);
+        assert!(error.contains(expected), "{fault:?}: {error}");
+    }
+
+    // Never finishing: stopped after --timeout, and Athena is told to stop.
+    let proxy = FaultProxy::start(&moto.endpoint);
+    proxy.inject(Fault::AthenaState {
+        state: "RUNNING".into(),
+        reason: String::new(),
+    });
+    let before = executions(&moto).len();
+    let (code, stderr) = run(
+        &proxy,
+        &["--output", "s3://results/", "--timeout", "1s", "--fresh"],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        one_error(&stderr).contains("ran longer than 1 s and was stopped"),
+        "{stderr}"
+    );
+    let sent = executions(&moto);
+    assert_eq!(sent.len(), before + 1);
+    assert!(
+        sent.iter().any(|e| e["state"] == "CANCELLED"),
+        "the query was not stopped in Athena: {sent:#?}"
+    );
 }

@@ -1241,6 +1241,71 @@ fn the_pull_dialog_starts_from_the_last_options_and_reports_a_failed_pull() {
     assert_eq!(app.jobs_running(), 0);
 }
 
+/// `G` sends the current query to Athena in the background: the options first, with what it
+/// will scan; a query Athena cannot be asked is refused before anything runs.
+#[test]
+fn g_asks_athena_for_the_current_query_after_naming_what_it_scans() {
+    let (copy, index) = demo_index_copy();
+    let mut options = Options::builtin();
+    let recorder = copy.path().join("athena");
+    std::fs::write(
+        &recorder,
+        "#!/bin/sh\necho \"$@\" > \"$0.args\"\necho '4 new events'\n",
+    )
+    .expect("script");
+    std::fs::set_permissions(
+        &recorder,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    options.job_program = Some(recorder.clone());
+    let mut app = App::new(index, &options, (160, 48)).expect("app");
+    assert!(app.settle(SETTLE));
+
+    // A bare word searches every field: SQL cannot say that, so nothing starts.
+    press(&mut app, &[ch('/')]);
+    type_text(&mut app, "mallory");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert!(app.settle(SETTLE));
+    press(&mut app, &[ch('G'), key(KeyCode::Enter)]);
+    let error = app.state.status.last_error.clone().unwrap_or_default();
+    assert!(error.starts_with("Athena cannot be asked this"), "{error}");
+    assert_eq!(app.jobs_running(), 0);
+
+    press(&mut app, &[ch('/'), with(KeyModifiers::CONTROL, 'u')]);
+    type_text(&mut app, "user:alice");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert!(app.settle(SETTLE));
+    press(&mut app, &[ch('G')]);
+    assert!(
+        screen(&app).contains("athena pull ❯ --since 7d"),
+        "{}",
+        screen(&app)
+    );
+    press(&mut app, &[with(KeyModifiers::CONTROL, 'u')]);
+    type_text(
+        &mut app,
+        "--since 2026-11-01 --until 2026-11-02 --account 111122223333",
+    );
+    press(&mut app, &[key(KeyCode::Enter)]);
+    let said = app.state.status.message.clone().unwrap_or_default();
+    assert!(
+        said.contains("account IN ('111122223333')")
+            && said.contains("\"timestamp\" BETWEEN '2026/11/01' AND '2026/11/03'"),
+        "{said}"
+    );
+    wait_until(&mut app, "the Athena pull to end", |app| {
+        app.jobs_running() == 0
+    });
+    let args = std::fs::read_to_string(recorder.with_extension("args")).expect("its arguments");
+    assert!(
+        args.trim().ends_with(
+            "--quiet --low-priority athena pull user:alice --since 2026-11-01 --until 2026-11-02 --account 111122223333"
+        ),
+        "{args}"
+    );
+}
+
 /// `F` starts a follow and stops it again; a follow still running when the UI closes is
 /// stopped with it (a pull or an ingest would end by itself; a follow never would).
 #[test]

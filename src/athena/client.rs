@@ -160,6 +160,8 @@ impl Athena {
                     let reason = reason();
                     return Err(AthenaError::Failed(if reason.is_empty() {
                         "no reason given".into()
+                    } else if not_the_cloudtrail_table(&reason) {
+                        format!("{reason} (the table does not have the CloudTrail table's columns and partitions: create it with `trailhound athena setup`, or name it with --table)")
                     } else {
                         reason
                     }));
@@ -232,6 +234,18 @@ impl Athena {
             }
         }
     }
+}
+
+/// Whether Athena's reason says the table is missing or shaped unlike the CloudTrail table.
+fn not_the_cloudtrail_table(reason: &str) -> bool {
+    [
+        "COLUMN_NOT_FOUND",
+        "TABLE_NOT_FOUND",
+        "SCHEMA_NOT_FOUND",
+        "cannot be resolved",
+    ]
+    .iter()
+    .any(|sign| reason.contains(sign))
 }
 
 /// One line for a failed request: what Athena said, and what to do about it.

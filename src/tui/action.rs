@@ -29,6 +29,7 @@ pub enum Action {
     ToggleHideAcknowledged,
     PullHistory,
     PullDialog,
+    AthenaDialog,
     ToggleFollow,
     IngestDialog,
     ShowActivity,
@@ -132,6 +133,7 @@ impl Action {
         Action::ToggleHideAcknowledged,
         Action::PullHistory,
         Action::PullDialog,
+        Action::AthenaDialog,
         Action::ToggleFollow,
         Action::IngestDialog,
         Action::ShowActivity,
@@ -232,6 +234,9 @@ impl Action {
                 "Load the selected event's principal's 90-day history from LookupEvents, in the background"
             }
             Action::PullDialog => "Pull the event history from LookupEvents (edit the options first)",
+            Action::AthenaDialog => {
+                "Ask Athena for the current query over the whole trail bucket, in the background (edit the window and scope first)"
+            }
             Action::ToggleFollow => "Start or stop following LookupEvents in the accounts and regions pulled",
             Action::IngestDialog => "Ingest a trail archive, file or folder, in the background",
             Action::ShowActivity => "Show the running ingest or pull by region, and messages in full",

@@ -9,6 +9,7 @@
 //! - [`app`] wires these together and runs the terminal loop.
 pub mod action;
 pub mod app;
+pub mod athena_args;
 pub mod background;
 pub mod clipboard;
 pub mod config_file;

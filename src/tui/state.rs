@@ -66,6 +66,8 @@ pub enum PromptKind {
     Pull,
     /// A file or folder to ingest.
     Ingest,
+    /// The options of a `trailhound athena pull` of the current query.
+    Athena,
 }
 
 /// The time window of a view.
@@ -955,6 +957,7 @@ pub struct AppState {
     pub query_history: Vec<String>,
     /// The options of the last pull started from the UI, to start the next one from.
     pub last_pull_options: Option<String>,
+    pub last_athena_options: Option<String>,
     /// A `pull --follow` started from the UI is running.
     pub following: bool,
     pub alerts: AlertsState,
@@ -979,6 +982,7 @@ impl AppState {
             help_cursor: Cursor::default(),
             history: History::default(),
             last_pull_options: None,
+            last_athena_options: None,
             following: false,
             query_history: Vec::new(),
             alerts: AlertsState::default(),

@@ -10,12 +10,12 @@ use super::json_view;
 use super::keymap::{KeyChord, Keymap, Section};
 use super::layout::{self, EVENTS_CHROME_ROWS};
 use super::panes::timeline::{line_count as timeline_line_count, LABEL_WIDTH as TIMELINE_LABEL};
-use super::pull_args;
 use super::state::{
     AppState, HistoryMove, LineEditor, ListPosition, Mode, PaneId, PendingSearch, PromptKind,
     PromptState, RequestKind, TimeWindow, View, AROUND_MINUTES, WINDOW_PRESETS,
 };
 use super::worker::{quote, Anchor, Reply, Request};
+use super::{athena_args, pull_args};
 use crate::index::{SortOrder, TimeBounds};
 
 #[derive(Debug, Clone)]
@@ -411,6 +411,18 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
             });
             open_prompt(state, PromptKind::Pull, &options);
         }
+        Action::AthenaDialog => {
+            let options = state
+                .last_athena_options
+                .clone()
+                .unwrap_or_else(|| athena_args::DEFAULT_OPTIONS.to_owned());
+            open_prompt(state, PromptKind::Athena, &options);
+            let query = state.current_view().query;
+            state.status.note(format!(
+                "Athena: `{}` over the trail bucket; the window, accounts and regions bound what it scans (and bills)",
+                clip(if query.trim().is_empty() { "*" } else { &query }, LABEL_WIDTH)
+            ));
+        }
         Action::ToggleFollow => toggle_follow(state, effects),
         Action::IngestDialog => open_prompt(state, PromptKind::Ingest, ""),
         Action::BucketPrev => move_bucket(state, false),
@@ -578,7 +590,7 @@ fn edit_prompt(state: &mut AppState, action: Action) {
     }
     let history: &[String] = match prompt.kind {
         PromptKind::Query => &state.query_history,
-        PromptKind::Find | PromptKind::Pull | PromptKind::Ingest => &[],
+        PromptKind::Find | PromptKind::Pull | PromptKind::Ingest | PromptKind::Athena => &[],
     };
     let editor = &mut prompt.editor;
     match action {
@@ -648,6 +660,21 @@ fn apply_prompt(state: &mut AppState, effects: &mut Vec<Effect>) {
                 args,
                 label: label.to_owned(),
             });
+        }
+        PromptKind::Athena => {
+            let query = state.current_view().query;
+            match athena_args::request(&query, &text, chrono::Utc::now()) {
+                Ok((args, scan)) => {
+                    state.last_athena_options = Some(text.clone());
+                    state.status.say(format!("asking Athena ({scan})…"));
+                    effects.push(Effect::Run {
+                        command: "athena",
+                        args,
+                        label: "athena".to_owned(),
+                    });
+                }
+                Err(message) => state.status.fail(message),
+            }
         }
         PromptKind::Ingest => {
             let text = text.trim();

@@ -257,6 +257,16 @@ pub enum Fault {
     /// The bucket lives in `region`: a request signed for another region gets
     /// `301 PermanentRedirect` with `x-amz-bucket-region`, as S3 answers.
     InRegion { bucket: String, region: String },
+    /// Athena answers the call `action` (`StartQueryExecution`, ...) with this error, as its JSON
+    /// protocol does (`{"__type": CODE, "Message": ...}`).
+    AthenaError {
+        action: String,
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// Every GetQueryExecution reports this state (and reason), whatever moto says.
+    AthenaState { state: String, reason: String },
 }
 
 /// A proxy in front of moto that injects faults and logs what it served.
@@ -331,6 +341,13 @@ async fn relay(
     request: Request<hyper::body::Incoming>,
 ) -> Response<Full<Bytes>> {
     let path = request.uri().path().to_owned();
+    let athena_action = request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.strip_prefix("AmazonAthena."))
+        .map(str::to_owned);
+    let mut athena_state = None;
     let signed_for = request
         .headers()
         .get(hyper::header::AUTHORIZATION)
@@ -379,6 +396,26 @@ async fn relay(
                         .insert("x-amz-bucket-region", region.parse().unwrap());
                     return response;
                 }
+                Fault::AthenaError {
+                    action,
+                    status,
+                    code,
+                    message,
+                } if athena_action.as_deref() == Some(action.as_str()) => {
+                    injected.lock().unwrap().push(format!("{code} {action}"));
+                    let body = serde_json::json!({"__type": code, "Message": message}).to_string();
+                    return Response::builder()
+                        .status(*status)
+                        .header("content-type", "application/x-amz-json-1.1")
+                        .header("x-amzn-errortype", code.as_str())
+                        .body(Full::new(Bytes::from(body)))
+                        .unwrap();
+                }
+                Fault::AthenaState { state, reason }
+                    if athena_action.as_deref() == Some("GetQueryExecution") =>
+                {
+                    athena_state = Some((state.clone(), reason.clone()));
+                }
                 Fault::BrokenBody { key, times }
                     if *times > 0 && is_get && path.contains(key.as_str()) =>
                 {
@@ -415,6 +452,18 @@ async fn relay(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
+    if let Some((state, reason)) = athena_state {
+        let mut answer: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        answer["QueryExecution"]["Status"]["State"] = state.clone().into();
+        answer["QueryExecution"]["Status"]["StateChangeReason"] = reason.into();
+        injected
+            .lock()
+            .unwrap()
+            .push(format!("{state} GetQueryExecution"));
+        let mut response = Response::from_parts(parts, Full::new(Bytes::from(answer.to_string())));
+        response.headers_mut().remove(hyper::header::CONTENT_LENGTH);
+        return response;
+    }
     if broken {
         // The full length is announced and half is sent: the connection closes early.
         let mut response = Response::from_parts(parts, Full::new(body.slice(..body.len() / 2)));

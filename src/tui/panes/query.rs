@@ -73,6 +73,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
                 PromptKind::Find => " find in event ❯ ",
                 PromptKind::Pull => " pull ❯ ",
                 PromptKind::Ingest => " ingest file, folder or s3://bucket ❯ ",
+                PromptKind::Athena => " athena pull ❯ ",
             };
             let editor = &prompt.editor;
             let before: String = editor.text.chars().take(editor.cursor).collect();
@@ -98,6 +99,13 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
                 spans.push(Span::styled(
                     "   options: --since 7d | --start T --end T, --region R, --all-regions, \
                      --attribute KEY=VALUE, --no-insights",
+                    theme.style(Slot::Dim),
+                ));
+            }
+            if prompt.kind == PromptKind::Athena {
+                spans.push(Span::styled(
+                    "   options: --since 7d | --until T, --account ID, --region R, --table DB.T, \
+                     --output s3://…, --workgroup W, --fresh",
                     theme.style(Slot::Dim),
                 ));
             }
