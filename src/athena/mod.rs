@@ -3,6 +3,7 @@
 //! with the local index's meaning, and statements always bounded by the partitions they need.
 pub mod client;
 mod principal_sql;
+pub mod rows;
 pub mod statement;
 pub mod table;
 mod translate;

@@ -28,6 +28,8 @@ pub enum Select {
     Rows,
     /// The log files that hold matches (Athena's `"$path"`), to read through the S3 source.
     Files,
+    /// Every column, structs and arrays as JSON: rows to rebuild records from.
+    Records,
 }
 
 fn quote(text: &str) -> String {
@@ -91,6 +93,7 @@ pub fn statement(
     let head = match select {
         Select::Rows => "SELECT *".to_owned(),
         Select::Files => "SELECT DISTINCT \"$path\"".to_owned(),
+        Select::Records => format!("SELECT {}", super::rows::select_list()),
     };
     format!(
         "{head}\nFROM {table}\nWHERE {}",

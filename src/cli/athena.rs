@@ -10,14 +10,16 @@ use chrono::{DateTime, Utc};
 
 use super::exit;
 use crate::athena::client::{Athena, AthenaError, AthenaOptions, Progress};
+use crate::athena::rows::record_of_row;
 use crate::athena::{statement, translate_at, Scope, Select, TableLayout};
 use crate::event::terminal_safe;
-use crate::index::coverage::AthenaMark;
+use crate::index::coverage::{AthenaMark, Checkpoint};
 use crate::index::TrailIndex;
 use crate::ingest::IngestOptions;
 use crate::pull::COMMERCIAL_REGIONS;
 use crate::query::caret_line;
 use crate::s3::{BucketUrl, S3Options};
+use crate::source::{as_cloudtrail, Delivery, Problem, Severity, SourceRecord};
 use crate::units::{bytes, thousands};
 
 /// The table a statement reads when none is named.
@@ -68,6 +70,10 @@ pub struct PullArgs {
     /// Ask Athena again even if the same question was answered before
     #[arg(long)]
     pub fresh: bool,
+    /// Rebuild the records from Athena's result rows instead of reading the files that hold
+    /// them (for answers too big to fetch file by file; numbers and booleans come back as text)
+    #[arg(long)]
+    pub rows: bool,
     /// GETs in flight at once
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=512))]
     pub s3_requests: u16,
@@ -443,7 +449,11 @@ pub fn run_pull(
         regions: args.region.clone(),
         all_time: args.all_time,
     };
-    let sql = statement(&table, &scope, &translation.condition, Select::Files, now);
+    let select = match args.rows {
+        true => Select::Records,
+        false => Select::Files,
+    };
+    let sql = statement(&table, &scope, &translation.condition, select, now);
     let question = question(args, &table);
     let index = TrailIndex::open_or_create(index_dir)?;
     let earlier = match args.fresh {
@@ -499,7 +509,10 @@ pub fn run_pull(
             return Ok(exit::FAILURE);
         }
     };
-    let (objects, bad) = files_of(&rows);
+    let (objects, bad) = match args.rows {
+        true => (BTreeMap::new(), Vec::new()),
+        false => files_of(&rows),
+    };
     for path in &bad {
         eprintln!(
             "warning: Athena named `{}`, which is not an s3:// object: passed over",
@@ -509,12 +522,15 @@ pub fn run_pull(
     let files: usize = objects.values().map(Vec::len).sum();
     if !quiet {
         eprintln!(
-            "Athena execution {}: {}, {} scanned (~${:.4}); {} log files hold matches",
+            "Athena execution {}: {}, {} scanned (~${:.4}); {}",
             done.execution_id,
             done.state,
             bytes(done.scanned_bytes.max(0) as u64),
             done.dollars(),
-            thousands(files as u64)
+            match args.rows {
+                true => format!("{} matching records", thousands(rows.len() as u64)),
+                false => format!("{} log files hold matches", thousands(files as u64)),
+            }
         );
     }
     let mark = AthenaMark {
@@ -527,7 +543,12 @@ pub fn run_pull(
         scanned_bytes: done.scanned_bytes,
         files: files as u64,
         failed_files: 0,
+        rows: if args.rows { rows.len() as u64 } else { 0 },
         answered: earlier.map(|e| e.answered).unwrap_or(now),
+    };
+    let deliveries = match args.rows {
+        true => deliveries_of(&rows, &table, &mark),
+        false => Vec::new(),
     };
     let ingest = IngestOptions {
         detector: match rules {
@@ -541,6 +562,7 @@ pub fn run_pull(
         },
         stop: Some(stop),
         objects,
+        deliveries: Arc::new(std::sync::Mutex::new(deliveries)),
         athena: Some(mark),
         ..IngestOptions::default()
     };
@@ -568,14 +590,65 @@ pub fn run_pull(
 /// What makes two pulls the same question: the query, the table and the scope as typed.
 fn question(args: &PullArgs, table: &str) -> String {
     format!(
-        "{table} | {} | since {} | until {} | accounts {} | regions {}{}",
+        "{table} | {} | since {} | until {} | accounts {} | regions {}{}{}",
         args.query,
         args.since.as_deref().unwrap_or("-"),
         args.until.as_deref().unwrap_or("-"),
         args.account.join(","),
         args.region.join(","),
-        if args.all_time { " | all time" } else { "" }
+        if args.all_time { " | all time" } else { "" },
+        if args.rows { " | rows" } else { "" }
     )
+}
+
+/// Records per delivery handed to the writer.
+const ROWS_PER_DELIVERY: usize = 1000;
+
+/// The records rebuilt from an answer's rows, a thousand to a delivery; a row that cannot be
+/// one is a problem naming the execution and the row.
+fn deliveries_of(rows: &[Vec<Option<String>>], table: &str, mark: &AthenaMark) -> Vec<Delivery> {
+    let source: Arc<str> = format!("athena {table}").into();
+    let name: Arc<str> = format!("athena {}", mark.execution_id).into();
+    let mut deliveries = Vec::new();
+    for (chunk_at, chunk) in rows.chunks(ROWS_PER_DELIVERY).enumerate() {
+        let mut records = Vec::with_capacity(chunk.len());
+        let mut problems = Vec::new();
+        for (at, row) in chunk.iter().enumerate() {
+            let number = chunk_at * ROWS_PER_DELIVERY + at + 1;
+            let reject = |problems: &mut Vec<Problem>, message: String| {
+                problems.push(Problem::record(Severity::Rejected, &name, number, message));
+            };
+            let folded = match record_of_row(row) {
+                Ok(folded) => folded,
+                Err(message) => {
+                    reject(&mut problems, message);
+                    continue;
+                }
+            };
+            let mut value = folded;
+            as_cloudtrail(&mut value);
+            let raw = value.to_string();
+            let Some(event_id) = value["eventID"].as_str().map(str::to_owned) else {
+                reject(&mut problems, "the row has no eventid".to_owned());
+                continue;
+            };
+            records.push(SourceRecord {
+                number,
+                raw: raw.into(),
+                value,
+                event_id,
+            });
+        }
+        deliveries.push(Delivery {
+            source: source.clone(),
+            name: name.clone(),
+            records,
+            problems,
+            checkpoint: Checkpoint::Athena(mark.clone()),
+            arrived: std::time::Instant::now(),
+        });
+    }
+    deliveries
 }
 
 /// The `"$path"` values of an answer, by bucket; and the values that are not S3 objects.

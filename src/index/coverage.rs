@@ -38,6 +38,9 @@ pub struct AthenaMark {
     /// Log files the answer named, and how many of them could not be read.
     pub files: u64,
     pub failed_files: u64,
+    /// With `--rows`: the records rebuilt from the answer's rows instead.
+    #[serde(default)]
+    pub rows: u64,
     pub answered: DateTime<Utc>,
 }
 

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rayon::prelude::*;
@@ -15,7 +15,7 @@ use crate::detect::Detector;
 use crate::index::coverage::{AthenaMark, Checkpoint};
 use crate::index::{EventWriter, IndexError, TrailIndex};
 use crate::s3::{read_buckets, read_objects, BucketUrl, Digests, S3Options};
-use crate::source::{discover, Feed, InputFile};
+use crate::source::{discover, Delivery, Feed, InputFile};
 
 /// How often a following ingest makes what it read searchable.
 const FOLLOW_COMMIT_INTERVAL: Duration = Duration::from_secs(1);
@@ -34,7 +34,9 @@ pub struct IngestOptions {
     pub stop: Option<Arc<AtomicBool>>,
     /// Named objects of trail buckets to read after the buckets (an Athena answer's files).
     pub objects: BTreeMap<BucketUrl, Vec<String>>,
-    /// The Athena question those objects answer: committed after the last of them is read.
+    /// Records that arrived whole (Athena's rows), handed over after the objects.
+    pub deliveries: Arc<Mutex<Vec<Delivery>>>,
+    /// The Athena question those objects or records answer: committed after the last of them.
     pub athena: Option<AthenaMark>,
 }
 
@@ -76,6 +78,11 @@ pub fn ingest_with(
     for bucket in options.buckets.iter().chain(options.objects.keys()) {
         writer.note_source(&bucket.label(), 0);
     }
+    let deliveries =
+        std::mem::take(&mut *options.deliveries.lock().unwrap_or_else(|e| e.into_inner()));
+    for delivery in &deliveries {
+        writer.note_source(&delivery.source, 0);
+    }
     observer.started(work.len());
 
     let (feed, batches) = PipelineFeed::new(
@@ -102,6 +109,12 @@ pub fn ingest_with(
             read = Some((reports, digests));
         }
         let object_reports = read_objects(&objects, &s3_options, &feed);
+        for delivery in deliveries {
+            if feed.cancelled() {
+                break;
+            }
+            feed.delivery(delivery);
+        }
         if let Some(mut mark) = athena.filter(|_| !feed.cancelled()) {
             mark.failed_files = object_reports
                 .iter()

@@ -5,9 +5,10 @@ from trailhound's DDL): lower-cased column and struct field names, strings for s
 numbers and booleans as their text), JSON text for requestParameters and the other documents, an
 array of structs for resources; plus the partition columns and the "$path" pseudo-column.
 
-stdin: {"records": "FILE.jsonl", "statements": {"NAME": "SQL", ...}}
-stdout: {"NAME": {"ids": [...]} or {"error": "..."}, ...}
-Each statement is transpiled from Trino to DuckDB with sqlglot and must select eventid.
+stdin: {"records": "FILE.jsonl", "statements": {"NAME": "SQL", ...}, "rows": false}
+stdout: {"NAME": {"ids": [...]} or {"rows": [[...], ...]} or {"error": "..."}, ...}
+Each statement is transpiled from Trino to DuckDB with sqlglot; it must select eventid, or with
+"rows" its rows are returned as Athena's GetQueryResults gives them: every cell as text.
 """
 import json
 import sys
@@ -109,6 +110,11 @@ def main():
     for name, sql in job["statements"].items():
         try:
             duck = sqlglot.transpile(sql, read="trino", write="duckdb")[0]
+            if job.get("rows"):
+                rows = con.execute(duck).fetchall()
+                text = lambda cell: None if cell is None else str(cell)
+                out[name] = {"rows": [[text(cell) for cell in row] for row in rows]}
+                continue
             ids = con.execute(f"SELECT eventid FROM ({duck}) AS answer").fetchall()
             out[name] = {"ids": sorted(i[0] for i in ids)}
         except Exception as e:  # reported per statement, with the SQL that failed
