@@ -10,6 +10,7 @@
 //! - [`query`] is the query language's parser, [`event`] the CloudTrail domain without I/O;
 //! - [`cli`] prints what the index answers; [`gen`] writes synthetic archives for tests.
 pub mod athena;
+pub mod case;
 pub mod cli;
 pub mod config;
 pub mod detect;

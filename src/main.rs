@@ -83,6 +83,9 @@ enum Command {
     /// query as Athena SQL with the same meaning
     #[command(subcommand)]
     Athena(cli::athena::AthenaCommand),
+    /// The case: pin events, alerts and principals, write notes, export the report
+    #[command(subcommand)]
+    Case(cli::case::CaseAction),
     /// The alert feed: rule matches grouped by principal (or the rule's key) and window;
     /// acknowledged alerts are listed (marked) unless --hide-acknowledged, suppressed ones not
     #[command(args_conflicts_with_subcommands = true)]
@@ -295,6 +298,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             cli::athena::run_pull(&index_dir, &args, Some(&rules), cli.quiet)
         }
         Command::Athena(command) => cli::athena::run(&command),
+        Command::Case(action) => cli::case::run(&index_dir, &action),
         Command::Pull(args) => cli::pull::run(&index_dir, &args, &rules, cli.quiet),
         Command::Alerts {
             action: Some(action),

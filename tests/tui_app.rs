@@ -1250,7 +1250,7 @@ fn g_asks_athena_for_the_current_query_after_naming_what_it_scans() {
     let recorder = copy.path().join("athena");
     std::fs::write(
         &recorder,
-        "#!/bin/sh\necho \"$@\" > \"$0.args\"\necho '4 new events'\n",
+        "#!/bin/sh\necho \"$@\" > \"$0.args\"\nsleep 1\necho '4 new events'\n",
     )
     .expect("script");
     std::fs::set_permissions(
@@ -1297,6 +1297,10 @@ fn g_asks_athena_for_the_current_query_after_naming_what_it_scans() {
     wait_until(&mut app, "the Athena pull to end", |app| {
         app.jobs_running() == 0
     });
+    assert_eq!(
+        app.state.status.message.as_deref(),
+        Some("athena: 4 new events")
+    );
     let args = std::fs::read_to_string(recorder.with_extension("args")).expect("its arguments");
     assert!(
         args.trim().ends_with(

@@ -1,6 +1,7 @@
 //! The command-line commands. Each file runs one subcommand; `main.rs` only parses and dispatches.
 pub mod alerts;
 pub mod athena;
+pub mod case;
 pub mod demo;
 pub mod gen;
 pub mod info;
