@@ -1310,6 +1310,89 @@ fn g_asks_athena_for_the_current_query_after_naming_what_it_scans() {
     );
 }
 
+/// `m` pins the selected event (starting a case when none is open) with the queries that led to
+/// it, the pane marks it, `M` writes a note on it, `C` lists the pinned events, and `m` on the
+/// alert feed pins an alert; the case file holds all of it and the report shows it.
+#[test]
+fn m_pins_with_the_pivot_trail_and_the_case_reports_it() {
+    let (copy, index) = demo_index_copy();
+    let index_dir = index.dir().to_owned();
+    let mut app = App::new(index, &Options::builtin(), (160, 48)).expect("app");
+    assert!(app.settle(SETTLE));
+    assert!(app.state.case.name.is_none());
+
+    press(&mut app, &[ch('/')]);
+    type_text(&mut app, "eventName:StopLogging OR eventName:DeleteTrail");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert!(app.settle(SETTLE));
+    focus(&mut app, PaneId::Events);
+    press(&mut app, &[ch('u')]);
+    assert!(app.settle(SETTLE));
+    let pinned = app
+        .state
+        .events
+        .selected_row()
+        .expect("a row")
+        .summary
+        .event_id
+        .clone();
+    press(&mut app, &[ch('m')]);
+    let said = app.state.status.message.clone().unwrap_or_default();
+    assert!(
+        said.starts_with("started a case; pinned to case case-"),
+        "{said}"
+    );
+    assert!(screen(&app).contains("◆ "), "{}", screen(&app));
+    press(&mut app, &[ch('m')]);
+    assert_eq!(app.state.case.pins, 1, "pinning twice keeps one pin");
+
+    press(&mut app, &[ch('M')]);
+    assert!(screen(&app).contains("note ❯"), "{}", screen(&app));
+    type_text(&mut app, "the first step of the attack");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert!(app
+        .state
+        .status
+        .message
+        .clone()
+        .unwrap_or_default()
+        .contains("on the pinned event"));
+
+    focus(&mut app, PaneId::Alerts);
+    press(&mut app, &[ch('m')]);
+    assert_eq!(app.state.case.pins, 2);
+    assert_eq!(app.state.case.alerts.len(), 1);
+
+    focus(&mut app, PaneId::Events);
+    press(&mut app, &[ch('C')]);
+    assert!(app.settle(SETTLE));
+    assert_eq!(matched(&app), 1);
+    assert_eq!(
+        app.state.events.selected_row().unwrap().summary.event_id,
+        pinned
+    );
+    drop(app);
+
+    let case = trailhound::case::Case::current(&index_dir).expect("the case");
+    let (_, _, item, trail) = case.pins().next().expect("a pin");
+    assert!(
+        matches!(item, trailhound::case::Pinned::Event { event_id, .. } if *event_id == pinned)
+    );
+    assert_eq!(trail[0], "eventName:StopLogging OR eventName:DeleteTrail");
+    assert!(trail[1].starts_with("user:"), "{trail:?}");
+    let report = trailhound::case::Report::gather(&case, &index_dir);
+    let markdown = trailhound::case::markdown::render(&report);
+    assert!(
+        markdown.contains("the first step of the attack"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("1 critical") || markdown.contains("1 high"),
+        "{markdown}"
+    );
+    drop(copy);
+}
+
 /// `F` starts a follow and stops it again; a follow still running when the UI closes is
 /// stopped with it (a pull or an ingest would end by itself; a follow never would).
 #[test]

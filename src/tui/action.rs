@@ -30,6 +30,9 @@ pub enum Action {
     PullHistory,
     PullDialog,
     AthenaDialog,
+    Pin,
+    CaseNote,
+    ShowCase,
     ToggleFollow,
     IngestDialog,
     ShowActivity,
@@ -134,6 +137,9 @@ impl Action {
         Action::PullHistory,
         Action::PullDialog,
         Action::AthenaDialog,
+        Action::Pin,
+        Action::CaseNote,
+        Action::ShowCase,
         Action::ToggleFollow,
         Action::IngestDialog,
         Action::ShowActivity,
@@ -234,6 +240,11 @@ impl Action {
                 "Load the selected event's principal's 90-day history from LookupEvents, in the background"
             }
             Action::PullDialog => "Pull the event history from LookupEvents (edit the options first)",
+            Action::Pin => {
+                "Pin the selected event, alert or timeline principal to the current case (with the queries that led to it)"
+            }
+            Action::CaseNote => "Write a note in the current case (on the selected event when it is pinned)",
+            Action::ShowCase => "List the events pinned to the current case, oldest first",
             Action::AthenaDialog => {
                 "Ask Athena for the current query over the whole trail bucket, in the background (edit the window and scope first)"
             }

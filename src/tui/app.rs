@@ -166,6 +166,7 @@ impl App {
         if read_only {
             state.status.say(READ_ONLY_NOTICE);
         }
+        state.case = super::case_edits::load(&index_dir);
         let worker =
             Worker::spawn(index, options.poll).context("cannot start the search thread")?;
         let effects = update::start(&mut state, options.initial_query.as_deref());
@@ -205,6 +206,13 @@ impl App {
                 Effect::Run { .. } if self.read_only => {
                     self.state.following = false;
                     self.state.status.fail(READ_ONLY_NOTICE)
+                }
+                Effect::Case(_) if self.read_only => self
+                    .state
+                    .status
+                    .fail("read-only index: the case beside it cannot be written"),
+                Effect::Case(edit) => {
+                    super::case_edits::apply(&self.index_dir, &mut self.state, edit)
                 }
                 Effect::Stop { label } => {
                     for job in self.jobs.iter().filter(|job| job.label == label) {

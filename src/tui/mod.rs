@@ -11,6 +11,7 @@ pub mod action;
 pub mod app;
 pub mod athena_args;
 pub mod background;
+mod case_edits;
 pub mod clipboard;
 pub mod config_file;
 pub mod format;

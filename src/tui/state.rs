@@ -68,6 +68,8 @@ pub enum PromptKind {
     Ingest,
     /// The options of a `trailhound athena pull` of the current query.
     Athena,
+    /// A note for the current case.
+    Note,
 }
 
 /// The time window of a view.
@@ -671,6 +673,43 @@ impl Histogram {
     }
 }
 
+/// The current case, as far as the panes mark what it holds.
+#[derive(Debug, Clone, Default)]
+pub struct CaseState {
+    pub name: Option<String>,
+    /// Pinned event id -> its pin's id (notes on the event go to that pin).
+    pub events: std::collections::HashMap<String, String>,
+    /// Keys of the pinned alerts.
+    pub alerts: std::collections::HashSet<String>,
+    pub pins: usize,
+}
+
+impl CaseState {
+    pub fn of(case: &crate::case::Case) -> CaseState {
+        let mut state = CaseState {
+            name: Some(case.name.clone()),
+            ..CaseState::default()
+        };
+        for (id, _, item, _) in case.pins() {
+            state.add(id, item);
+        }
+        state
+    }
+
+    pub fn add(&mut self, pin_id: &str, item: &crate::case::Pinned) {
+        self.pins += 1;
+        match item {
+            crate::case::Pinned::Event { event_id, .. } => {
+                self.events.insert(event_id.clone(), pin_id.to_owned());
+            }
+            crate::case::Pinned::Alert { alert } => {
+                self.alerts.insert(alert.key.clone());
+            }
+            crate::case::Pinned::Principal { .. } => {}
+        }
+    }
+}
+
 /// How bad a detection is, worst first when sorted descending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -958,6 +997,7 @@ pub struct AppState {
     /// The options of the last pull started from the UI, to start the next one from.
     pub last_pull_options: Option<String>,
     pub last_athena_options: Option<String>,
+    pub case: CaseState,
     /// A `pull --follow` started from the UI is running.
     pub following: bool,
     pub alerts: AlertsState,
@@ -983,6 +1023,7 @@ impl AppState {
             history: History::default(),
             last_pull_options: None,
             last_athena_options: None,
+            case: CaseState::default(),
             following: false,
             query_history: Vec::new(),
             alerts: AlertsState::default(),

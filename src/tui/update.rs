@@ -47,6 +47,26 @@ pub enum Effect {
     },
     /// Stop the background jobs labelled `label` (they leave a clean checkpoint).
     Stop { label: String },
+    /// Add to the current case (one is started when none is open).
+    Case(CaseEdit),
+}
+
+/// What the UI adds to the case.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CaseEdit {
+    PinEvent {
+        event_id: String,
+        raw: String,
+        trail: Vec<String>,
+    },
+    /// An alert of the feed, by its key (the app reads the detector's whole alert).
+    PinAlert { key: String, trail: Vec<String> },
+    PinPrincipal {
+        principal: String,
+        trail: Vec<String>,
+    },
+    /// A note on the pin `on`, or on the case.
+    Note { text: String, on: Option<String> },
 }
 
 /// What the pull options start with (followed by the accounts and regions pulled so far).
@@ -411,6 +431,16 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
             });
             open_prompt(state, PromptKind::Pull, &options);
         }
+        Action::Pin => pin_selected(state, effects),
+        Action::CaseNote => {
+            let on = note_target(state);
+            open_prompt(state, PromptKind::Note, "");
+            state.status.note(match on {
+                Some(_) => "a note on the selected (pinned) event; Enter keeps it".to_owned(),
+                None => "a note on the case; Enter keeps it".to_owned(),
+            });
+        }
+        Action::ShowCase => show_case(state, effects),
         Action::AthenaDialog => {
             let options = state
                 .last_athena_options
@@ -590,7 +620,11 @@ fn edit_prompt(state: &mut AppState, action: Action) {
     }
     let history: &[String] = match prompt.kind {
         PromptKind::Query => &state.query_history,
-        PromptKind::Find | PromptKind::Pull | PromptKind::Ingest | PromptKind::Athena => &[],
+        PromptKind::Find
+        | PromptKind::Pull
+        | PromptKind::Ingest
+        | PromptKind::Athena
+        | PromptKind::Note => &[],
     };
     let editor = &mut prompt.editor;
     match action {
@@ -661,6 +695,14 @@ fn apply_prompt(state: &mut AppState, effects: &mut Vec<Effect>) {
                 label: label.to_owned(),
             });
         }
+        PromptKind::Note => {
+            if !text.trim().is_empty() {
+                effects.push(Effect::Case(CaseEdit::Note {
+                    text,
+                    on: note_target(state),
+                }));
+            }
+        }
         PromptKind::Athena => {
             let query = state.current_view().query;
             match athena_args::request(&query, &text, chrono::Utc::now()) {
@@ -701,6 +743,92 @@ fn apply_prompt(state: &mut AppState, effects: &mut Vec<Effect>) {
             });
         }
     }
+}
+
+/// The queries of the breadcrumb up to the current step: how the investigator got here.
+fn pivot_trail(state: &AppState) -> Vec<String> {
+    let mut trail: Vec<String> = Vec::new();
+    for view in state.history.entries.iter().take(state.history.current + 1) {
+        if !view.query.trim().is_empty() && trail.last() != Some(&view.query) {
+            trail.push(view.query.clone());
+        }
+    }
+    trail
+}
+
+/// Pins what the focused pane has selected: an alert, the timeline's principal, or the event.
+fn pin_selected(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let trail = pivot_trail(state);
+    let edit = match state.focus {
+        PaneId::Alerts => match state.alerts.selected() {
+            Some(alert) if state.case.alerts.contains(&alert.key) => {
+                return state.status.note("this alert is already pinned");
+            }
+            Some(alert) => CaseEdit::PinAlert {
+                key: alert.key.clone(),
+                trail,
+            },
+            None => return state.status.say("select an alert first"),
+        },
+        PaneId::Timeline => match &state.timeline.principal {
+            Some(principal) => CaseEdit::PinPrincipal {
+                principal: principal.clone(),
+                trail,
+            },
+            None => return state.status.say("no principal in the timeline yet"),
+        },
+        _ => match state.events.selected_row() {
+            Some(row) if state.case.events.contains_key(&row.summary.event_id) => {
+                return state
+                    .status
+                    .note("this event is already pinned (M adds a note)");
+            }
+            Some(row) => CaseEdit::PinEvent {
+                event_id: row.summary.event_id.clone(),
+                raw: row.raw.to_string(),
+                trail,
+            },
+            None => return state.status.say("select an event first"),
+        },
+    };
+    effects.push(Effect::Case(edit));
+}
+
+/// The pin a note goes on: the selected event's, when it is pinned.
+fn note_target(state: &AppState) -> Option<String> {
+    let row = state.events.selected_row()?;
+    state.case.events.get(&row.summary.event_id).cloned()
+}
+
+/// Lists the pinned events, oldest first, as a step of the breadcrumb.
+fn show_case(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let Some(name) = state.case.name.clone() else {
+        return state
+            .status
+            .say("no case is open: m pins the selected event and starts one");
+    };
+    if state.case.events.is_empty() {
+        return state
+            .status
+            .say(format!("case {name} has no pinned events yet (m pins one)"));
+    }
+    let mut ids: Vec<&String> = state.case.events.keys().collect();
+    ids.sort();
+    let query = format!(
+        "eventID:({})",
+        ids.iter()
+            .map(|id| quote(id))
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    );
+    let view = View {
+        query: query.clone(),
+        window: TimeWindow::All,
+        time: TimeBounds::default(),
+        order: SortOrder::OldestFirst,
+        label: format!("case {name}"),
+    };
+    search(state, view, HistoryMove::Push, Some(query), effects);
 }
 
 /// Loads the selected event's principal's whole 90-day history in the background: by user name

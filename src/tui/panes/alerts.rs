@@ -152,7 +152,13 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
                 }
                 _ => String::new(),
             };
-            let acknowledged = if alert.acknowledged { "✓" } else { " " };
+            let acknowledged = if alert.acknowledged {
+                "✓"
+            } else if state.case.alerts.contains(&alert.key) {
+                super::events::PINNED
+            } else {
+                " "
+            };
             let line = Line::from(vec![
                 Span::styled(
                     format!("{}{acknowledged} ", severity_tag(alert.severity)),

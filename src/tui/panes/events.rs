@@ -88,6 +88,8 @@ impl TimeFormat {
     }
 }
 const SPACING: u16 = 1;
+/// Marks an event pinned to the current case.
+pub const PINNED: &str = "◆";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {
@@ -260,9 +262,16 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, co
     let end = (cursor.scroll + cursor.height).min(events.len());
     let texts: Vec<Option<Vec<String>>> = (cursor.scroll..end)
         .map(|index| {
-            events
-                .row(index)
-                .map(|row| Column::ALL.iter().map(|c| c.text(row, format)).collect())
+            events.row(index).map(|row| {
+                let pinned = state.case.events.contains_key(&row.summary.event_id);
+                Column::ALL
+                    .iter()
+                    .map(|c| match (c, pinned) {
+                        (Column::Event, true) => format!("{PINNED} {}", c.text(row, format)),
+                        _ => c.text(row, format),
+                    })
+                    .collect()
+            })
         })
         .collect();
     let loaded: Vec<Vec<String>> = texts.iter().flatten().cloned().collect();

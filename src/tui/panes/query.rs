@@ -74,6 +74,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
                 PromptKind::Pull => " pull ❯ ",
                 PromptKind::Ingest => " ingest file, folder or s3://bucket ❯ ",
                 PromptKind::Athena => " athena pull ❯ ",
+                PromptKind::Note => " note ❯ ",
             };
             let editor = &prompt.editor;
             let before: String = editor.text.chars().take(editor.cursor).collect();
