@@ -1,5 +1,6 @@
 //! The case: what an investigator pins and notes while investigating, kept beside the index, and
 //! the report it becomes (Markdown, JSON Lines).
+pub mod html;
 pub mod markdown;
 pub mod report;
 pub mod store;

@@ -72,6 +72,14 @@ pub struct SourceFacts {
     pub events: u64,
 }
 
+/// The principals' events over the case's span, in equal stretches.
+#[derive(Debug, Clone)]
+pub struct Activity {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub counts: Vec<u64>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Report {
     pub name: String,
@@ -85,6 +93,7 @@ pub struct Report {
     /// What `verify` found of the ingested files.
     pub integrity: String,
     pub problems: Vec<String>,
+    pub activity: Option<Activity>,
 }
 
 pub struct Summary {
@@ -196,6 +205,7 @@ impl Report {
             sources: Vec::new(),
             integrity: "the index could not be read".to_owned(),
             problems: case.problems.clone(),
+            activity: None,
         };
         if let Some(index) = &index {
             let principals = report.summary().principals;
@@ -203,11 +213,43 @@ impl Report {
                 .iter()
                 .map(|p| principal_facts(index, p))
                 .collect();
+            report.activity = activity(index, &report);
             report.sources = sources(index);
             report.integrity = integrity(index);
         }
         report
     }
+}
+
+/// Stretches of the activity chart, and the margin around the evidence it shows.
+const ACTIVITY_BUCKETS: usize = 48;
+const ACTIVITY_MARGIN: chrono::Duration = chrono::Duration::hours(1);
+
+fn activity(index: &TrailIndex, report: &Report) -> Option<Activity> {
+    let summary = report.summary();
+    let (first, last) = summary.span?;
+    if summary.principals.is_empty() {
+        return None;
+    }
+    let query = summary
+        .principals
+        .iter()
+        .map(|p| phrase(crate::index::schema::derived::PRINCIPAL, p))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let searcher = index.searcher().ok()?;
+    let compiled = index.prepare_query(&query, TimeBounds::default()).ok()?;
+    let (start, end) = (first - ACTIVITY_MARGIN, last + ACTIVITY_MARGIN);
+    let counts = index
+        .time_histogram(
+            &searcher,
+            compiled.query.as_ref(),
+            start,
+            end,
+            ACTIVITY_BUCKETS,
+        )
+        .ok()?;
+    Some(Activity { start, end, counts })
 }
 
 fn event_of(event_id: &str, raw: String, from_index: bool) -> ReportEvent {

@@ -66,6 +66,8 @@ pub enum CaseAction {
 pub enum ExportFormat {
     /// Markdown: renders on GitHub
     Md,
+    /// One self-contained web page (no script, no fetch) with an activity chart
+    Html,
     /// JSON Lines: one pin per line, its record or alert whole
     Jsonl,
 }
@@ -207,6 +209,7 @@ pub fn run(index_dir: &Path, action: &CaseAction) -> anyhow::Result<i32> {
             let report = Report::gather(&case, index_dir);
             let text = match format {
                 ExportFormat::Md => markdown::render(&report),
+                ExportFormat::Html => crate::case::html::render(&report),
                 ExportFormat::Jsonl => jsonl(&report),
             };
             match output {
