@@ -60,6 +60,10 @@ enum Command {
         /// Oldest first instead of newest first
         #[arg(long)]
         oldest_first: bool,
+        /// Write the rows to this file instead of standard output (written whole, then renamed
+        /// into place)
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Print one event's raw record, pretty-printed
     Show { event_id: String },
@@ -272,6 +276,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             format,
             count,
             oldest_first,
+            output,
         } => {
             let args = cli::search::SearchArgs {
                 query,
@@ -280,7 +285,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 format,
                 count,
                 oldest_first,
-                terminal: std::io::stdout().is_terminal(),
+                terminal: std::io::stdout().is_terminal() && output.is_none(),
+                output,
             };
             cli::rules::warn_if_config_broken(&rules);
             cli::search::run(&index_dir, &args)

@@ -1393,6 +1393,75 @@ fn m_pins_with_the_pivot_trail_and_the_case_reports_it() {
     drop(copy);
 }
 
+/// `X` exports the list as filtered (by the real `trailhound search --output` in the
+/// background) to CSV, and from the detail pane the selected event as pretty JSON.
+#[test]
+fn x_exports_the_list_and_the_event_to_files() {
+    let (copy, index) = demo_index_copy();
+    let mut options = Options::builtin();
+    options.job_program = Some(env!("CARGO_BIN_EXE_trailhound").into());
+    let mut app = App::new(index, &options, (160, 48)).expect("app");
+    assert!(app.settle(SETTLE));
+    press(&mut app, &[ch('/')]);
+    type_text(&mut app, "eventName:StopLogging OR eventName:DeleteTrail");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert!(app.settle(SETTLE));
+    let listed = matched(&app);
+    assert!(listed > 0);
+
+    focus(&mut app, PaneId::Events);
+    press(&mut app, &[ch('X')]);
+    assert!(
+        screen(&app).contains("export to ❯ events.jsonl"),
+        "{}",
+        screen(&app)
+    );
+    let csv = copy.path().join("found.csv");
+    press(&mut app, &[with(KeyModifiers::CONTROL, 'u')]);
+    type_text(&mut app, csv.to_str().unwrap());
+    press(&mut app, &[key(KeyCode::Enter)]);
+    wait_until(&mut app, "the export to end", |app| app.jobs_running() == 0);
+    let said = app.state.status.message.clone().unwrap_or_default();
+    assert!(
+        said.contains(&format!("exported {listed} events to")),
+        "{said}"
+    );
+    let text = std::fs::read_to_string(&csv).expect("the CSV");
+    assert_eq!(text.lines().count() as u64, listed + 1, "{text}");
+    assert!(
+        text.lines().next().unwrap().contains("eventName")
+            || text
+                .lines()
+                .next()
+                .unwrap()
+                .to_lowercase()
+                .contains("event")
+    );
+
+    let selected = app
+        .state
+        .events
+        .selected_row()
+        .unwrap()
+        .summary
+        .event_id
+        .clone();
+    focus(&mut app, PaneId::Detail);
+    press(&mut app, &[ch('X')]);
+    assert!(
+        screen(&app).contains(&format!("export to ❯ event-{selected}.json")),
+        "{}",
+        screen(&app)
+    );
+    let json = copy.path().join("event.json");
+    press(&mut app, &[with(KeyModifiers::CONTROL, 'u')]);
+    type_text(&mut app, json.to_str().unwrap());
+    press(&mut app, &[key(KeyCode::Enter)]);
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the event file")).unwrap();
+    assert_eq!(written["eventID"], serde_json::Value::String(selected));
+}
+
 /// `F` starts a follow and stops it again; a follow still running when the UI closes is
 /// stopped with it (a pull or an ingest would end by itself; a follow never would).
 #[test]

@@ -17,6 +17,8 @@ pub struct SearchArgs {
     pub oldest_first: bool,
     /// Whether stdout is a terminal (a person reading) rather than a pipe or file (a program).
     pub terminal: bool,
+    /// Write the rows to this file (whole, or not at all) instead of standard output.
+    pub output: Option<std::path::PathBuf>,
 }
 
 /// The rows a person reading a table in a terminal sees before being told how to get the rest.
@@ -57,18 +59,34 @@ pub fn run(index_dir: &Path, args: &SearchArgs) -> anyhow::Result<i32> {
     } else {
         SortOrder::NewestFirst
     };
-    let mut rows = RowWriter::new(&mut out, args.format)?;
-    let shown = index.for_each_match(
-        &searcher,
-        compiled.query.as_ref(),
-        args.time,
-        order,
-        |hit| -> anyhow::Result<bool> {
-            rows.write(&hit.raw)?;
-            Ok(limit.is_none_or(|limit| rows.written < limit))
-        },
-    )?;
-    rows.finish()?;
+    let write_rows = |out: &mut dyn Write| -> anyhow::Result<usize> {
+        let mut rows = RowWriter::new(out, args.format)?;
+        let shown = index.for_each_match(
+            &searcher,
+            compiled.query.as_ref(),
+            args.time,
+            order,
+            |hit| -> anyhow::Result<bool> {
+                rows.write(&hit.raw)?;
+                Ok(limit.is_none_or(|limit| rows.written < limit))
+            },
+        )?;
+        rows.finish()?;
+        Ok(shown)
+    };
+    let shown = match &args.output {
+        None => write_rows(&mut out)?,
+        Some(path) => {
+            drop(out);
+            let shown = write_file(path, write_rows)?;
+            println!(
+                "exported {} events to {}",
+                thousands(shown as u64),
+                crate::event::terminal_safe(&path.display().to_string())
+            );
+            return Ok(exit::OK);
+        }
+    };
     drop(out);
     if let (Some(total), Some(_)) = (total, limit) {
         if total > shown {
@@ -86,19 +104,45 @@ pub fn run(index_dir: &Path, args: &SearchArgs) -> anyhow::Result<i32> {
     Ok(exit::OK)
 }
 
+/// Writes `path` through a temporary file beside it, renamed over it once whole: a failed or
+/// stopped export leaves no half file.
+fn write_file(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<usize>,
+) -> anyhow::Result<usize> {
+    let staged = crate::state_file::staged_path(path);
+    let named = |e: std::io::Error| anyhow::anyhow!("{}: {e}", path.display());
+    let file = std::fs::File::create(&staged).map_err(named)?;
+    let mut out = std::io::BufWriter::new(file);
+    let written = write(&mut out).and_then(|n| {
+        out.flush()?;
+        Ok(n)
+    });
+    match written {
+        Ok(n) => {
+            std::fs::rename(&staged, path).map_err(named)?;
+            Ok(n)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&staged);
+            Err(e)
+        }
+    }
+}
+
 /// Writes rows as they come, in the chosen format.
-struct RowWriter<'a, W: Write> {
+struct RowWriter<'a, W: Write + ?Sized> {
     sink: RowSink<'a, W>,
     written: usize,
 }
 
-enum RowSink<'a, W: Write> {
+enum RowSink<'a, W: Write + ?Sized> {
     Table(&'a mut W),
     Jsonl(&'a mut W),
     Csv(Box<CsvOut<&'a mut W>>),
 }
 
-impl<'a, W: Write> RowWriter<'a, W> {
+impl<'a, W: Write + ?Sized> RowWriter<'a, W> {
     fn new(out: &'a mut W, format: Format) -> anyhow::Result<Self> {
         let sink = match format {
             Format::Table => {

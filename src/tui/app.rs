@@ -1,7 +1,7 @@
 //! The app: wiring state, keymap, theme and worker together, and the terminal loop around them
 //! (raw mode and the alternate screen on the way in, restored on the way out and on a panic).
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -206,6 +206,12 @@ impl App {
                 Effect::Run { .. } if self.read_only => {
                     self.state.following = false;
                     self.state.status.fail(READ_ONLY_NOTICE)
+                }
+                Effect::WriteFile { path, contents } => {
+                    match crate::state_file::write_bytes(Path::new(&path), contents.as_bytes()) {
+                        Ok(()) => self.state.status.say(format!("wrote the event to {path}")),
+                        Err(e) => self.state.status.fail(format!("cannot write {path}: {e}")),
+                    }
                 }
                 Effect::Case(_) if self.read_only => self
                     .state

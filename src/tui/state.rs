@@ -70,6 +70,8 @@ pub enum PromptKind {
     Athena,
     /// A note for the current case.
     Note,
+    /// The file to export the list (or the event in the detail pane) to.
+    Export,
 }
 
 /// The time window of a view.

@@ -49,6 +49,8 @@ pub enum Effect {
     Stop { label: String },
     /// Add to the current case (one is started when none is open).
     Case(CaseEdit),
+    /// Write `contents` to the file `path` (whole, or not at all).
+    WriteFile { path: String, contents: String },
 }
 
 /// What the UI adds to the case.
@@ -441,6 +443,19 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
             });
         }
         Action::ShowCase => show_case(state, effects),
+        Action::ExportDialog => {
+            let suggested = match (state.focus, state.events.selected_row()) {
+                (PaneId::Detail, Some(row)) => {
+                    format!("event-{}.json", file_safe(&row.summary.event_id))
+                }
+                _ => "events.jsonl".to_owned(),
+            };
+            open_prompt(state, PromptKind::Export, &suggested);
+            state.status.note(match state.focus {
+                PaneId::Detail => "the event, pretty-printed JSON",
+                _ => "the list as it is filtered and ordered: .jsonl for the records, .csv for a table",
+            });
+        }
         Action::AthenaDialog => {
             let options = state
                 .last_athena_options
@@ -624,7 +639,8 @@ fn edit_prompt(state: &mut AppState, action: Action) {
         | PromptKind::Pull
         | PromptKind::Ingest
         | PromptKind::Athena
-        | PromptKind::Note => &[],
+        | PromptKind::Note
+        | PromptKind::Export => &[],
     };
     let editor = &mut prompt.editor;
     match action {
@@ -695,6 +711,7 @@ fn apply_prompt(state: &mut AppState, effects: &mut Vec<Effect>) {
                 label: label.to_owned(),
             });
         }
+        PromptKind::Export => export(state, text.trim(), effects),
         PromptKind::Note => {
             if !text.trim().is_empty() {
                 effects.push(Effect::Case(CaseEdit::Note {
@@ -743,6 +760,68 @@ fn apply_prompt(state: &mut AppState, effects: &mut Vec<Effect>) {
             });
         }
     }
+}
+
+/// An event id as a file name: anything but letters, digits, `-` and `_` replaced.
+fn file_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Exports the event in the detail pane, or the list (in the background, by `search --output`).
+fn export(state: &mut AppState, path: &str, effects: &mut Vec<Effect>) {
+    if path.is_empty() {
+        return;
+    }
+    let path = expand_home(path);
+    if state.focus == PaneId::Detail {
+        let Some(row) = state.events.selected_row() else {
+            return state.status.say("select an event first");
+        };
+        let contents = crate::cli::show::pretty(&row.raw);
+        effects.push(Effect::WriteFile { path, contents });
+        return;
+    }
+    let view = state.current_view();
+    let format = match path.rsplit('.').next() {
+        Some(ext) if ext.eq_ignore_ascii_case("csv") => "csv",
+        _ => "jsonl",
+    };
+    let mut args = vec![
+        view.query.clone(),
+        "--format".to_owned(),
+        format.to_owned(),
+        "--limit".to_owned(),
+        "0".to_owned(),
+        "--output".to_owned(),
+        path.clone(),
+    ];
+    let instant = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    if let Some(since) = view.time.since {
+        args.extend(["--since".to_owned(), instant(since)]);
+    }
+    if let Some(until) = view.time.until {
+        args.extend(["--until".to_owned(), instant(until)]);
+    }
+    if view.order == SortOrder::OldestFirst {
+        args.push("--oldest-first".to_owned());
+    }
+    state.status.say(format!(
+        "exporting the list to {}…",
+        clip(&path, LABEL_WIDTH)
+    ));
+    effects.push(Effect::Run {
+        command: "search",
+        args,
+        label: "export".to_owned(),
+    });
 }
 
 /// The queries of the breadcrumb up to the current step: how the investigator got here.

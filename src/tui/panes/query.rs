@@ -75,6 +75,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
                 PromptKind::Ingest => " ingest file, folder or s3://bucket ❯ ",
                 PromptKind::Athena => " athena pull ❯ ",
                 PromptKind::Note => " note ❯ ",
+                PromptKind::Export => " export to ❯ ",
             };
             let editor = &prompt.editor;
             let before: String = editor.text.chars().take(editor.cursor).collect();
