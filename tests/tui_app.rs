@@ -1462,6 +1462,56 @@ fn x_exports_the_list_and_the_event_to_files() {
     assert_eq!(written["eventID"], serde_json::Value::String(selected));
 }
 
+/// Queries typed and saved (`:save NAME`) are there in the next run: the history under the
+/// up key, a saved one by `:NAME`; an unknown name lists the saved ones.
+#[test]
+fn queries_and_saved_queries_outlive_the_ui() {
+    let (copy, index) = demo_index_copy();
+    let index_dir = index.dir().to_owned();
+    let mut options = Options::builtin();
+    options.queries_file = Some(copy.path().join("data/queries.json"));
+    let mut app = App::new(index, &options, (160, 48)).expect("app");
+    assert!(app.settle(SETTLE));
+    press(&mut app, &[ch('/')]);
+    type_text(&mut app, "eventName:StopLogging");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert!(app.settle(SETTLE));
+    let stopped = matched(&app);
+    press(&mut app, &[ch('/'), with(KeyModifiers::CONTROL, 'u')]);
+    type_text(&mut app, ":save logging-off");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert_eq!(
+        app.state.status.message.as_deref(),
+        Some("saved as :logging-off (eventName:StopLogging)")
+    );
+    drop(app);
+
+    let index = trailhound::index::TrailIndex::open(&index_dir).expect("index");
+    let mut app = App::new(index, &options, (160, 48)).expect("app");
+    assert!(app.settle(SETTLE));
+    assert_eq!(matched(&app), DEMO_EVENTS);
+    press(
+        &mut app,
+        &[ch('/'), with(KeyModifiers::CONTROL, 'u'), key(KeyCode::Up)],
+    );
+    assert!(
+        screen(&app).contains("query ❯ eventName:StopLogging"),
+        "{}",
+        screen(&app)
+    );
+    press(&mut app, &[with(KeyModifiers::CONTROL, 'u')]);
+    type_text(&mut app, ":nope");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    let error = app.state.status.last_error.clone().unwrap_or_default();
+    assert_eq!(error, "no query saved as :nope (saved: :logging-off)");
+    press(&mut app, &[ch('/'), with(KeyModifiers::CONTROL, 'u')]);
+    type_text(&mut app, ":logging-off");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert!(app.settle(SETTLE));
+    assert_eq!(matched(&app), stopped);
+    assert_eq!(app.state.current_view().query, "eventName:StopLogging");
+}
+
 /// `F` starts a follow and stops it again; a follow still running when the UI closes is
 /// stopped with it (a pull or an ingest would end by itself; a follow never would).
 #[test]

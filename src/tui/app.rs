@@ -48,6 +48,8 @@ pub struct Options {
     pub clipboard_tool: Option<ClipboardTool>,
     /// A broken config file, said in the status line like a broken keymap or theme.
     pub config_errors: Vec<String>,
+    /// Where the query history and saved queries are kept across runs (`None`: not kept).
+    pub queries_file: Option<PathBuf>,
 }
 
 impl Options {
@@ -63,6 +65,7 @@ impl Options {
             job_program: None,
             clipboard_tool: None,
             config_errors: Vec::new(),
+            queries_file: None,
         }
     }
 
@@ -85,6 +88,7 @@ impl Options {
             job_program: std::env::current_exe().ok(),
             clipboard_tool: ClipboardTool::from_environment(),
             config_errors: Vec::new(),
+            queries_file: super::saved_queries::default_file(),
         }
     }
 
@@ -124,6 +128,7 @@ pub struct App {
     jobs: Vec<BackgroundJob>,
     /// The index folder cannot be written (an evidence copy mounted read-only).
     read_only: bool,
+    queries_file: Option<PathBuf>,
 }
 
 /// A follow belongs to the UI that started it: other jobs end by themselves and keep going
@@ -167,6 +172,11 @@ impl App {
             state.status.say(READ_ONLY_NOTICE);
         }
         state.case = super::case_edits::load(&index_dir);
+        if let Some(file) = &options.queries_file {
+            let queries = super::saved_queries::SavedQueries::load(file);
+            state.query_history = queries.history;
+            state.saved_queries = queries.saved;
+        }
         let worker =
             Worker::spawn(index, options.poll).context("cannot start the search thread")?;
         let effects = update::start(&mut state, options.initial_query.as_deref());
@@ -181,6 +191,7 @@ impl App {
             clipboard_tool: options.clipboard_tool.clone(),
             jobs: Vec::new(),
             read_only,
+            queries_file: options.queries_file.clone(),
         };
         app.perform(effects);
         Ok(app)
@@ -206,6 +217,20 @@ impl App {
                 Effect::Run { .. } if self.read_only => {
                     self.state.following = false;
                     self.state.status.fail(READ_ONLY_NOTICE)
+                }
+                Effect::RememberQueries => {
+                    if let Some(file) = &self.queries_file {
+                        let queries = super::saved_queries::SavedQueries {
+                            history: self.state.query_history.clone(),
+                            saved: self.state.saved_queries.clone(),
+                        };
+                        if let Err(e) = queries.save(file) {
+                            self.state.status.fail(format!(
+                                "cannot keep the query history in {}: {e}",
+                                file.display()
+                            ));
+                        }
+                    }
                 }
                 Effect::WriteFile { path, contents } => {
                     match crate::state_file::write_bytes(Path::new(&path), contents.as_bytes()) {

@@ -20,6 +20,7 @@ pub mod keymap;
 pub mod layout;
 pub mod panes;
 pub mod pull_args;
+pub mod saved_queries;
 pub mod state;
 pub mod theme;
 pub mod update;

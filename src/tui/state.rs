@@ -1000,6 +1000,8 @@ pub struct AppState {
     pub last_pull_options: Option<String>,
     pub last_athena_options: Option<String>,
     pub case: CaseState,
+    /// Queries saved by name (`:save NAME` in the query editor, `:NAME` runs one).
+    pub saved_queries: std::collections::BTreeMap<String, String>,
     /// A `pull --follow` started from the UI is running.
     pub following: bool,
     pub alerts: AlertsState,
@@ -1026,6 +1028,7 @@ impl AppState {
             last_pull_options: None,
             last_athena_options: None,
             case: CaseState::default(),
+            saved_queries: std::collections::BTreeMap::new(),
             following: false,
             query_history: Vec::new(),
             alerts: AlertsState::default(),

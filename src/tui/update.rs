@@ -51,6 +51,8 @@ pub enum Effect {
     Case(CaseEdit),
     /// Write `contents` to the file `path` (whole, or not at all).
     WriteFile { path: String, contents: String },
+    /// Keep the query history and saved queries for the next run.
+    RememberQueries,
 }
 
 /// What the UI adds to the case.
@@ -667,8 +669,43 @@ fn apply_prompt(state: &mut AppState, effects: &mut Vec<Effect>) {
     let text = prompt.editor.text;
     match prompt.kind {
         PromptKind::Query => {
+            let text = match super::saved_queries::command(&text) {
+                Some(super::saved_queries::Command::Save(name)) => {
+                    let query = state.current_view().query;
+                    state.saved_queries.insert(name.to_owned(), query.clone());
+                    state.status.say(format!(
+                        "saved as :{name} ({})",
+                        clip(if query.is_empty() { "*" } else { &query }, LABEL_WIDTH)
+                    ));
+                    effects.push(Effect::RememberQueries);
+                    return;
+                }
+                Some(super::saved_queries::Command::Run(name)) => {
+                    match state.saved_queries.get(name) {
+                        Some(query) => query.clone(),
+                        None => {
+                            let names: Vec<String> = state
+                                .saved_queries
+                                .keys()
+                                .map(|n| format!(":{n}"))
+                                .collect();
+                            state.status.fail(format!(
+                                "no query saved as :{name} (saved: {})",
+                                if names.is_empty() {
+                                    "none yet; :save NAME keeps the current one".to_owned()
+                                } else {
+                                    names.join(" ")
+                                }
+                            ));
+                            return;
+                        }
+                    }
+                }
+                None => text,
+            };
             if state.query_history.last() != Some(&text) && !text.trim().is_empty() {
                 state.query_history.push(text.clone());
+                effects.push(Effect::RememberQueries);
             }
             let mut view = state.current_view();
             view.query = text.clone();
