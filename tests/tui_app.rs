@@ -1459,7 +1459,27 @@ fn x_exports_the_list_and_the_event_to_files() {
     press(&mut app, &[key(KeyCode::Enter)]);
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("the event file")).unwrap();
-    assert_eq!(written["eventID"], serde_json::Value::String(selected));
+    assert_eq!(
+        written["eventID"],
+        serde_json::Value::String(selected.clone())
+    );
+
+    // The handover without leaving the UI: pin, then X to an .html file writes the case's report.
+    focus(&mut app, PaneId::Events);
+    press(
+        &mut app,
+        &[ch('m'), ch('X'), with(KeyModifiers::CONTROL, 'u')],
+    );
+    let report = copy.path().join("handover.html");
+    type_text(&mut app, report.to_str().unwrap());
+    press(&mut app, &[key(KeyCode::Enter)]);
+    wait_until(&mut app, "the report to be written", |app| {
+        app.jobs_running() == 0
+    });
+    let said = app.state.status.message.clone().unwrap_or_default();
+    assert!(said.contains("wrote the report of case case-"), "{said}");
+    let html = std::fs::read_to_string(&report).expect("the report");
+    assert!(html.contains(&selected) && html.contains("<ol class=\"timeline\">"));
 }
 
 /// Queries typed and saved (`:save NAME`) are there in the next run: the history under the

@@ -215,7 +215,11 @@ pub fn run(index_dir: &Path, action: &CaseAction) -> anyhow::Result<i32> {
             match output {
                 Some(path) => {
                     crate::state_file::write_bytes(path, text.as_bytes())?;
-                    eprintln!("wrote {}", terminal_safe(&path.display().to_string()));
+                    println!(
+                        "wrote the report of case {} to {}",
+                        case.name,
+                        terminal_safe(&path.display().to_string())
+                    );
                 }
                 None => std::io::stdout().lock().write_all(text.as_bytes())?,
             }

@@ -248,7 +248,7 @@ impl Action {
             Action::CaseNote => "Write a note in the current case (on the selected event when it is pinned)",
             Action::ShowCase => "List the events pinned to the current case, oldest first",
             Action::ExportDialog => {
-                "Export the list to a file (.jsonl or .csv), or from the detail pane the event (.json)"
+                "Export the list (.jsonl, .csv), the case's report (.md, .html), or from the detail pane the event (.json)"
             }
             Action::AthenaDialog => {
                 "Ask Athena for the current query over the whole trail bucket, in the background (edit the window and scope first)"

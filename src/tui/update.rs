@@ -455,7 +455,7 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
             open_prompt(state, PromptKind::Export, &suggested);
             state.status.note(match state.focus {
                 PaneId::Detail => "the event, pretty-printed JSON",
-                _ => "the list as it is filtered and ordered: .jsonl for the records, .csv for a table",
+                _ => "the list as filtered: .jsonl records, .csv a table; or the case's report: .md, .html",
             });
         }
         Action::AthenaDialog => {
@@ -826,9 +826,39 @@ fn export(state: &mut AppState, path: &str, effects: &mut Vec<Effect>) {
         effects.push(Effect::WriteFile { path, contents });
         return;
     }
+    let extension = path
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if matches!(extension.as_str(), "md" | "html") {
+        // The case's report, for the handover.
+        let Some(name) = state.case.name.clone() else {
+            return state
+                .status
+                .say("no case is open: m pins the selected event and starts one");
+        };
+        state.status.say(format!(
+            "writing the report of case {name} to {}…",
+            clip(&path, LABEL_WIDTH)
+        ));
+        effects.push(Effect::Run {
+            command: "case",
+            args: vec![
+                "export".to_owned(),
+                name,
+                "--format".to_owned(),
+                extension,
+                "--output".to_owned(),
+                path,
+            ],
+            label: "report".to_owned(),
+        });
+        return;
+    }
     let view = state.current_view();
-    let format = match path.rsplit('.').next() {
-        Some(ext) if ext.eq_ignore_ascii_case("csv") => "csv",
+    let format = match extension.as_str() {
+        "csv" => "csv",
         _ => "jsonl",
     };
     let mut args = vec![
