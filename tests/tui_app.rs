@@ -1365,6 +1365,27 @@ fn m_pins_with_the_pivot_trail_and_the_case_reports_it() {
 
     focus(&mut app, PaneId::Events);
     press(&mut app, &[ch('C')]);
+    let shown = screen(&app);
+    assert!(shown.contains(" · 2 pins · Enter goes to them"), "{shown}");
+    assert!(
+        shown.contains("note: the first step of the attack"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("via: eventName:StopLogging OR eventName:DeleteTrail › user:"),
+        "{shown}"
+    );
+    let at = app
+        .state
+        .case_view
+        .pins
+        .iter()
+        .position(|p| p.query.contains(&pinned))
+        .expect("the event's pin");
+    for _ in 0..at {
+        press(&mut app, &[key(KeyCode::Down)]);
+    }
+    press(&mut app, &[key(KeyCode::Enter)]);
     assert!(app.settle(SETTLE));
     assert_eq!(matched(&app), 1);
     assert_eq!(

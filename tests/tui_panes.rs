@@ -561,6 +561,42 @@ fn background_work_overlay_with_each_region_of_a_pull() {
 }
 
 #[test]
+fn case_overlay_lists_pins_in_time_order_with_notes_and_trail() {
+    use trailhound::tui::state::{CasePin, CaseView};
+    let mut state = fed_state((100, 30), &[]);
+    state.case.name = Some("incident-42".into());
+    state.case_view = CaseView {
+        pins: vec![
+            CasePin {
+                time: Some(at("2026-11-02T02:25:57Z")),
+                label: "StopLogging by aws-support-ops from 193.142.146.35".into(),
+                notes: vec!["logging turned off".into(), "\u{1b}[31mred\u{1b}[0m".into()],
+                trail: vec![
+                    "eventName:StopLogging".into(),
+                    "user:\"aws-support-ops\"".into(),
+                ],
+                query: "eventID:\"a\"".into(),
+            },
+            CasePin {
+                time: Some(at("2026-11-02T02:30:48Z")),
+                label: "alert NET-02 AWS administration port opened to the internet (critical)"
+                    .into(),
+                notes: Vec::new(),
+                trail: Vec::new(),
+                query: "eventID:(\"b\")".into(),
+            },
+        ],
+        notes: vec!["handover at 10:00".into()],
+        cursor: Default::default(),
+    };
+    state.case_view.cursor.selected = 1;
+    let buffer = draw((100, 14), |f, a| {
+        panes::case::render(&state, &theme(), f, a)
+    });
+    insta::assert_snapshot!(text(&buffer));
+}
+
+#[test]
 fn whole_screen_at_80_by_24() {
     let state = fed_state((80, 24), &[]);
     let buffer = draw((80, 24), |f, _| panes::draw(&state, &theme(), f));

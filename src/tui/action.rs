@@ -33,6 +33,7 @@ pub enum Action {
     Pin,
     CaseNote,
     ShowCase,
+    OpenPin,
     ExportDialog,
     ToggleFollow,
     IngestDialog,
@@ -141,6 +142,7 @@ impl Action {
         Action::Pin,
         Action::CaseNote,
         Action::ShowCase,
+        Action::OpenPin,
         Action::ExportDialog,
         Action::ToggleFollow,
         Action::IngestDialog,
@@ -246,7 +248,8 @@ impl Action {
                 "Pin the selected event, alert or timeline principal to the current case (with the queries that led to it)"
             }
             Action::CaseNote => "Write a note in the current case (on the selected event when it is pinned)",
-            Action::ShowCase => "List the events pinned to the current case, oldest first",
+            Action::ShowCase => "Show the current case: its pins in time order with their notes and queries",
+            Action::OpenPin => "In the case: go to the selected pin's events",
             Action::ExportDialog => {
                 "Export the list (.jsonl, .csv), the case's report (.md, .html), or from the detail pane the event (.json)"
             }

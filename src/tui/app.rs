@@ -218,6 +218,24 @@ impl App {
                     self.state.following = false;
                     self.state.status.fail(READ_ONLY_NOTICE)
                 }
+                Effect::OpenCase => {
+                    match crate::case::Case::current(&self.index_dir) {
+                        Ok(case) => {
+                            if let Some(problem) = case.problems.first() {
+                                self.state
+                                    .status
+                                    .fail(format!("case: {problem} (left out)"));
+                            }
+                            self.state.case = super::state::CaseState::of(&case);
+                            self.state.case_view = super::state::CaseView::of(&case);
+                        }
+                        Err(crate::case::CaseError::NoneOpen) => {
+                            self.state.case_view = super::state::CaseView::default();
+                        }
+                        Err(e) => self.state.status.fail(format!("case: {e}")),
+                    }
+                    self.state.mode = super::state::Mode::Case;
+                }
                 Effect::RememberQueries => {
                     if let Some(file) = &self.queries_file {
                         let queries = super::saved_queries::SavedQueries {

@@ -56,6 +56,8 @@ pub enum Mode {
     Help,
     /// The overlay of the index's writer at work: its summary and each part's line.
     Activity,
+    /// The current case's pins and notes.
+    Case,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -675,6 +677,89 @@ impl Histogram {
     }
 }
 
+/// One pin as the case overlay lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CasePin {
+    pub time: Option<DateTime<Utc>>,
+    pub label: String,
+    pub notes: Vec<String>,
+    pub trail: Vec<String>,
+    /// The query that lists what it pins (its event, an alert's events, a principal's).
+    pub query: String,
+}
+
+/// The case overlay: the pins in time order and the notes on the case itself.
+#[derive(Debug, Clone, Default)]
+pub struct CaseView {
+    pub pins: Vec<CasePin>,
+    pub notes: Vec<String>,
+    pub cursor: Cursor,
+}
+
+impl CaseView {
+    pub fn of(case: &crate::case::Case) -> CaseView {
+        use crate::case::Pinned;
+        let quote = super::worker::quote;
+        let mut pins: Vec<CasePin> = case
+            .pins()
+            .map(|(id, at, item, trail)| {
+                let (time, label, query) = match item {
+                    Pinned::Event { event_id, raw } => {
+                        let summary = EventSummary::from_raw(raw);
+                        (
+                            summary.time,
+                            format!(
+                                "{} by {} from {}",
+                                summary.event_name,
+                                summary.principal.short_name(),
+                                summary.source_ip
+                            ),
+                            format!("eventID:{}", quote(event_id)),
+                        )
+                    }
+                    Pinned::Alert { alert } => (
+                        alert.first_time,
+                        format!(
+                            "alert {} {} ({})",
+                            alert.rule_id, alert.title, alert.severity
+                        ),
+                        match &alert.query {
+                            Some(query) => query.clone(),
+                            None => format!(
+                                "eventID:({})",
+                                alert
+                                    .event_ids
+                                    .iter()
+                                    .map(|e| quote(e))
+                                    .collect::<Vec<_>>()
+                                    .join(" OR ")
+                            ),
+                        },
+                    ),
+                    Pinned::Principal { principal } => (
+                        Some(*at),
+                        format!("principal {principal}"),
+                        format!("user:{}", quote(principal)),
+                    ),
+                };
+                CasePin {
+                    time,
+                    label,
+                    notes: case.notes_on(Some(id)).map(str::to_owned).collect(),
+                    trail: trail.to_vec(),
+                    query,
+                }
+            })
+            .collect();
+        pins.sort_by_key(|pin| pin.time);
+        CaseView {
+            pins,
+            notes: case.notes_on(None).map(str::to_owned).collect(),
+            cursor: Cursor::default(),
+        }
+    }
+}
+
 /// The current case, as far as the panes mark what it holds.
 #[derive(Debug, Clone, Default)]
 pub struct CaseState {
@@ -1000,6 +1085,8 @@ pub struct AppState {
     pub last_pull_options: Option<String>,
     pub last_athena_options: Option<String>,
     pub case: CaseState,
+    /// The case overlay's contents, read when it opens.
+    pub case_view: CaseView,
     /// Queries saved by name (`:save NAME` in the query editor, `:NAME` runs one).
     pub saved_queries: std::collections::BTreeMap<String, String>,
     /// A `pull --follow` started from the UI is running.
@@ -1029,6 +1116,7 @@ impl AppState {
             last_athena_options: None,
             case: CaseState::default(),
             saved_queries: std::collections::BTreeMap::new(),
+            case_view: CaseView::default(),
             following: false,
             query_history: Vec::new(),
             alerts: AlertsState::default(),

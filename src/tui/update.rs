@@ -53,6 +53,8 @@ pub enum Effect {
     WriteFile { path: String, contents: String },
     /// Keep the query history and saved queries for the next run.
     RememberQueries,
+    /// Read the current case and show its overlay.
+    OpenCase,
 }
 
 /// What the UI adds to the case.
@@ -305,7 +307,7 @@ pub fn action_for_key(state: &AppState, keymap: &Keymap, key: &KeyEvent) -> Opti
     let chord = KeyChord::from_event(key);
     match state.mode {
         Mode::Normal => keymap.lookup(&[state.focus.section(), Section::Global], chord),
-        Mode::Help | Mode::Activity => keymap.lookup(&[Section::Help], chord),
+        Mode::Help | Mode::Activity | Mode::Case => keymap.lookup(&[Section::Help], chord),
         Mode::Prompt(_) => keymap.lookup(&[Section::Prompt], chord).or(match key.code {
             KeyCode::Char(c)
                 if !key
@@ -444,7 +446,11 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
                 None => "a note on the case; Enter keeps it".to_owned(),
             });
         }
-        Action::ShowCase => show_case(state, effects),
+        Action::ShowCase => match state.mode {
+            Mode::Case => state.mode = Mode::Normal,
+            _ => effects.push(Effect::OpenCase),
+        },
+        Action::OpenPin => open_pin(state, effects),
         Action::ExportDialog => {
             let suggested = match (state.focus, state.events.selected_row()) {
                 (PaneId::Detail, Some(row)) => {
@@ -577,6 +583,11 @@ fn focused_page(state: &AppState) -> isize {
 
 fn move_focused(state: &mut AppState, delta: isize, effects: &mut Vec<Effect>) {
     if state.mode == Mode::Activity {
+        return;
+    }
+    if state.mode == Mode::Case {
+        let len = state.case_view.pins.len();
+        state.case_view.cursor.move_by(delta, len);
         return;
     }
     if state.mode == Mode::Help {
@@ -946,35 +957,30 @@ fn note_target(state: &AppState) -> Option<String> {
     state.case.events.get(&row.summary.event_id).cloned()
 }
 
-/// Lists the pinned events, oldest first, as a step of the breadcrumb.
-fn show_case(state: &mut AppState, effects: &mut Vec<Effect>) {
-    let Some(name) = state.case.name.clone() else {
-        return state
-            .status
-            .say("no case is open: m pins the selected event and starts one");
-    };
-    if state.case.events.is_empty() {
-        return state
-            .status
-            .say(format!("case {name} has no pinned events yet (m pins one)"));
+/// From the case overlay, goes back to what the selected pin holds: its event, an alert's
+/// events, a principal's.
+fn open_pin(state: &mut AppState, effects: &mut Vec<Effect>) {
+    if state.mode != Mode::Case {
+        return;
     }
-    let mut ids: Vec<&String> = state.case.events.keys().collect();
-    ids.sort();
-    let query = format!(
-        "eventID:({})",
-        ids.iter()
-            .map(|id| quote(id))
-            .collect::<Vec<_>>()
-            .join(" OR ")
-    );
+    let Some(pin) = state
+        .case_view
+        .pins
+        .get(state.case_view.cursor.selected)
+        .cloned()
+    else {
+        return;
+    };
+    state.mode = Mode::Normal;
     let view = View {
-        query: query.clone(),
+        query: pin.query.clone(),
         window: TimeWindow::All,
         time: TimeBounds::default(),
         order: SortOrder::OldestFirst,
-        label: format!("case {name}"),
+        label: format!("pin: {}", clip(&pin.label, LABEL_WIDTH)),
     };
-    search(state, view, HistoryMove::Push, Some(query), effects);
+    state.focus = PaneId::Events;
+    search(state, view, HistoryMove::Push, Some(pin.query), effects);
 }
 
 /// Loads the selected event's principal's whole 90-day history in the background: by user name

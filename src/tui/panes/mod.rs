@@ -3,6 +3,7 @@
 //! `json_terminal_safe`) before it reaches the frame.
 pub mod activity;
 pub mod alerts;
+pub mod case;
 pub mod detail;
 pub mod events;
 pub mod help;
@@ -40,6 +41,7 @@ pub fn draw(state: &AppState, theme: &Theme, frame: &mut Frame) {
     match state.mode {
         Mode::Help => help::render(state, theme, frame, layout::help_area(area)),
         Mode::Activity => activity::render(state, theme, frame, layout::help_area(area)),
+        Mode::Case => case::render(state, theme, frame, layout::help_area(area)),
         Mode::Normal | Mode::Prompt(_) => {}
     }
 }
