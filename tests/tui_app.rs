@@ -1348,7 +1348,17 @@ fn m_pins_with_the_pivot_trail_and_the_case_reports_it() {
 
     press(&mut app, &[ch('M')]);
     assert!(screen(&app).contains("note ❯"), "{}", screen(&app));
-    type_text(&mut app, "the first step of the attack");
+    type_text(&mut app, "the first step");
+    press(
+        &mut app,
+        &[KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT)],
+    );
+    assert!(
+        screen(&app).contains("note ❯ the first step⏎"),
+        "{}",
+        screen(&app)
+    );
+    type_text(&mut app, "of the attack");
     press(&mut app, &[key(KeyCode::Enter)]);
     assert!(app
         .state
@@ -1367,10 +1377,8 @@ fn m_pins_with_the_pivot_trail_and_the_case_reports_it() {
     press(&mut app, &[ch('C')]);
     let shown = screen(&app);
     assert!(shown.contains(" · 2 pins · Enter goes to them"), "{shown}");
-    assert!(
-        shown.contains("note: the first step of the attack"),
-        "{shown}"
-    );
+    assert!(shown.contains("note: the first step"), "{shown}");
+    assert!(shown.contains("            of the attack"), "{shown}");
     assert!(
         shown.contains("via: eventName:StopLogging OR eventName:DeleteTrail › user:"),
         "{shown}"
@@ -1404,7 +1412,7 @@ fn m_pins_with_the_pivot_trail_and_the_case_reports_it() {
     let report = trailhound::case::Report::gather(&case, &index_dir);
     let markdown = trailhound::case::markdown::render(&report);
     assert!(
-        markdown.contains("the first step of the attack"),
+        markdown.contains("the first step<br>of the attack"),
         "{markdown}"
     );
     assert!(

@@ -24,6 +24,11 @@ pub fn escape(value: &str) -> String {
     out
 }
 
+/// A note: each line escaped, the lines joined by `<br>`.
+fn note(value: &str) -> String {
+    value.lines().map(escape).collect::<Vec<_>>().join("<br>")
+}
+
 /// A block of text whose line breaks stay (a pretty-printed record, already made safe).
 fn escape_lines(text: &str) -> String {
     text.lines().map(escape).collect::<Vec<_>>().join("\n")
@@ -114,7 +119,7 @@ pub fn render(report: &Report) -> String {
         report.generated.format("%Y-%m-%d %H:%M UTC")
     );
     for note in &report.case_notes {
-        let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(note));
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", self::note(note));
     }
     let summary = report.summary();
     let list = |items: &[String]| match items.is_empty() {
@@ -216,7 +221,7 @@ pub fn render(report: &Report) -> String {
             "<li class=\"{class}\"><span class=\"when\">{when}</span><br>{body}"
         );
         for note in &pin.notes {
-            let _ = write!(out, "<div class=\"note\">{}</div>", escape(note));
+            let _ = write!(out, "<div class=\"note\">{}</div>", self::note(note));
         }
         out.push_str("</li>\n");
     }

@@ -34,6 +34,7 @@ pub enum Action {
     CaseNote,
     ShowCase,
     OpenPin,
+    NewLine,
     ExportDialog,
     ToggleFollow,
     IngestDialog,
@@ -143,6 +144,7 @@ impl Action {
         Action::CaseNote,
         Action::ShowCase,
         Action::OpenPin,
+        Action::NewLine,
         Action::ExportDialog,
         Action::ToggleFollow,
         Action::IngestDialog,
@@ -250,6 +252,7 @@ impl Action {
             Action::CaseNote => "Write a note in the current case (on the selected event when it is pinned)",
             Action::ShowCase => "Show the current case: its pins in time order with their notes and queries",
             Action::OpenPin => "In the case: go to the selected pin's events",
+            Action::NewLine => "In a note: start a new line",
             Action::ExportDialog => {
                 "Export the list (.jsonl, .csv), the case's report (.md, .html), or from the detail pane the event (.json)"
             }

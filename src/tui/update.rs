@@ -380,6 +380,7 @@ fn apply(state: &mut AppState, action: Action, effects: &mut Vec<Effect>) {
         | Action::DeleteWord
         | Action::HistoryPrev
         | Action::HistoryNext
+        | Action::NewLine
         | Action::Insert(_) => edit_prompt(state, action),
         Action::Back => {
             let position = history_position(state);
@@ -668,6 +669,8 @@ fn edit_prompt(state: &mut AppState, action: Action) {
         Action::HistoryPrev => editor.history_prev(history),
         Action::HistoryNext => editor.history_next(history),
         Action::Insert(c) => editor.insert(c),
+        // Only a note spans lines; a query, a path or options never do.
+        Action::NewLine if prompt.kind == PromptKind::Note => editor.insert('\n'),
         _ => {}
     }
 }

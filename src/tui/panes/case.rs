@@ -25,10 +25,17 @@ fn pin_lines(pin: &CasePin, selected: bool, focused: &Theme) -> Vec<Line<'static
         false => heading,
     }];
     for note in &pin.notes {
-        lines.push(Line::styled(
-            format!("      note: {}", terminal_safe(note)),
-            theme.style(Slot::Header),
-        ));
+        for (i, line) in note.lines().enumerate() {
+            let lead = if i == 0 {
+                "      note: "
+            } else {
+                "            "
+            };
+            lines.push(Line::styled(
+                format!("{lead}{}", terminal_safe(line)),
+                theme.style(Slot::Header),
+            ));
+        }
     }
     if !pin.trail.is_empty() {
         let trail: Vec<String> = pin
@@ -67,7 +74,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     for note in &view.notes {
         lines.push(Line::styled(
-            format!("note: {}", terminal_safe(note)),
+            format!("note: {}", terminal_safe(&note.replace('\n', " ⏎ "))),
             theme.style(Slot::Header),
         ));
     }

@@ -78,15 +78,14 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
                 PromptKind::Export => " export to ❯ ",
             };
             let editor = &prompt.editor;
+            // A note's line breaks show as ⏎ on the one-line prompt.
+            let shown = |text: &str| terminal_safe(&text.replace('\n', "⏎")).into_owned();
             let before: String = editor.text.chars().take(editor.cursor).collect();
-            let before = terminal_safe(&before).into_owned();
+            let before = shown(&before);
             let cursor_x =
                 area.x as usize + Span::raw(prefix).width() + Span::raw(before.as_str()).width();
             spans.push(Span::styled(prefix, theme.style(Slot::QueryPrompt)));
-            spans.push(Span::styled(
-                terminal_safe(&editor.text).into_owned(),
-                theme.style(Slot::Query),
-            ));
+            spans.push(Span::styled(shown(&editor.text), theme.style(Slot::Query)));
             if let (PromptKind::Find, true, Some(last)) = (
                 prompt.kind,
                 editor.text.is_empty(),
