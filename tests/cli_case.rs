@@ -210,3 +210,34 @@ fn without_a_case_the_commands_say_how_to_start_one() {
     assert!(!bad.status.success());
     assert!(!dir.path().join("escape").exists());
 }
+
+/// Two trailhound processes writing into the same case at once lose nothing and break no line.
+#[test]
+fn two_processes_writing_at_once_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = fixture(dir.path());
+    trailhound(&index)
+        .args(["case", "new", "shared"])
+        .assert()
+        .success();
+    let writers: Vec<_> = (0..2)
+        .map(|writer| {
+            let index = index.clone();
+            std::thread::spawn(move || {
+                for n in 0..15 {
+                    let note = format!("writer {writer} note {n} {}", "x".repeat(2000));
+                    trailhound(&index)
+                        .args(["case", "note", &note])
+                        .assert()
+                        .success();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let case = trailhound::case::Case::open(&index, "shared").unwrap();
+    assert!(case.problems.is_empty(), "{:?}", case.problems);
+    assert_eq!(case.notes_on(None).count(), 30);
+}

@@ -1373,10 +1373,19 @@ fn m_pins_with_the_pivot_trail_and_the_case_reports_it() {
     assert_eq!(app.state.case.pins, 2);
     assert_eq!(app.state.case.alerts.len(), 1);
 
+    // The timeline's principal, marked in the pane's title.
+    focus(&mut app, PaneId::Events);
+    assert!(app.settle(SETTLE));
+    focus(&mut app, PaneId::Timeline);
+    press(&mut app, &[ch('m')]);
+    assert_eq!(app.state.case.pins, 3);
+    assert!(screen(&app).contains("Timeline · ◆ "), "{}", screen(&app));
+    focus(&mut app, PaneId::Events);
+
     focus(&mut app, PaneId::Events);
     press(&mut app, &[ch('C')]);
     let shown = screen(&app);
-    assert!(shown.contains(" · 2 pins · Enter goes to them"), "{shown}");
+    assert!(shown.contains(" · 3 pins · Enter goes to them"), "{shown}");
     assert!(shown.contains("note: the first step"), "{shown}");
     assert!(shown.contains("            of the attack"), "{shown}");
     assert!(

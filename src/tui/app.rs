@@ -172,6 +172,12 @@ impl App {
             state.status.say(READ_ONLY_NOTICE);
         }
         state.case = super::case_edits::load(&index_dir);
+        if let Some(name) = &state.case.name {
+            state.status.say(format!(
+                "case {name} is open ({} pins): m pins, M notes, C shows it",
+                state.case.pins
+            ));
+        }
         if let Some(file) = &options.queries_file {
             let queries = super::saved_queries::SavedQueries::load(file);
             state.query_history = queries.history;

@@ -768,6 +768,8 @@ pub struct CaseState {
     pub events: std::collections::HashMap<String, String>,
     /// Keys of the pinned alerts.
     pub alerts: std::collections::HashSet<String>,
+    /// The pinned principals.
+    pub principals: std::collections::HashSet<String>,
     pub pins: usize,
 }
 
@@ -792,7 +794,9 @@ impl CaseState {
             crate::case::Pinned::Alert { alert } => {
                 self.alerts.insert(alert.key.clone());
             }
-            crate::case::Pinned::Principal { .. } => {}
+            crate::case::Pinned::Principal { principal } => {
+                self.principals.insert(principal.clone());
+            }
         }
     }
 }

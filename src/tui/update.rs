@@ -931,6 +931,9 @@ fn pin_selected(state: &mut AppState, effects: &mut Vec<Effect>) {
             None => return state.status.say("select an alert first"),
         },
         PaneId::Timeline => match &state.timeline.principal {
+            Some(principal) if state.case.principals.contains(principal) => {
+                return state.status.note("this principal is already pinned");
+            }
             Some(principal) => CaseEdit::PinPrincipal {
                 principal: principal.clone(),
                 trail,

@@ -21,6 +21,10 @@ pub fn title(state: &AppState) -> Vec<Span<'static>> {
     if let Some(principal) = &state.timeline.principal {
         let short = principal.rsplit(['/', ':']).next().unwrap_or(principal);
         text.push_str(" · ");
+        if state.case.principals.contains(principal) {
+            text.push_str(super::events::PINNED);
+            text.push(' ');
+        }
         text.push_str(&terminal_safe(&clip(short, 40)));
     }
     let window = state.current_view().window;
