@@ -534,33 +534,10 @@ fn rows_rebuild_the_records_the_files_hold() {
         trailhound::athena::Select::Records,
         chrono::Utc::now(),
     );
-    let runner =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/athena/run_in_duckdb.py");
-    let mut child = Command::new("python3")
-        .arg(runner)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let job = json!({"records": records_file, "statements": {"q": sql}, "rows": true});
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(job.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let answer = support::duckdb::run(&records_file, &[("q".to_owned(), sql)].into(), true);
     let rows = answer["q"]["rows"]
         .as_array()
-        .unwrap_or_else(|| panic!("{answer}"));
+        .unwrap_or_else(|| panic!("{answer:?}"));
     assert!(rows.len() > 20, "{} rows", rows.len());
 
     let moto = Moto::start();

@@ -80,32 +80,6 @@ fn local_ids(corpus: &Corpus, query: &str, time: TimeBounds) -> BTreeSet<String>
         .collect()
 }
 
-/// Runs statements in DuckDB over the corpus' records: name -> ids, or the engine's error.
-fn duckdb(records: &Path, statements: &BTreeMap<String, String>) -> BTreeMap<String, Value> {
-    let runner = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/athena/run_in_duckdb.py");
-    let mut child = Command::new("python3")
-        .arg(runner)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3");
-    let job = json!({"records": records, "statements": statements});
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(job.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "the DuckDB runner failed (CI installs sqlglot and duckdb: pip install sqlglot duckdb): {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
 /// Compares every query's answers; returns the queries that were refused, with the reason.
 fn assert_same_meaning(
     corpus: &Corpus,
@@ -132,7 +106,7 @@ fn assert_same_meaning(
             }
         }
     }
-    let answers = duckdb(&corpus.records, &statements);
+    let answers = support::duckdb::run(&corpus.records, &statements, false);
     let mut wrong = Vec::new();
     for (query, sql) in &statements {
         let answer = &answers[query];

@@ -131,40 +131,10 @@ pub fn render(report: &Report) -> String {
             .join(", "),
     };
     out.push_str("<h2>Summary</h2>\n<dl class=\"summary\">\n");
-    let _ = writeln!(out, "<dt>Accounts</dt><dd>{}</dd>", list(&summary.accounts));
-    let _ = writeln!(out, "<dt>Regions</dt><dd>{}</dd>", list(&summary.regions));
-    let _ = writeln!(
-        out,
-        "<dt>Time span</dt><dd>{}</dd>",
-        match summary.span {
-            Some((first, last)) => format!(
-                "{} to {}",
-                first.format("%Y-%m-%d %H:%M:%S UTC"),
-                last.format("%Y-%m-%d %H:%M:%S UTC")
-            ),
-            None => "no dated evidence".to_owned(),
-        }
-    );
-    let _ = writeln!(
-        out,
-        "<dt>Principals involved</dt><dd>{}</dd>",
-        list(&summary.principals)
-    );
-    let severities: Vec<String> = summary
-        .alerts_by_severity
-        .iter()
-        .map(|(severity, n)| format!("{n} {}", escape(severity)))
-        .collect();
-    let _ = writeln!(
-        out,
-        "<dt>Alerts pinned</dt><dd>{}</dd>\n<dt>Evidence pinned</dt><dd>{} items</dd>\n</dl>",
-        if severities.is_empty() {
-            "none".to_owned()
-        } else {
-            severities.join(", ")
-        },
-        report.pins.len()
-    );
+    for (label, value) in summary.lines(report.pins.len()) {
+        let _ = writeln!(out, "<dt>{label}</dt><dd>{}</dd>", escape(&value));
+    }
+    out.push_str("</dl>\n");
 
     out.push_str("<h2>Activity</h2>\n");
     out.push_str(&chart(report));

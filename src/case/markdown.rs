@@ -56,39 +56,10 @@ pub fn render(report: &Report) -> String {
         true => "none".to_owned(),
         false => items.iter().map(|i| text(i)).collect::<Vec<_>>().join(", "),
     };
-    let _ = writeln!(out, "- **Accounts**: {}", list(&summary.accounts));
-    let _ = writeln!(out, "- **Regions**: {}", list(&summary.regions));
-    let _ = writeln!(
-        out,
-        "- **Time span**: {}",
-        match summary.span {
-            Some((first, last)) => format!(
-                "{} to {}",
-                first.format("%Y-%m-%d %H:%M:%S UTC"),
-                last.format("%Y-%m-%d %H:%M:%S UTC")
-            ),
-            None => "no dated evidence".to_owned(),
-        }
-    );
-    let _ = writeln!(
-        out,
-        "- **Principals involved**: {}",
-        list(&summary.principals)
-    );
-    let severities: Vec<String> = summary
-        .alerts_by_severity
-        .iter()
-        .map(|(severity, n)| format!("{n} {severity}"))
-        .collect();
-    let _ = writeln!(
-        out,
-        "- **Alerts pinned**: {}",
-        match severities.is_empty() {
-            true => "none".to_owned(),
-            false => severities.join(", "),
-        }
-    );
-    let _ = writeln!(out, "- **Evidence pinned**: {} items\n", report.pins.len());
+    for (label, value) in summary.lines(report.pins.len()) {
+        let _ = writeln!(out, "- **{label}**: {}", text(&value));
+    }
+    out.push('\n');
 
     out.push_str("## Timeline\n\n");
     if report.pins.is_empty() {

@@ -104,6 +104,37 @@ pub struct Summary {
     pub alerts_by_severity: Vec<(String, u64)>,
 }
 
+impl Summary {
+    /// The summary as (label, value) lines, the values not yet escaped for any format.
+    pub fn lines(&self, pins: usize) -> Vec<(&'static str, String)> {
+        let list = |items: &[String]| match items.is_empty() {
+            true => "none".to_owned(),
+            false => items.join(", "),
+        };
+        let span = match self.span {
+            Some((first, last)) => format!(
+                "{} to {}",
+                first.format("%Y-%m-%d %H:%M:%S UTC"),
+                last.format("%Y-%m-%d %H:%M:%S UTC")
+            ),
+            None => "no dated evidence".to_owned(),
+        };
+        let alerts: Vec<String> = self
+            .alerts_by_severity
+            .iter()
+            .map(|(severity, n)| format!("{n} {severity}"))
+            .collect();
+        vec![
+            ("Accounts", list(&self.accounts)),
+            ("Regions", list(&self.regions)),
+            ("Time span", span),
+            ("Principals involved", list(&self.principals)),
+            ("Alerts pinned", list(&alerts)),
+            ("Evidence pinned", format!("{pins} items")),
+        ]
+    }
+}
+
 /// The calls that hand out credentials: a principal's chain of sessions and keys.
 const HANDING_OUT: &str = "eventName:(AssumeRole OR AssumeRoleWithSAML OR AssumeRoleWithWebIdentity OR CreateAccessKey OR GetSessionToken OR GetFederationToken OR CreateLoginProfile OR UpdateLoginProfile)";
 const SHOWN_PER_PRINCIPAL: usize = 20;

@@ -326,28 +326,12 @@ pub fn layout(args: &DdlArgs) -> anyhow::Result<TableLayout> {
 }
 
 fn sql(args: &SqlArgs) -> anyhow::Result<i32> {
-    for account in &args.account {
-        check_account(account)?;
-    }
-    for region in &args.region {
-        check_region(region)?;
-    }
+    check_scope(&args.account, &args.region)?;
     let table = checked_table(&args.table)?;
     let now = Utc::now();
-    let translation = match translate_at(&args.query, now) {
-        Ok(translation) => translation,
-        Err(error) => {
-            eprintln!(
-                "error: the query cannot be sent to Athena: {}\n{}",
-                error.message,
-                caret_line(&args.query, &error)
-            );
-            return Ok(exit::USAGE);
-        }
+    let Some(translation) = translated(&args.query, now) else {
+        return Ok(exit::USAGE);
     };
-    for note in &translation.notes {
-        eprintln!("note: {note}");
-    }
     let scope = Scope {
         since: args.since,
         until: args.until,
@@ -365,6 +349,32 @@ fn sql(args: &SqlArgs) -> anyhow::Result<i32> {
         statement(&table, &scope, &translation.condition, select, now)
     );
     Ok(exit::OK)
+}
+
+/// The query as Athena SQL, its notes said on stderr; `None` (with the error and a caret said)
+/// when it has no exact translation.
+fn translated(query: &str, now: DateTime<Utc>) -> Option<crate::athena::Translation> {
+    match translate_at(query, now) {
+        Ok(translation) => {
+            for note in &translation.notes {
+                eprintln!("note: {note}");
+            }
+            Some(translation)
+        }
+        Err(error) => {
+            eprintln!(
+                "error: the query cannot be sent to Athena: {}\n{}",
+                error.message,
+                caret_line(query, &error)
+            );
+            None
+        }
+    }
+}
+
+fn check_scope(accounts: &[String], regions: &[String]) -> anyhow::Result<()> {
+    accounts.iter().try_for_each(|a| check_account(a))?;
+    regions.iter().try_for_each(|r| check_region(r))
 }
 
 fn check_account(account: &str) -> anyhow::Result<()> {
@@ -409,12 +419,7 @@ pub fn run_pull(
     rules: Option<&super::rules::RuleOptions>,
     quiet: bool,
 ) -> anyhow::Result<i32> {
-    for account in &args.account {
-        check_account(account)?;
-    }
-    for region in &args.region {
-        check_region(region)?;
-    }
+    check_scope(&args.account, &args.region)?;
     let table = checked_table(&args.table)?;
     let parse = |text: &Option<String>, upper: bool| -> anyhow::Result<Option<DateTime<Utc>>> {
         text.as_deref()
@@ -428,20 +433,9 @@ pub fn run_pull(
     let now = Utc::now();
     let since = parse(&args.since, false)?;
     let until = parse(&args.until, true)?;
-    let translation = match translate_at(&args.query, now) {
-        Ok(translation) => translation,
-        Err(error) => {
-            eprintln!(
-                "error: the query cannot be sent to Athena: {}\n{}",
-                error.message,
-                caret_line(&args.query, &error)
-            );
-            return Ok(exit::USAGE);
-        }
+    let Some(translation) = translated(&args.query, now) else {
+        return Ok(exit::USAGE);
     };
-    for note in &translation.notes {
-        eprintln!("note: {note}");
-    }
     let scope = Scope {
         since,
         until,

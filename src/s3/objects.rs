@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 
 use super::client::{connect, Failure};
 use super::fetch::fetch;
-use super::read::{bucket_key, BucketReport, S3Options};
+use super::read::{bucket_key, reader_runtime, BucketReport, S3Options};
 use super::BucketUrl;
 use crate::source::{Feed, Problem, Severity};
 
@@ -22,20 +22,8 @@ pub fn read_objects(
     options: &S3Options,
     feed: &dyn Feed,
 ) -> Vec<BucketReport> {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            feed.problem(Problem::file(
-                Severity::Rejected,
-                "s3",
-                format!("cannot start the S3 reader: {e}"),
-            ));
-            return Vec::new();
-        }
+    let Some(runtime) = reader_runtime(feed) else {
+        return Vec::new();
     };
     objects
         .iter()

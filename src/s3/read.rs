@@ -126,20 +126,8 @@ pub fn read_buckets(
     digests: &mut Digests,
     feed: &dyn Feed,
 ) -> Vec<BucketReport> {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            feed.problem(Problem::file(
-                Severity::Rejected,
-                "s3",
-                format!("cannot start the S3 reader: {e}"),
-            ));
-            return Vec::new();
-        }
+    let Some(runtime) = reader_runtime(feed) else {
+        return Vec::new();
     };
     let mut reports = Vec::new();
     for url in urls {
@@ -160,6 +148,25 @@ pub fn read_buckets(
         reports.push(report);
     }
     reports
+}
+
+/// The runtime the S3 readers run their requests on; `None` (a problem fed) when it cannot start.
+pub(super) fn reader_runtime(feed: &dyn Feed) -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => Some(runtime),
+        Err(e) => {
+            feed.problem(Problem::file(
+                Severity::Rejected,
+                "s3",
+                format!("cannot start the S3 reader: {e}"),
+            ));
+            None
+        }
+    }
 }
 
 /// Coverage keeps one entry per bucket, whatever folder of it was named.

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 pub mod case_fixture;
+pub mod duckdb;
 pub mod query_fixture;
 
 /// A realistic CloudTrail record; `extra` fields are merged over the defaults.
