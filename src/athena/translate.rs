@@ -12,10 +12,10 @@ use ipnet::IpNet;
 use super::principal_sql::{principal, principal_name, session};
 use super::table::{sql_name, Column, Shape, COLUMNS};
 use super::words::{is_plain_word, word_pattern};
-use crate::index::date_bound;
 use crate::index::schema::{
     derived, EVENT_ID_PATH, IDENTIFIER_PATHS, KEYWORD_MAX_CHARS, TIME_PATH,
 };
+use crate::index::time_bounds;
 use crate::index::tokenizer::{analyse, has_opaque_word, normalise};
 use crate::index::ALIASES;
 use crate::query::{parse, Leaf, Occur, Query, QueryError, Term, WildPart};
@@ -438,27 +438,8 @@ impl Translator<'_> {
     }
 
     fn time(&mut self, leaf: &Leaf, value: &Value) -> Result<String, QueryError> {
-        let now = self.now;
-        let parse = |text: &str, upper: bool, inclusive: bool| {
-            date_bound(text, upper, inclusive, now).ok_or_else(|| {
-                self.error(leaf, format!("`{text}` is not a time: use 2026-11-01T08:00:00Z, 2026-11-01, now or now-15m"))
-            })
-        };
-        let (lower, upper) = match &leaf.term {
-            Term::Word(text) | Term::Phrase { text, .. } => (parse(text, false, true)?, parse(text, true, true)?),
-            Term::Range { lower, upper } => (
-                match lower {
-                    Bound::Included(t) => parse(t, false, true)?,
-                    Bound::Excluded(t) => parse(t, false, false)?,
-                    Bound::Unbounded => Bound::Unbounded,
-                },
-                match upper {
-                    Bound::Included(t) => parse(t, true, true)?,
-                    Bound::Excluded(t) => parse(t, true, false)?,
-                    Bound::Unbounded => Bound::Unbounded,
-                },
-            ),
-            _ => return Err(self.error(leaf, "eventTime takes a time or a range: eventTime:[2026-11-01 TO 2026-11-02], eventTime:>now-1h")),
+        let Some((lower, upper)) = time_bounds(self.input, leaf, self.now)? else {
+            return Err(self.error(leaf, "eventTime takes a time or a range: eventTime:[2026-11-01 TO 2026-11-02], eventTime:>now-1h"));
         };
         let text = |t: &DateTime<Utc>| quote(&iso_seconds(*t));
         let lower = map_time(lower, text);

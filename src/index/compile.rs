@@ -631,31 +631,8 @@ impl Compiler<'_> {
     }
 
     fn time_leaf(&mut self, leaf: &Leaf) -> Result<Compiled, QueryError> {
-        let input = self.input;
-        let parse_bound = |text: &str, upper: bool, inclusive: bool| {
-            date_bound(text, upper, inclusive, Utc::now())
-                .ok_or_else(|| QueryError::at(input, leaf.span.start, format!("`{text}` is not a time: use 2026-11-01T08:00:00Z, 2026-11-01, now or now-15m")))
-        };
-        let (lower, upper) = match &leaf.term {
-            Term::Word(text) | Term::Phrase { text, .. } => (
-                parse_bound(text, false, true)?,
-                parse_bound(text, true, true)?,
-            ),
-            Term::Range { lower, upper } => (
-                match lower {
-                    Bound::Included(t) => parse_bound(t, false, true)?,
-                    Bound::Excluded(t) => parse_bound(t, false, false)?,
-                    Bound::Unbounded => Bound::Unbounded,
-                },
-                match upper {
-                    Bound::Included(t) => parse_bound(t, true, true)?,
-                    Bound::Excluded(t) => parse_bound(t, true, false)?,
-                    Bound::Unbounded => Bound::Unbounded,
-                },
-            ),
-            _ => return Ok(None),
-        };
-        Ok(Some(time_range(self.fields.time, lower, upper)))
+        Ok(time_bounds(self.input, leaf, Utc::now())?
+            .map(|(lower, upper)| time_range(self.fields.time, lower, upper)))
     }
 
     fn ip_leaf(&mut self, leaf: &Leaf) -> Result<Compiled, QueryError> {
@@ -842,6 +819,46 @@ pub(crate) fn time_range(
         }
     };
     Box::new(RangeQuery::new(lower, upper))
+}
+
+/// A time window's lower and upper bound.
+pub type InstantBounds = (Bound<DateTime<Utc>>, Bound<DateTime<Utc>>);
+
+/// The instants an `eventTime` leaf (a time, a day or a range) bounds; `None` for other terms.
+pub fn time_bounds(
+    input: &str,
+    leaf: &Leaf,
+    now: DateTime<Utc>,
+) -> Result<Option<InstantBounds>, QueryError> {
+    let parse = |text: &str, upper: bool, inclusive: bool| {
+        date_bound(text, upper, inclusive, now).ok_or_else(|| {
+            QueryError::at(
+                input,
+                leaf.span.start,
+                format!(
+                    "`{text}` is not a time: use 2026-11-01T08:00:00Z, 2026-11-01, now or now-15m"
+                ),
+            )
+        })
+    };
+    Ok(Some(match &leaf.term {
+        Term::Word(text) | Term::Phrase { text, .. } => {
+            (parse(text, false, true)?, parse(text, true, true)?)
+        }
+        Term::Range { lower, upper } => (
+            match lower {
+                Bound::Included(t) => parse(t, false, true)?,
+                Bound::Excluded(t) => parse(t, false, false)?,
+                Bound::Unbounded => Bound::Unbounded,
+            },
+            match upper {
+                Bound::Included(t) => parse(t, true, true)?,
+                Bound::Excluded(t) => parse(t, true, false)?,
+                Bound::Unbounded => Bound::Unbounded,
+            },
+        ),
+        _ => return Ok(None),
+    }))
 }
 
 /// A time bound from user text. Dates without a time cover the whole day, as in Elasticsearch:

@@ -18,7 +18,9 @@ mod top;
 mod tui_reads;
 mod writer;
 
-pub use compile::{compile_query, date_bound, parse_instant as parse_time, CompiledQuery, ALIASES};
+pub use compile::{
+    compile_query, parse_instant as parse_time, time_bounds, CompiledQuery, ALIASES,
+};
 pub use coverage::{Coverage, SourceCoverage};
 pub use error::IndexError;
 pub use search::{Hit, SearchRequest, SortOrder, TimeBounds};
