@@ -46,15 +46,16 @@ pub enum AthenaCommand {
     },
 }
 
+/// A question for Athena: the query and the window, accounts, regions and table it asks about.
 #[derive(clap::Args)]
-pub struct PullArgs {
+pub struct QuestionArgs {
     /// The query, e.g. 'user:alice AND eventName:Delete*'
     pub query: String,
     /// Events from this time on (24h, 7d, 2026-11-01T08:00:00Z) [default: the last day]
-    #[arg(long)]
+    #[arg(long, value_parser = checked_time)]
     pub since: Option<String>,
     /// Events until this time
-    #[arg(long)]
+    #[arg(long, value_parser = checked_time)]
     pub until: Option<String>,
     /// Only these accounts (an organisation table's account partition; repeatable)
     #[arg(long)]
@@ -67,6 +68,55 @@ pub struct PullArgs {
     pub all_time: bool,
     #[arg(long, default_value = DEFAULT_TABLE)]
     pub table: String,
+}
+
+/// A time argument kept as typed (a re-run of `--since 7d` is the same question), once it parses.
+fn checked_time(text: &str) -> Result<String, String> {
+    super::parse_time_arg(text).map(|_| text.to_owned())
+}
+
+/// A question ready to send: its table, translated condition and scope.
+struct Prepared {
+    table: String,
+    condition: String,
+    scope: Scope,
+}
+
+impl QuestionArgs {
+    /// Checks the names that go into SQL and translates the query; `Ok(None)` when the query has
+    /// no exact translation (the error is said).
+    fn prepare(&self, now: DateTime<Utc>) -> anyhow::Result<Option<Prepared>> {
+        check_scope(&self.account, &self.region)?;
+        let table = checked_table(&self.table)?;
+        let time = |text: &Option<String>, parse: fn(&str) -> Result<DateTime<Utc>, String>| {
+            text.as_deref()
+                .map(parse)
+                .transpose()
+                .map_err(anyhow::Error::msg)
+        };
+        let since = time(&self.since, super::parse_time_arg)?;
+        let until = time(&self.until, super::parse_until_arg)?;
+        let Some(translation) = translated(&self.query, now) else {
+            return Ok(None);
+        };
+        Ok(Some(Prepared {
+            table,
+            condition: translation.condition,
+            scope: Scope {
+                since,
+                until,
+                accounts: self.account.clone(),
+                regions: self.region.clone(),
+                all_time: self.all_time,
+            },
+        }))
+    }
+}
+
+#[derive(clap::Args)]
+pub struct PullArgs {
+    #[command(flatten)]
+    pub question: QuestionArgs,
     /// Ask Athena again even if the same question was answered before
     #[arg(long)]
     pub fresh: bool,
@@ -150,28 +200,11 @@ pub struct DdlArgs {
 
 #[derive(clap::Args)]
 pub struct SqlArgs {
-    /// The query, e.g. 'eventName:StopLogging OR user:alice'
-    pub query: String,
-    /// Events from this time on (24h, 7d, 2026-11-01T08:00:00Z) [default: the last day]
-    #[arg(long, value_parser = super::parse_time_arg)]
-    pub since: Option<DateTime<Utc>>,
-    /// Events until this time
-    #[arg(long, value_parser = super::parse_until_arg)]
-    pub until: Option<DateTime<Utc>>,
-    /// Only these accounts (an organisation table's account partition; repeatable)
-    #[arg(long)]
-    pub account: Vec<String>,
-    /// Only these regions (repeatable)
-    #[arg(long)]
-    pub region: Vec<String>,
-    /// Scan every day the bucket holds (Athena bills by the data it reads)
-    #[arg(long, conflicts_with_all = ["since", "until"])]
-    pub all_time: bool,
+    #[command(flatten)]
+    pub question: QuestionArgs,
     /// Select the log files that hold matches ("$path") instead of the rows
     #[arg(long)]
     pub files: bool,
-    #[arg(long, default_value = DEFAULT_TABLE)]
-    pub table: String,
 }
 
 pub fn run(command: &AthenaCommand) -> anyhow::Result<i32> {
@@ -326,18 +359,9 @@ pub fn layout(args: &DdlArgs) -> anyhow::Result<TableLayout> {
 }
 
 fn sql(args: &SqlArgs) -> anyhow::Result<i32> {
-    check_scope(&args.account, &args.region)?;
-    let table = checked_table(&args.table)?;
     let now = Utc::now();
-    let Some(translation) = translated(&args.query, now) else {
+    let Some(prepared) = args.question.prepare(now)? else {
         return Ok(exit::USAGE);
-    };
-    let scope = Scope {
-        since: args.since,
-        until: args.until,
-        accounts: args.account.clone(),
-        regions: args.region.clone(),
-        all_time: args.all_time,
     };
     let select = if args.files {
         Select::Files
@@ -346,7 +370,13 @@ fn sql(args: &SqlArgs) -> anyhow::Result<i32> {
     };
     println!(
         "{}",
-        statement(&table, &scope, &translation.condition, select, now)
+        statement(
+            &prepared.table,
+            &prepared.scope,
+            &prepared.condition,
+            select,
+            now
+        )
     );
     Ok(exit::OK)
 }
@@ -419,35 +449,20 @@ pub fn run_pull(
     rules: Option<&super::rules::RuleOptions>,
     quiet: bool,
 ) -> anyhow::Result<i32> {
-    check_scope(&args.account, &args.region)?;
-    let table = checked_table(&args.table)?;
-    let parse = |text: &Option<String>, upper: bool| -> anyhow::Result<Option<DateTime<Utc>>> {
-        text.as_deref()
-            .map(|t| match upper {
-                true => super::parse_until_arg(t),
-                false => super::parse_time_arg(t),
-            })
-            .transpose()
-            .map_err(anyhow::Error::msg)
-    };
     let now = Utc::now();
-    let since = parse(&args.since, false)?;
-    let until = parse(&args.until, true)?;
-    let Some(translation) = translated(&args.query, now) else {
+    let Some(Prepared {
+        table,
+        condition,
+        scope,
+    }) = args.question.prepare(now)?
+    else {
         return Ok(exit::USAGE);
-    };
-    let scope = Scope {
-        since,
-        until,
-        accounts: args.account.clone(),
-        regions: args.region.clone(),
-        all_time: args.all_time,
     };
     let select = match args.rows {
         true => Select::Records,
         false => Select::Files,
     };
-    let sql = statement(&table, &scope, &translation.condition, select, now);
+    let sql = statement(&table, &scope, &condition, select, now);
     let question = question(args, &table);
     let index = TrailIndex::open_or_create(index_dir)?;
     let earlier = match args.fresh {
@@ -529,10 +544,10 @@ pub fn run_pull(
     }
     let mark = AthenaMark {
         question,
-        query: args.query.clone(),
+        query: args.question.query.clone(),
         sql,
-        since,
-        until,
+        since: scope.since,
+        until: scope.until,
         execution_id: done.execution_id.clone(),
         scanned_bytes: done.scanned_bytes,
         files: files as u64,
@@ -564,7 +579,7 @@ pub fn run_pull(
     if !quiet && summary.new + summary.duplicates > 0 {
         eprintln!(
             "the matches: trailhound search '{}'",
-            terminal_safe(&args.query).replace('\'', "'\\''")
+            terminal_safe(&args.question.query).replace('\'', "'\\''")
         );
     }
     Ok(
@@ -583,14 +598,15 @@ pub fn run_pull(
 
 /// What makes two pulls the same question: the query, the table and the scope as typed.
 fn question(args: &PullArgs, table: &str) -> String {
+    let asked = &args.question;
     format!(
         "{table} | {} | since {} | until {} | accounts {} | regions {}{}{}",
-        args.query,
-        args.since.as_deref().unwrap_or("-"),
-        args.until.as_deref().unwrap_or("-"),
-        args.account.join(","),
-        args.region.join(","),
-        if args.all_time { " | all time" } else { "" },
+        asked.query,
+        asked.since.as_deref().unwrap_or("-"),
+        asked.until.as_deref().unwrap_or("-"),
+        asked.account.join(","),
+        asked.region.join(","),
+        if asked.all_time { " | all time" } else { "" },
         if args.rows { " | rows" } else { "" }
     )
 }
