@@ -158,11 +158,41 @@ fn compile_map(
                 ));
             };
             let item_field = format!("{field}.{key_text}");
+            if let Some(path) = key_text.strip_suffix("|each") {
+                return compile_each(path, values, &item_field, context);
+            }
             compile_item(&key_text, values).map_err(|message| context.error(item_field, message))
         })
         .collect::<Result<Vec<_>, _>>()?;
     tests.sort_by_key(Test::cost);
     Ok(tests)
+}
+
+/// `field|each: {selections…, condition}`: a detection of its own, evaluated on each element
+/// the path reaches, with paths that start at the element.
+fn compile_each(
+    path: &str,
+    body: &Yaml,
+    field: &str,
+    context: DocumentContext,
+) -> Result<Test, RuleError> {
+    if path.is_empty() || path.contains('|') {
+        return Err(context.error(field, "each takes a field and no other modifier"));
+    }
+    if !matches!(body, Yaml::Mapping(_)) {
+        return Err(context.error(
+            field,
+            format!(
+                "each takes a mapping of selections and a condition, found {}",
+                kind_name(body)
+            ),
+        ));
+    }
+    let detection = compile_detection(body, context).map_err(|error| error.within(field))?;
+    Ok(Test::Each {
+        path: FieldPath::new(path),
+        detection: Box::new(detection),
+    })
 }
 
 fn compile_item(key: &str, values: &Yaml) -> Result<Test, String> {

@@ -25,6 +25,21 @@ impl fmt::Display for RuleError {
     }
 }
 
+impl RuleError {
+    /// The error of a detection nested under `field` (`|each`), its path made whole:
+    /// `detection.allows` there is `field.allows` here.
+    pub(crate) fn within(mut self, field: &str) -> Self {
+        self.field = Some(match self.field.as_deref() {
+            Some(inner) => match inner.strip_prefix("detection") {
+                Some(rest) => format!("{field}{rest}"),
+                None => format!("{field}.{inner}"),
+            },
+            None => field.to_string(),
+        });
+        self
+    }
+}
+
 /// Where in the input a document is, so that errors can say so.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DocumentContext<'a> {

@@ -36,8 +36,14 @@ impl Detection {
     }
 
     pub fn matches(&self, record: &Value) -> bool {
+        self.matches_within(record, record)
+    }
+
+    /// Field paths start at `here` (a part of the record, for `|each`); `|fieldref` names a
+    /// field of the whole record, `root`.
+    fn matches_within(&self, here: &Value, root: &Value) -> bool {
         self.condition
-            .eval(&mut |index| self.selections[index].matches(record))
+            .eval(&mut |index| self.selections[index].matches(here, root))
     }
 
     #[cfg(test)]
@@ -62,10 +68,10 @@ pub(crate) struct Selection {
 }
 
 impl Selection {
-    fn matches(&self, record: &Value) -> bool {
+    fn matches(&self, here: &Value, root: &Value) -> bool {
         self.alternatives
             .iter()
-            .any(|tests| tests.iter().all(|test| test.matches(record)))
+            .any(|tests| tests.iter().all(|test| test.matches(here, root)))
     }
 }
 
@@ -90,6 +96,12 @@ pub(crate) enum Test {
         patterns: Vec<TextPattern>,
         literals: Option<LiteralSet>,
         require_all: bool,
+    },
+    /// `field|each`: some element the path reaches (an object, or JSON text of one, such as a
+    /// policy document in a string) matches a detection of its own, whose paths start at it.
+    Each {
+        path: FieldPath,
+        detection: Box<Detection>,
     },
 }
 
@@ -119,15 +131,18 @@ impl Test {
         })
     }
 
-    pub fn matches(&self, record: &Value) -> bool {
+    pub fn matches(&self, record: &Value, root: &Value) -> bool {
         match self {
-            Test::AnyValue { path, values } => field_matches_any(path, values, record),
+            Test::AnyValue { path, values } => field_matches_any(path, values, record, root),
             Test::AllValues { path, groups } => groups
                 .iter()
-                .all(|group| field_matches_any(path, group, record)),
+                .all(|group| field_matches_any(path, group, record, root)),
             Test::Exists { path, expected } => {
                 path.any(record, &mut |value| !value.is_null()) == *expected
             }
+            Test::Each { path, detection } => path.any(record, &mut |element| {
+                each_element(element, &mut |item| detection.matches_within(item, root))
+            }),
             Test::Keywords {
                 patterns,
                 literals,
@@ -155,6 +170,7 @@ impl Test {
             Test::Keywords {
                 patterns, literals, ..
             } => 100 + patterns.len() as u32 + u32::from(literals.is_some()) * 4,
+            Test::Each { .. } => 200,
         }
     }
 }
@@ -171,7 +187,12 @@ fn field_cost<'a>(path: &FieldPath, values: impl Iterator<Item = &'a ValueMatche
 
 /// Any value the path reaches matches any of `values`; a `null` value also matches when the
 /// path reaches nothing but nulls (or nothing at all).
-fn field_matches_any(path: &FieldPath, values: &[ValueMatcher], record: &Value) -> bool {
+fn field_matches_any(
+    path: &FieldPath,
+    values: &[ValueMatcher],
+    record: &Value,
+    root: &Value,
+) -> bool {
     let accepts_null = values
         .iter()
         .any(|value| matches!(value, ValueMatcher::Null));
@@ -185,7 +206,58 @@ fn field_matches_any(path: &FieldPath, values: &[ValueMatcher], record: &Value) 
         let text = if needs_text { text_form(found) } else { None };
         values
             .iter()
-            .any(|value| value.matches(found, text.as_deref(), record))
+            .any(|value| value.matches(found, text.as_deref(), root))
     });
     matched || (accepts_null && !reached_non_null)
+}
+
+/// An element `|each` evaluates on: an object as it is; a string holding a JSON document
+/// (plain or %-encoded, as IAM and SNS write policies) as that document, each item of a JSON
+/// array alone. Other values are no element.
+fn each_element(element: &Value, evaluate: &mut dyn FnMut(&Value) -> bool) -> bool {
+    match element {
+        Value::Object(_) => evaluate(element),
+        Value::String(text) => {
+            let Some(document) = json_in_text(text) else {
+                return false;
+            };
+            match &document {
+                Value::Array(items) => items
+                    .iter()
+                    .filter(|item| item.is_object())
+                    .any(|item| evaluate(item)),
+                Value::Object(_) => evaluate(&document),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+fn json_in_text(text: &str) -> Option<Value> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with(['{', '[']) {
+        return serde_json::from_str(trimmed).ok();
+    }
+    // A document encoded twice: a JSON string whose text is the document.
+    if trimmed.starts_with('"') {
+        let Ok(Value::String(inner)) = serde_json::from_str(trimmed) else {
+            return None;
+        };
+        let inner = inner.trim_start();
+        return inner
+            .starts_with(['{', '['])
+            .then(|| serde_json::from_str(inner).ok())
+            .flatten();
+    }
+    if trimmed
+        .get(..3)
+        .is_some_and(|start| start.eq_ignore_ascii_case("%7b"))
+    {
+        let decoded = percent_encoding::percent_decode_str(trimmed)
+            .decode_utf8()
+            .ok()?;
+        return serde_json::from_str(&decoded).ok();
+    }
+    None
 }

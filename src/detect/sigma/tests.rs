@@ -464,6 +464,121 @@ fn paths_walk_arrays_with_any_element_semantics() {
     assert!(matches(negated, json!({"values": ["a", "c"]})));
 }
 
+/// A public statement bounded by a condition, beside a truly public one: a record-wide
+/// `and not` would let the bounded one hide the other; `|each` reads one statement at a time.
+const PUBLIC_STATEMENT: &str = "\
+sel:
+  policy.Statement|each:
+    allow:
+      Effect: Allow
+    anyone:
+      - Principal: '\\*'
+      - Principal.AWS: '\\*'
+    bounded:
+      Condition|contains: '\"aws:PrincipalOrgID\"'
+    owner_named:
+      Principal.AWS|fieldref|contains: account
+    condition: allow and (anyone or owner_named) and not bounded
+condition: sel";
+
+#[test]
+fn each_evaluates_one_element_at_a_time() {
+    let bounded = json!({"Effect": "Allow", "Principal": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}});
+    let public = json!({"Effect": "Allow", "Principal": {"AWS": "*"}});
+    let denied = json!({"Effect": "Deny", "Principal": "*"});
+    let record =
+        |statements: Value| json!({"account": "111122223333", "policy": {"Statement": statements}});
+    assert!(!matches(PUBLIC_STATEMENT, record(json!([bounded.clone()]))));
+    assert!(matches(
+        PUBLIC_STATEMENT,
+        record(json!([bounded.clone(), public.clone()]))
+    ));
+    assert!(
+        matches(PUBLIC_STATEMENT, record(public.clone())),
+        "a lone statement object"
+    );
+    assert!(!matches(PUBLIC_STATEMENT, record(json!([denied, bounded]))));
+    // `Effect` of one statement and `Principal` of another do not make a match.
+    assert!(!matches(
+        PUBLIC_STATEMENT,
+        record(
+            json!([{"Effect": "Deny", "Principal": "*"}, {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}}])
+        )
+    ));
+    // |fieldref inside names a field of the whole record.
+    assert!(matches(
+        PUBLIC_STATEMENT,
+        record(
+            json!([{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}}])
+        )
+    ));
+    assert!(!matches(
+        PUBLIC_STATEMENT,
+        json!({"policy": {"Statement": "not a document"}})
+    ));
+    assert!(!matches(PUBLIC_STATEMENT, json!({})));
+}
+
+#[test]
+fn each_reads_json_documents_held_in_strings() {
+    let policy = json!({"Statement": [{"Effect": "Allow", "Principal": "*"}]}).to_string();
+    let detection = PUBLIC_STATEMENT.replace("policy.Statement|each", "policy|each");
+    let nested = "sel:
+  policy|each:
+    inner:
+      Statement|each:
+        a:
+          Effect: Allow
+        b:
+          Principal: '\\*'
+        condition: a and b
+    condition: inner
+condition: sel";
+    assert!(matches(nested, json!({"policy": policy})));
+    let encoded = policy
+        .replace('{', "%7B")
+        .replace('}', "%7D")
+        .replace('"', "%22");
+    assert!(matches(nested, json!({"policy": encoded})));
+    let twice = Value::String(policy.clone()).to_string();
+    assert!(matches(nested, json!({"policy": twice})));
+    assert!(!matches(nested, json!({"policy": "\"just text\""})));
+    assert!(!matches(nested, json!({"policy": "{not json"})));
+    assert!(!matches(nested, json!({"policy": "%7Bnot json"})));
+    assert!(!matches(nested, json!({"policy": "é%7B"})));
+    let statements = json!([{"Effect": "Allow", "Principal": "*"}]).to_string();
+    assert!(
+        matches(&detection, json!({"policy": statements})),
+        "a JSON array: each item"
+    );
+    assert!(!matches(
+        nested,
+        json!({"policy": json!({"Statement": [{"Effect": "Allow", "Principal": "me"}]}).to_string()})
+    ));
+}
+
+#[test]
+fn each_errors_name_the_nested_field() {
+    let error = detection_error(
+        "sel:\n  a|each:\n    x:\n      b|bogus: 1\n    condition: x\ncondition: sel",
+    );
+    assert_eq!(
+        error.field.as_deref(),
+        Some("detection.sel.a|each.x.b|bogus"),
+        "{error}"
+    );
+    let error = detection_error("sel:\n  a|each: 1\ncondition: sel");
+    assert!(error.message.contains("each takes a mapping"), "{error}");
+    let error = detection_error("sel:\n  a|each:\n    x:\n      b: 1\ncondition: sel");
+    assert!(error.message.contains("missing"), "{error}");
+    assert_eq!(
+        error.field.as_deref(),
+        Some("detection.sel.a|each.condition"),
+        "{error}"
+    );
+}
+
 #[test]
 fn flattened_dotted_keys_are_found() {
     let detection = "sel:\n  userIdentity.type: Root\ncondition: sel";
@@ -640,7 +755,8 @@ fn cheap_selective_tests_run_first() {
         .map(|test| match test {
             super::matcher::Test::AnyValue { path, .. }
             | super::matcher::Test::AllValues { path, .. }
-            | super::matcher::Test::Exists { path, .. } => path.as_str(),
+            | super::matcher::Test::Exists { path, .. }
+            | super::matcher::Test::Each { path, .. } => path.as_str(),
             super::matcher::Test::Keywords { .. } => "keywords",
         })
         .collect();
