@@ -592,6 +592,50 @@ fn shared_settings_change_what_rules_match() {
     assert!(!matches("IAM-03", &added("Admins")));
     assert!(matches("IAM-03", &added("OPS-ROOT")));
 
+    // S3-07's trust goes to two places: copies' destination owners and replication accounts.
+    let copy = |owner: &str| {
+        json!({"eventSource": "s3.amazonaws.com", "eventName": "CopyObject",
+               "requestParameters": {"bucketName": "dest"},
+               "resources": [{"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::dest", "accountId": owner}],
+               "recipientAccountId": "111122223333"})
+    };
+    let replicate = |account: &str| {
+        json!({"eventSource": "s3.amazonaws.com", "eventName": "PutBucketReplication",
+               "requestParameters": {"ReplicationConfiguration": {"Rule": [
+                   {"Status": "Enabled", "Destination": {"Bucket": "arn:aws:s3:::dr", "Account": account}}]}},
+               "recipientAccountId": "111122223333"})
+    };
+    for (record, other) in [
+        (copy("444455556666"), copy("999988887777")),
+        (replicate("444455556666"), replicate("999988887777")),
+    ] {
+        assert!(default("S3-07", &record), "{record}");
+        assert!(!matches("S3-07", &record), "a trusted account: {record}");
+        assert!(matches("S3-07", &other), "any other account: {other}");
+    }
+    // S3-02 reads the trusted accounts per policy statement.
+    let policy = |principals: Value| {
+        json!({"eventSource": "s3.amazonaws.com", "eventName": "PutBucketPolicy",
+               "requestParameters": {"bucketPolicy": {"Statement": principals}},
+               "recipientAccountId": "111122223333"})
+    };
+    let statement = |account: &str| json!({"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{account}:root")}});
+    assert!(default(
+        "S3-02",
+        &policy(json!([statement("444455556666")]))
+    ));
+    assert!(!matches(
+        "S3-02",
+        &policy(json!([statement("444455556666")]))
+    ));
+    assert!(matches(
+        "S3-02",
+        &policy(json!([
+            statement("444455556666"),
+            statement("999988887777")
+        ]))
+    ));
+
     let agent = |agent: &str| json!({"eventName": "GetCallerIdentity", "userAgent": agent});
     assert!(default("API-02", &agent("TruffleHog")));
     assert!(!matches("API-02", &agent("TruffleHog")));

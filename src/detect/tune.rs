@@ -9,7 +9,8 @@
 //! - `baseline`, `min_baseline_events`, `learning`: the `trailhound.first_seen` values;
 //! - the name of one of the rule's `params`: the detection fields its `param_fields` note names
 //!   (`detection.<selection>.<field>` replaces the values, `append to detection.<selection> as
-//!   {<field>: [...]} and {...}` adds alternatives to the selection);
+//!   {<field>: [...]} and {...}` adds alternatives to the selection; a list of notes applies
+//!   each);
 //! - a dotted path into the documents (`correlation.condition.gte`,
 //!   `trailhound.first_seen.min_baseline_events`): set wherever its parent exists.
 use serde_json::{Map, Value};
@@ -62,11 +63,20 @@ pub(crate) fn apply(
                 )
             }
             name if params.contains_key(name) => {
-                let note = param_fields
-                    .get(name)
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| fail("this rule does not say where the value goes".into()))?;
-                apply_param(&mut documents, note, value).map_err(fail)?
+                // One note, or a list of them when the value goes to several places.
+                let notes: Vec<&str> = match param_fields.get(name) {
+                    Some(Value::String(note)) => vec![note.as_str()],
+                    Some(Value::Array(notes)) => notes.iter().filter_map(Value::as_str).collect(),
+                    _ => Vec::new(),
+                };
+                if notes.is_empty() {
+                    return Err(fail("this rule does not say where the value goes".into()));
+                }
+                let mut applied = 0;
+                for note in notes {
+                    applied += apply_param(&mut documents, note, value).map_err(fail)?;
+                }
+                applied
             }
             path if path.contains('.') => set_everywhere(&mut documents, path, &yaml),
             _ => {
@@ -321,6 +331,22 @@ mod tests {
         let filter = doc["detection"]["filter"].as_sequence().unwrap();
         assert_eq!(filter.len(), 3);
         assert_eq!(filter[2]["c|contains"][1].as_str(), Some("2"));
+    }
+
+    #[test]
+    fn a_param_may_go_to_several_places() {
+        let params = changes(json!({"trusted": []}));
+        let fields = changes(json!({"trusted": [
+            "append to detection.filter as {b: [...]}",
+            "detection.sel.requestParameters.groupName|re",
+        ]}));
+        let out = apply(TEXT, &changes(json!({"trusted": ["7"]})), &params, &fields).unwrap();
+        let doc: Yaml = yaml_serde::from_str(&out).unwrap();
+        assert_eq!(doc["detection"]["filter"][1]["b"][0].as_str(), Some("7"));
+        assert_eq!(
+            doc["detection"]["sel"]["requestParameters.groupName|re"][0].as_str(),
+            Some("7")
+        );
     }
 
     #[test]

@@ -225,7 +225,7 @@ fn each_element(element: &Value, evaluate: &mut dyn FnMut(&Value) -> bool) -> bo
                 Value::Array(items) => items
                     .iter()
                     .filter(|item| item.is_object())
-                    .any(|item| evaluate(item)),
+                    .any(&mut *evaluate),
                 Value::Object(_) => evaluate(&document),
                 _ => false,
             }
