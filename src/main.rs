@@ -9,6 +9,9 @@ use clap::{Parser, Subcommand};
 use trailhound::cli::{self, exit, output::Format, parse_time_arg};
 use trailhound::index::TimeBounds;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "trailhound",
