@@ -44,15 +44,14 @@ pub fn replay(
     let raw_field = index.fields().raw;
     let evaluate = |&(_, _, _, segment, doc): &(i64, u64, u64, u32, u32)| {
         let doc: TantivyDocument = searcher.doc(DocAddress::new(segment, doc))?;
-        let Some(raw) = doc.get_first(raw_field).and_then(|v| v.as_bytes()) else {
+        let Some(raw) = doc.get_first(raw_field).and_then(|v| v.as_str()) else {
             return Ok(None);
         };
-        let raw = String::from_utf8_lossy(raw);
-        let mut record: serde_json::Value = serde_json::from_str(&raw).unwrap_or_default();
+        let mut record: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
         crate::source::as_cloudtrail(&mut record);
         let summary = EventSummary::from_record_resolved(
             &record,
-            event_id_of(&record, &raw),
+            event_id_of(&record, raw),
             Some(identities),
         );
         let matches = detector.evaluate(&record, &summary);

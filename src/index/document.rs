@@ -44,7 +44,7 @@ pub fn prepare(
     let summary = EventSummary::from_record_resolved(record, event_id, Some(identities));
     let identity = identity_link(record, &summary.principal.id);
     let mut doc = TantivyDocument::default();
-    doc.add_bytes(fields.raw, raw.as_bytes());
+    doc.add_text(fields.raw, raw);
     let id = id_hash(&summary.event_id);
     let (hi, lo) = split_id_hash(id);
     doc.add_u64(fields.id_hi, hi);

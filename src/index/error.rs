@@ -6,7 +6,7 @@ pub enum IndexError {
     Missing(PathBuf),
     #[error("the index at {0} is being written by another trailhound process; wait for it to finish and try again")]
     Locked(PathBuf),
-    #[error("the index at {path} was written by a different version of trailhound (schema {found}, this build reads {expected}); ingest into a new --index directory")]
+    #[error("the index at {path} was written by a different version of trailhound (schema {found}, this build reads {expected}); rebuild it from the original trails: `trailhound --index NEW_DIR ingest PATH` (or remove the folder and ingest again)")]
     Incompatible {
         path: PathBuf,
         found: u32,

@@ -42,13 +42,12 @@ pub fn reattribute(
         for address in &addresses {
             let doc: TantivyDocument =
                 searcher.doc(*address).map_err(|e| index.tantivy_error(e))?;
-            let Some(raw) = doc.get_first(fields.raw).and_then(|v| v.as_bytes()) else {
+            let Some(raw) = doc.get_first(fields.raw).and_then(|v| v.as_str()) else {
                 continue;
             };
-            let raw = String::from_utf8_lossy(raw);
-            let mut record: serde_json::Value = serde_json::from_str(&raw).unwrap_or_default();
+            let mut record: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
             crate::source::as_cloudtrail(&mut record);
-            let event_id = event_id_of(&record, &raw);
+            let event_id = event_id_of(&record, raw);
             let provenance = provenance
                 .get(address)
                 .cloned()
@@ -56,7 +55,7 @@ pub fn reattribute(
                     source: "".into(),
                     file: "".into(),
                 });
-            let event = prepare(&fields, &raw, &record, event_id, &provenance, identities);
+            let event = prepare(&fields, raw, &record, event_id, &provenance, identities);
             changes |= event.summary.principal.id != *raw_id;
             rebuilt.push(event.doc);
         }

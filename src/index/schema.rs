@@ -4,7 +4,8 @@
 //! Elasticsearch does) and every leaf is indexed twice: its analysed words under its path (`tok`,
 //! terms `path\0word`) and its whole value under its path (`kw`, terms `path\0value`, for
 //! `.keyword` queries and `top`). Queries that name no field search `tok` for the word under any
-//! path. `paths` holds each path present, for `_exists_`. The raw record is kept verbatim in `raw`.
+//! path. `paths` holds each path present, for `_exists_`. The raw record is kept verbatim in `raw`,
+//! stored as text (tantivy reads and writes text in one copy, bytes one byte at a time).
 //!
 //! Two choices keep the index near the size of the gzipped archive. Word positions are not kept
 //! (they would cost a quarter of the index): a phrase matches when all its words stand in the same
@@ -19,7 +20,7 @@ use tantivy::schema::{
 use super::tokenizer;
 
 /// Bumped whenever documents written by an older build could not be read correctly.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Paths trailhound adds to every record, prefixed with `@` so they never clash with CloudTrail's.
 pub mod derived {
@@ -68,7 +69,7 @@ fn text_field(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
 pub fn build() -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let fields = Fields {
-        raw: builder.add_bytes_field("raw", STORED),
+        raw: builder.add_text_field("raw", STORED),
         id_hi: builder.add_u64_field("id_hi", FAST),
         id_lo: builder.add_u64_field("id_lo", FAST),
         exact: builder.add_u64_field("exact", FAST),

@@ -292,11 +292,11 @@ impl TrailIndex {
     ) -> Result<String, IndexError> {
         self.guarded(|| {
             let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.tantivy_error(e))?;
-            let bytes = doc
+            let raw = doc
                 .get_first(self.fields.raw)
-                .and_then(|v| v.as_bytes())
+                .and_then(|v| v.as_str())
                 .unwrap_or_default();
-            Ok(String::from_utf8_lossy(bytes).into_owned())
+            Ok(raw.to_owned())
         })
     }
 
@@ -339,15 +339,14 @@ impl TrailIndex {
                 .map_err(|e| self.tantivy_error(e.into()))?;
             for doc in segment.doc_ids_alive() {
                 let doc: TantivyDocument = store.get(doc).map_err(|e| self.tantivy_error(e))?;
-                let Some(raw) = doc.get_first(self.fields.raw).and_then(|v| v.as_bytes()) else {
+                let Some(raw) = doc.get_first(self.fields.raw).and_then(|v| v.as_str()) else {
                     continue;
                 };
-                let Ok(IdOnly { event_id: Some(id) }) = serde_json::from_slice::<IdOnly>(raw)
-                else {
+                let Ok(IdOnly { event_id: Some(id) }) = serde_json::from_str::<IdOnly>(raw) else {
                     continue;
                 };
                 if id.starts_with(prefix) {
-                    found.push((id, String::from_utf8_lossy(raw).into_owned()));
+                    found.push((id, raw.to_owned()));
                     if found.len() >= limit {
                         return Ok(found);
                     }

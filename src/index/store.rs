@@ -281,3 +281,38 @@ fn read_coverage(index: &Index, dir: &Path) -> Result<Coverage, IndexError> {
         .and_then(|payload| serde_json::from_str(payload).ok())
         .unwrap_or_default())
 }
+
+#[cfg(test)]
+mod tests {
+    use tantivy::schema::{Schema, STORED};
+
+    use super::*;
+
+    /// An index of the previous schema (the record stored as bytes) is refused with the way out.
+    #[test]
+    fn an_index_of_an_older_schema_says_how_to_rebuild() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (current, _) = schema::build();
+        let mut older = Schema::builder();
+        for (_, entry) in current.fields() {
+            if entry.name() == "raw" {
+                older.add_bytes_field("raw", STORED);
+            } else {
+                older.add_field(entry.clone());
+            }
+        }
+        Index::create_in_dir(dir.path(), older.build()).expect("older index");
+        for opened in [
+            TrailIndex::open(dir.path()),
+            TrailIndex::open_or_create(dir.path()),
+        ] {
+            let Err(error) = opened else {
+                panic!("an older index was opened");
+            };
+            assert!(matches!(error, IndexError::Incompatible { .. }), "{error}");
+            let message = error.to_string();
+            assert!(message.contains("rebuild it"), "{message}");
+            assert!(message.contains("ingest PATH"), "{message}");
+        }
+    }
+}
