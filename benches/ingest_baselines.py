@@ -4,13 +4,17 @@
     cargo build --release         # or point TRAILHOUND_BIN at a binary
     pip install duckdb            # the DuckDB baseline (skipped with a note when missing)
     python3 benches/ingest_baselines.py --events 1000000 --runs 3
+    python3 benches/ingest_baselines.py --before /tmp/trailhound-old   # and an earlier build, same run
 
 Generates a deterministic corpus with `trailhound gen` (cached in --dir), then measures, interleaving
 the contenders run by run so that machine drift hits them alike:
   zcat     decompressing every log file to /dev/null (one zcat over all files, via xargs)
   duckdb   DuckDB's persisted load: read_json over the files, Records unnested, into a .duckdb file
   ingest   `trailhound ingest` into a fresh index, with the full rule pack and with --no-rules
-then, on the warm index, whole-command latencies: process start (`--version`), a selective search
+  first    the time from starting `trailhound ingest` until `trailhound search --count '*'` finds events
+           (polled every 0.1 s, in a run of its own so the polling does not slow the timed ones)
+With --before BIN an earlier build's ingest, index size and first-searchable time are measured in the
+same runs, so a change reads as before/after on one machine state. Then, on the warm index, whole-command latencies: process start (`--version`), a selective search
 (one principal), `--count` of a broad query, `top sourceIPAddress`, and `show`. Figures are medians,
 with ratios against the baselines of the same run. Peak RSS comes from GNU time (%M).
 """
@@ -28,15 +32,33 @@ BINARY = os.environ.get("TRAILHOUND_BIN", os.path.join(ROOT, "target", "release"
 
 
 def timed(command, shell=False):
-    """Runs `command`; returns (wall seconds, peak RSS in MB, stdout)."""
-    wrapped = ["/usr/bin/time", "-f", "%M"] + (["sh", "-c", command] if shell else command)
+    """Runs `command`; returns (wall seconds, peak RSS in MB, stdout, user CPU seconds)."""
+    wrapped = ["/usr/bin/time", "-f", "%U %M"] + (["sh", "-c", command] if shell else command)
     start = time.perf_counter()
     result = subprocess.run(wrapped, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - start
     if result.returncode not in (0, 3):
         sys.exit(f"command failed ({result.returncode}): {command}\n{result.stderr[-2000:]}")
-    peak_kb = int(result.stderr.strip().splitlines()[-1])
-    return wall, peak_kb / 1024, result.stdout
+    user, peak_kb = result.stderr.strip().splitlines()[-1].split()
+    return wall, int(peak_kb) / 1024, result.stdout, float(user)
+
+
+def first_searchable(binary, index, corpus):
+    """Seconds from starting an ingest until a search finds events (None if it never did)."""
+    shutil.rmtree(index, ignore_errors=True)
+    start = time.perf_counter()
+    ingest = subprocess.Popen([binary, "--index", index, "--quiet", "ingest", os.path.join(corpus, "AWSLogs")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    found = None
+    while ingest.poll() is None and found is None:
+        count = subprocess.run([binary, "--index", index, "--quiet", "search", "--count", "*"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
+        if count.isdigit() and int(count) > 0:
+            found = time.perf_counter() - start
+        else:
+            time.sleep(0.1)
+    ingest.wait()
+    return found
 
 
 def du(path):
@@ -73,6 +95,7 @@ def main():
     parser.add_argument("--query-runs", type=int, default=15)
     parser.add_argument("--dir", default="/tmp/trailhound-bench")
     parser.add_argument("--queries-only", action="store_true", help="reuse the index of an earlier run; time the queries only")
+    parser.add_argument("--before", help="an earlier trailhound build to measure in the same runs (ingest, index size, first searchable)")
     args = parser.parse_args()
     if not os.path.exists(BINARY):
         sys.exit("build first: cargo build --release")
@@ -102,7 +125,20 @@ def main():
         "print(con.execute('SELECT count(*) FROM events').fetchone()[0])"
     )
     results = {"zcat": [], "duckdb": [], "ingest": [], "ingest_no_rules": []}
+    firsts = {"after": []}
+    sizes = {}
+    before_index = os.path.join(args.dir, "index-before")
+    if args.before:
+        results.update({"before_ingest": [], "before_no_rules": []})
+        firsts["before"] = []
     for run in range(0 if args.queries_only else args.runs):
+        if args.before:
+            shutil.rmtree(before_index, ignore_errors=True)
+            results["before_no_rules"].append(timed([args.before, "--index", before_index, "--quiet", "ingest", "--no-rules", os.path.join(corpus, "AWSLogs")]))
+            shutil.rmtree(before_index, ignore_errors=True)
+            results["before_ingest"].append(timed([args.before, "--index", before_index, "--quiet", "ingest", os.path.join(corpus, "AWSLogs")]))
+            sizes["before"] = du(before_index)
+            firsts["before"].append(first_searchable(args.before, before_index, corpus))
         results["zcat"].append(timed(f"xargs -0 zcat < {list_file} > /dev/null", shell=True))
         if have_duckdb:
             if os.path.exists(duck_file):
@@ -112,6 +148,8 @@ def main():
         results["ingest_no_rules"].append(timed([BINARY, "--index", index, "--quiet", "ingest", "--no-rules", os.path.join(corpus, "AWSLogs")]))
         shutil.rmtree(index, ignore_errors=True)
         results["ingest"].append(timed([BINARY, "--index", index, "--quiet", "ingest", os.path.join(corpus, "AWSLogs")]))
+        sizes["after"] = du(index)
+        firsts["after"].append(first_searchable(BINARY, os.path.join(args.dir, "index-first"), corpus))
         print(f"run {run + 1}: " + ", ".join(f"{k} {v[-1][0]:.1f}s" for k, v in results.items() if v), flush=True)
 
     def median(name, column=0):
@@ -119,6 +157,7 @@ def main():
 
     if not args.queries_only:
         report_ingest(args, results, median, index, gz_bytes)
+        report_before_after(args, results, median, sizes, firsts, gz_bytes)
     report_queries(args, index)
 
 
@@ -137,6 +176,24 @@ def report_ingest(args, results, median, index, gz_bytes):
     print(f"| index size | {index_bytes / 1e6:.0f} MB | index / gzipped archive = {index_bytes / gz_bytes:.2f} |")
 
 
+def report_before_after(args, results, median, sizes, firsts, gz_bytes):
+    zcat_s = median("zcat")
+    duck_s = median("duckdb") if results["duckdb"] else None
+    rows = [("after", "ingest", "ingest_no_rules")]
+    if args.before:
+        rows.insert(0, ("before", "before_ingest", "before_no_rules"))
+    print("\n| build | ingest | / zcat | DuckDB / ingest | --no-rules | user CPU | peak RSS | index / gz | first searchable |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label, full, bare in rows:
+        ingest_s = median(full)
+        user = statistics.median(r[3] for r in results[full])
+        seen = [f for f in firsts[label] if f is not None]
+        first = f"{statistics.median(seen):.2f} s" if seen else "never"
+        duck = f"{duck_s / ingest_s:.2f}" if duck_s else "-"
+        print(f"| {label} | {ingest_s:.2f} s | {ingest_s / zcat_s:.2f} | {duck} | {median(bare):.2f} s | {user:.1f} s "
+              f"| {median(full, 1):.0f} MB | {sizes[label] / gz_bytes:.2f} | {first} |")
+
+
 def report_queries(args, index):
 
     top_users = subprocess.run([BINARY, "--index", index, "top", "user", "--limit", "40"], stdout=subprocess.PIPE, text=True).stdout.splitlines()
@@ -145,7 +202,7 @@ def report_queries(args, index):
                                         stdout=subprocess.PIPE, text=True).stdout)["eventID"]
     queries = {
         "process start (--version)": [BINARY, "--version"],
-        f"selective search (user:\"{principal}\", 50 rows)": [BINARY, "--index", index, "search", f'user:"{principal}"'],
+        f"selective search (user:\"{principal}\", 50 rows)": [BINARY, "--index", index, "search", "--limit", "50", f'user:"{principal}"'],
         "broad --count (readOnly:true)": [BINARY, "--index", index, "search", "--count", "readOnly:true"],
         "top sourceIPAddress": [BINARY, "--index", index, "top", "sourceIPAddress"],
         "show EVENT_ID": [BINARY, "--index", index, "show", some_id],
