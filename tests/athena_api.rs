@@ -39,16 +39,8 @@ print(json.dumps(out))
 "#,
         moto.endpoint
     );
-    let output = Command::new("python3")
-        .args(["-c", &script])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    let output = support::python(&["-c", &script], b"", "reading moto's Athena with boto3");
+    serde_json::from_slice(&output).unwrap()
 }
 
 /// Queues the rows moto answers its next query with (it runs no SQL): a header, then one
@@ -74,26 +66,14 @@ fn queue_rows(moto: &Moto, rows: Vec<Value>) {
                              "Nullable": "UNKNOWN", "CaseSensitive": true}]
         }]
     });
-    let mut post = Command::new("python3")
-        .args([
+    support::python(
+        &[
             "-c",
             "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.stdin.buffer.read(), headers={'Content-Type': 'application/json'}))",
             &format!("{}/moto-api/static/athena/query-results", moto.endpoint),
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(
-        &mut post.stdin.take().unwrap(),
+        ],
         results.to_string().as_bytes(),
-    )
-    .unwrap();
-    let queued = post.wait_with_output().unwrap();
-    assert!(
-        queued.status.success(),
-        "{}",
-        String::from_utf8_lossy(&queued.stderr)
+        "queueing moto's Athena results",
     );
 }
 

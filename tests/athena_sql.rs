@@ -5,14 +5,13 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use support::query_fixture::fixture_records;
-use support::{shared_data, trailhound};
+use support::{python, shared_data, trailhound};
 use trailhound::athena::{statement, translate_at, Scope, Select};
 use trailhound::index::{SearchRequest, TimeBounds, TrailIndex};
 use trailhound::ingest::{ingest_paths, IngestObserver};
@@ -473,26 +472,12 @@ columns = [c.name for c in create.this.expressions if isinstance(c, exp.ColumnDe
 print(json.dumps({"props": props, "partitions": partitions, "columns": columns}))
 "#;
     let parse = |sql: &str| -> Value {
-        let mut child = Command::new("python3")
-            .args(["-c", check])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(sql.as_bytes())
-            .unwrap();
-        let output = child.wait_with_output().unwrap();
-        assert!(
-            output.status.success(),
-            "sqlglot: {}\n{sql}",
-            String::from_utf8_lossy(&output.stderr)
+        let output = python(
+            &["-c", check],
+            sql.as_bytes(),
+            &format!("sqlglot on\n{sql}\n"),
         );
-        serde_json::from_slice(&output.stdout).unwrap()
+        serde_json::from_slice(&output).unwrap()
     };
     let single = parse(&ddl(&[
         "--bucket",

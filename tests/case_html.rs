@@ -7,18 +7,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use scraper::{Html, Selector};
-use support::case_fixture::{fixture, HOSTILE_USER};
-use support::trailhound;
+use support::case_fixture::{fixture, run_ok, HOSTILE_USER};
 
 fn report(dir: &Path) -> (PathBuf, String) {
     let index = fixture(dir);
     let run = |args: &[&str]| {
-        let output = trailhound(&index).args(args).output().unwrap();
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        run_ok(&index, args);
     };
     run(&["case", "new", "html-case"]);
     run(&["case", "pin", "assume-1", "--note", "session handed out"]);

@@ -5,25 +5,14 @@ mod support;
 
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use serde_json::{json, Value};
-use support::case_fixture::{fixture, HOSTILE_USER};
+use support::case_fixture::{fixture, run_ok, HOSTILE_USER};
 use support::{record, trailhound};
 
 #[test]
 fn pins_and_notes_become_a_report_that_renders_as_written() {
     let dir = tempfile::tempdir().unwrap();
     let index = fixture(dir.path());
-    let run = |args: &[&str]| {
-        let output = trailhound(&index).args(args).output().unwrap();
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        (
-            String::from_utf8(output.stdout).unwrap(),
-            String::from_utf8(output.stderr).unwrap(),
-        )
-    };
+    let run = |args: &[&str]| run_ok(&index, args);
     run(&["case", "new", "inc-1"]);
     let (listed, _) = run(&["case", "list"]);
     assert_eq!(listed.trim(), "* inc-1  0 pins");

@@ -4,6 +4,20 @@ use serde_json::json;
 
 use super::{record, trailhound};
 
+/// Runs `trailhound ARGS` on `index`, demands success, and gives (stdout, stderr).
+pub fn run_ok(index: &std::path::Path, args: &[&str]) -> (String, String) {
+    let output = trailhound(index).args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
 pub const HOSTILE_USER: &str = "eve](http://evil.example)<img src=x onerror=alert(1)>|`x`";
 
 pub fn fixture(dir: &std::path::Path) -> std::path::PathBuf {

@@ -208,3 +208,24 @@ pub fn alerts_jsonl(index: &Path, extra: &[&str]) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
+
+/// Runs `python3 ARGS` with `input` on its stdin and gives its stdout; a failure panics with
+/// `context` and Python's stderr.
+pub fn python(args: &[&str], input: &[u8], context: &str) -> Vec<u8> {
+    use std::process::Stdio;
+    let mut child = std::process::Command::new("python3")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{context}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
