@@ -411,6 +411,16 @@ fn stratus_techniques_fire_the_pack() {
         files.len()
     );
     assert_eq!(files.len(), 35, "the corpus has 35 techniques");
+    // None of these techniques copies objects out, writes notes, goes through an endpoint or
+    // opens a Cognito pool: the rules for those stay quiet on their events.
+    for quiet in ["S3-07", "S3-08", "NET-11", "IAM-14"] {
+        assert!(
+            !table
+                .iter()
+                .any(|line| line.split([' ', ',']).any(|id| id == quiet)),
+            "{quiet} fires on a Stratus technique it does not describe"
+        );
+    }
     assert!(
         fired_techniques >= STRATUS_SINGLE_EVENT_TARGET,
         "only {fired_techniques} techniques fire; misses: {misses:?}"
@@ -510,6 +520,27 @@ fn the_pack_runs_over_the_invictus_dataset() {
         eprintln!("  {rule_id:<8} {alerting:>4} / {feeding:>4}");
     }
     assert_eq!(records.len(), 2900);
+    // A real account's bucket policies read statement by statement: of its three PutBucketPolicy
+    // calls, only Stratus's backdoor (another account's root) shares; the two CloudTrail bucket
+    // policies (service principals, one with a condition) do not. The rules written for
+    // techniques this account never saw raise nothing on it.
+    let s3_02 = pack()
+        .into_iter()
+        .find(|rule| rule.rule_id == "S3-02")
+        .expect("S3-02");
+    let shared: Vec<&str> = records
+        .iter()
+        .filter(|record| record["eventName"] == "PutBucketPolicy")
+        .filter(|record| {
+            single_event_documents(&s3_02)
+                .any(|(sigma, document)| document.alerts && sigma.matches(record))
+        })
+        .filter_map(|record| record["eventID"].as_str())
+        .collect();
+    assert_eq!(shared, ["d58cf935-0194-41d0-baa0-9efc030ce2e6"]);
+    for quiet in ["RES-01", "S3-07", "S3-08", "NET-11", "IAM-14"] {
+        assert_eq!(counts[quiet], (0, 0), "{quiet} on a real account's history");
+    }
 }
 
 /// SigmaHQ's CloudTrail rules load as plain Sigma (`--rules DIR`): severity from level, the Sigma
