@@ -14,9 +14,10 @@ the contenders run by run so that machine drift hits them alike:
   first    the time from starting `trailhound ingest` until `trailhound search --count '*'` finds events
            (polled every 0.1 s, in a run of its own so the polling does not slow the timed ones)
 With --before BIN an earlier build's ingest, index size and first-searchable time are measured in the
-same runs, so a change reads as before/after on one machine state. Then, on the warm index, whole-command latencies: process start (`--version`), a selective search
-(one principal), `--count` of a broad query, `top sourceIPAddress`, and `show`. Figures are medians,
-with ratios against the baselines of the same run. Peak RSS comes from GNU time (%M).
+same runs, so a change reads as before/after on one machine state. Then, on the warm index (and on
+the earlier build's, with --before), whole-command latencies: process start (`--version`), a selective
+search (one principal), counts of a broad query, of a word in any field, of a user-agent word and of a
+wildcard, `top sourceIPAddress`, and `show`. Figures are medians, with ratios against the baselines of the same run. Peak RSS comes from GNU time (%M).
 """
 import argparse
 import json
@@ -195,22 +196,38 @@ def report_before_after(args, results, median, sizes, firsts, gz_bytes):
 
 
 def report_queries(args, index):
-
+    """Whole-command latencies on the warm index, and on the earlier build's index with --before."""
     top_users = subprocess.run([BINARY, "--index", index, "top", "user", "--limit", "40"], stdout=subprocess.PIPE, text=True).stdout.splitlines()
     principal = top_users[len(top_users) // 2].split(None, 1)[1]
     some_id = json.loads(subprocess.run([BINARY, "--index", index, "search", "--limit", "1", "--format", "jsonl", "eventName:AssumeRole"],
                                         stdout=subprocess.PIPE, text=True).stdout)["eventID"]
     queries = {
-        "process start (--version)": [BINARY, "--version"],
-        f"selective search (user:\"{principal}\", 50 rows)": [BINARY, "--index", index, "search", "--limit", "50", f'user:"{principal}"'],
-        "broad --count (readOnly:true)": [BINARY, "--index", index, "search", "--count", "readOnly:true"],
-        "top sourceIPAddress": [BINARY, "--index", index, "top", "sourceIPAddress"],
-        "show EVENT_ID": [BINARY, "--index", index, "show", some_id],
+        "process start (--version)": ["--version"],
+        f"selective search (user:\"{principal}\", 50 rows)": ["search", "--limit", "50", f'user:"{principal}"'],
+        "broad --count (readOnly:true)": ["search", "--count", "readOnly:true"],
+        "--count of a word in any field (AccessDenied)": ["search", "--count", "AccessDenied"],
+        "--count of a user-agent word (userAgent:boto3)": ["search", "--count", "userAgent:boto3"],
+        "--count of a wildcard in any field (describe*)": ["search", "--count", "describe*"],
+        "top sourceIPAddress": ["top", "sourceIPAddress"],
+        "show EVENT_ID": ["show", some_id],
     }
-    print("\n| warm query (whole command) | median | min | max |\n|---|---|---|---|")
+    builds = [("after", BINARY, index)]
+    before_index = os.path.join(args.dir, "index-before")
+    if args.before and os.path.exists(before_index):
+        builds.insert(0, ("before", args.before, before_index))
+    print("\n| warm query (whole command, median of %d) | %s |" % (args.query_runs, " | ".join(label for label, _, _ in builds)))
+    print("|---|" + "---|" * len(builds))
     for name, command in queries.items():
-        walls = [timed(command)[0] * 1000 for _ in range(args.query_runs)]
-        print(f"| {name} | {statistics.median(walls):.1f} ms | {min(walls):.1f} ms | {max(walls):.1f} ms |")
+        cells = []
+        for _, binary, build_index in builds:
+            full = [binary] + (command if command == ["--version"] else ["--index", build_index] + command)
+            walls = []
+            for _ in range(args.query_runs):
+                wall, _, out, _ = timed(full)
+                walls.append(wall * 1000)
+            counted = f" ({out.strip()})" if "--count" in command else ""
+            cells.append(f"{statistics.median(walls):.1f} ms{counted}")
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

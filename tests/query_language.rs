@@ -351,6 +351,205 @@ fn splunk_and_kibana_habits_get_a_hint() {
     assert!(warnings(&f, "requestParameters.policyDocument:*").is_empty());
 }
 
+/// Presence is read from the whole-value terms, except where a value has none (objects, the
+/// time, ids, secrets, values too long to keep whole): every kind must answer `_exists_` as
+/// Elasticsearch does (an empty string is a value, null and `{}` are not).
+#[test]
+fn exists_finds_every_kind_of_value() {
+    use serde_json::json;
+    let records = [
+        support::record(
+            "long",
+            "A",
+            "s3.amazonaws.com",
+            json!({"errorMessage": "x".repeat(300)}),
+        ),
+        support::record(
+            "empty",
+            "A",
+            "s3.amazonaws.com",
+            json!({"errorMessage": "", "additionalEventData": {"reason": ""}}),
+        ),
+        support::record(
+            "null",
+            "A",
+            "s3.amazonaws.com",
+            json!({"errorMessage": null}),
+        ),
+        support::record(
+            "object",
+            "A",
+            "s3.amazonaws.com",
+            json!({"requestParameters": {"bucketName": "b"}}),
+        ),
+        support::record(
+            "empty-object",
+            "A",
+            "s3.amazonaws.com",
+            json!({"requestParameters": {}}),
+        ),
+        support::record(
+            "token",
+            "A",
+            "sts.amazonaws.com",
+            json!({"responseElements": {"credentials": {"sessionToken": "IQoJsecret"}}}),
+        ),
+        support::record(
+            "ids",
+            "A",
+            "s3.amazonaws.com",
+            json!({"requestID": "r-1", "sharedEventID": "s-1"}),
+        ),
+        support::record(
+            "array",
+            "A",
+            "s3.amazonaws.com",
+            json!({"requestParameters": {"tags": ["a", "b"]}, "resources": [{"ARN": "arn:aws:s3:::b"}]}),
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let lines: String = records.iter().map(|r| format!("{r}\n")).collect();
+    let file = support::write(&dir.path().join("events.jsonl"), lines.as_bytes());
+    let index = TrailIndex::open_or_create(&dir.path().join("index")).unwrap();
+    ingest_paths(&index, &[file], None, &mut Silent).unwrap();
+    let f = Fixture { _dir: dir, index };
+    let all: Vec<&str> = vec![
+        "long",
+        "empty",
+        "null",
+        "object",
+        "empty-object",
+        "token",
+        "ids",
+        "array",
+    ];
+    for (query, expected) in [
+        // An empty error is no error (exports write one for every event); another empty value is one.
+        ("_exists_:errorMessage", vec!["long"]),
+        ("errorMessage:*", vec!["long"]),
+        ("_exists_:additionalEventData.reason", vec!["empty"]),
+        ("_exists_:requestParameters", vec!["object", "array"]),
+        ("_exists_:requestParameters.bucketName", vec!["object"]),
+        ("_exists_:requestParameters.tags", vec!["array"]),
+        ("_exists_:resources.ARN", vec!["array"]),
+        (
+            "_exists_:responseElements.credentials.sessionToken",
+            vec!["token"],
+        ),
+        ("_exists_:requestID", vec!["ids"]),
+        ("_exists_:sharedEventID", vec!["ids"]),
+        ("_exists_:eventTime", all.clone()),
+        ("_exists_:eventID", all.clone()),
+        // A path's beginning is not the path.
+        ("_exists_:errorMessag", vec![]),
+        ("_exists_:requestParameters.bucket", vec![]),
+        ("_exists_:requestParam", vec![]),
+    ] {
+        assert_eq!(ids(&f, query), set(&expected), "{query}");
+    }
+    let searcher = f.index.searcher().unwrap();
+    let missing = f.index.missing_paths(
+        &searcher,
+        &[
+            "bucketName".to_owned(),
+            "sessionToken".to_owned(),
+            "errorMessage".to_owned(),
+        ],
+    );
+    assert_eq!(
+        missing,
+        [
+            (
+                "bucketName".to_owned(),
+                vec!["requestParameters.bucketName".to_owned()]
+            ),
+            (
+                "sessionToken".to_owned(),
+                vec!["responseElements.credentials.sessionToken".to_owned()]
+            ),
+        ]
+    );
+}
+
+/// The words of values that repeat (user agents, API names, principals, files) are read from
+/// their whole values at query time; every query form must find them as it finds any other word,
+/// and a value too long to keep whole must still be found word by word.
+#[test]
+fn words_of_repeated_values_answer_every_query_form() {
+    use serde_json::json;
+    let long_agent = format!("Boto3/1.34 {} kaliagent", "padding ".repeat(40));
+    let records = [
+        support::record(
+            "boto",
+            "DescribeInstances",
+            "ec2.amazonaws.com",
+            json!({"userAgent": "Boto3/1.34.0 md/Botocore#1.34.0 ua/2.0 os/linux#6.1 lang/python#3.12"}),
+        ),
+        support::record(
+            "console",
+            "ListBuckets",
+            "s3.amazonaws.com",
+            json!({"userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"}),
+        ),
+        support::record(
+            "long-agent",
+            "GetCallerIdentity",
+            "sts.amazonaws.com",
+            json!({"userAgent": long_agent}),
+        ),
+        support::record(
+            "role",
+            "PutObject",
+            "s3.amazonaws.com",
+            json!({"userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/Deployer/build-42"}}),
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let lines: String = records.iter().map(|r| format!("{r}\n")).collect();
+    let file = support::write(&dir.path().join("events.jsonl"), lines.as_bytes());
+    let index = TrailIndex::open_or_create(&dir.path().join("index")).unwrap();
+    ingest_paths(&index, &[file], None, &mut Silent).unwrap();
+    let f = Fixture { _dir: dir, index };
+    for (query, expected) in [
+        ("userAgent:firefox", vec!["console"]),
+        ("userAgent:FIREFOX", vec!["console"]),
+        ("userAgent:\"linux x86_64\"", vec!["console"]),
+        ("userAgent:\"x86_64 nowhere\"", vec![]),
+        ("userAgent:boto3*", vec!["boto", "long-agent"]),
+        (
+            "userAgent:/boto3|mozilla/",
+            vec!["boto", "console", "long-agent"],
+        ),
+        ("userAgent:firefx~", vec!["console"]),
+        ("userAgent:kaliagent", vec!["long-agent"]),
+        ("userAgent:[kal TO kam]", vec!["long-agent"]),
+        (
+            "userAgent.keyword:\"Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0\"",
+            vec!["console"],
+        ),
+        (
+            "userAgent:linux AND eventName:ListBuckets",
+            vec!["console"],
+        ),
+        ("eventName:describeinstances", vec!["boto"]),
+        ("eventName:Describe*", vec!["boto"]),
+        ("eventName:[get TO list]", vec!["long-agent"]),
+        ("userIdentity.arn:deployer", vec!["role"]),
+        ("userIdentity.arn:\"deployer build\"", vec!["role"]),
+        ("user:Deployer", vec!["role"]),
+        // Named by no field: these words stand only under paths whose words come from values.
+        ("firefox", vec!["console"]),
+        ("\"linux x86_64\"", vec!["console"]),
+        ("kaliagent", vec!["long-agent"]),
+        ("firef*", vec!["console"]),
+        ("/describe.*/", vec!["boto"]),
+        ("deployer", vec!["role"]),
+        ("nowhere", vec![]),
+    ] {
+        assert_eq!(ids(&f, query), set(&expected), "{query}");
+    }
+}
+
 #[test]
 fn a_wrong_case_field_is_answered_with_the_right_one() {
     let f = fixture();

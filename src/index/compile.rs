@@ -16,10 +16,11 @@ use tantivy::{DateTime as TantivyDateTime, Term as TantivyTerm};
 
 use super::id_set::EventIdSetQuery;
 use super::schema::{
-    derived, exact_hash, id_hash, path_term, split_id_hash, Fields, EVENT_ID_PATH,
-    IDENTIFIER_PATHS, TIME_PATH,
+    derived, exact_hash, id_hash, path_term, split_id_hash, words_read_from_values, Fields,
+    EVENT_ID_PATH, IDENTIFIER_PATHS, TIME_PATH,
 };
 use super::tokenizer::{analyse, has_opaque_word, normalise};
+use super::value_words::{ValueWordsQuery, WordTest};
 use crate::integrity::verdicts::{Verdicts, VERDICT_WORDS};
 use crate::query::{parse, Clause, Leaf, Occur, Query, QueryError, Term, WildPart};
 
@@ -286,7 +287,7 @@ impl Compiler<'_> {
         let path = target.path.as_deref();
         if let Term::Exists = leaf.term {
             return Ok(Some(match path {
-                Some(path) => self.term_query(self.fields.paths, path),
+                Some(path) => self.exists(path),
                 None => Box::new(AllQuery),
             }));
         }
@@ -331,7 +332,7 @@ impl Compiler<'_> {
             Term::Word(value) | Term::Phrase { text: value, .. } => {
                 Ok(u64_equals(self.fields.exact, exact_hash(path, value)))
             }
-            Term::Exists => Ok(self.term_query(self.fields.paths, path)),
+            Term::Exists => Ok(self.exists(path)),
             _ => Err(QueryError::at(
                 self.input,
                 leaf.span.start,
@@ -347,6 +348,67 @@ impl Compiler<'_> {
         ))
     }
 
+    /// `_exists_:PATH`: a `kw` term under the path, or the path in `paths` (objects, values not
+    /// kept whole).
+    fn exists(&self, path: &str) -> Box<dyn TantivyQuery> {
+        let any_value = self.text_range(
+            self.fields.kw,
+            &path_term(path, ""),
+            Bound::Unbounded,
+            Bound::Unbounded,
+        );
+        Box::new(BooleanQuery::new(vec![
+            (
+                TantivyOccur::Should,
+                self.term_query(self.fields.paths, path),
+            ),
+            (TantivyOccur::Should, any_value),
+        ]))
+    }
+
+    /// One analysed word under `path`.
+    fn analysed_word(&self, path: &str, token: &str) -> Box<dyn TantivyQuery> {
+        let tok = Box::new(TermQuery::new(
+            self.analysed_term(path, token),
+            IndexRecordOption::Basic,
+        ));
+        self.with_value_words(tok, Some(path), || WordTest::Word(token.to_owned()))
+    }
+
+    /// `tok`, the query over the words indexed one by one, and also the values whose words pass
+    /// `test` under `path` when its words are read from its values ([`VALUE_WORD_PATHS`]; under
+    /// all of them when no path is named). Values too long to keep whole are in `tok` either way.
+    fn with_value_words(
+        &self,
+        tok: Box<dyn TantivyQuery>,
+        path: Option<&str>,
+        test: impl FnOnce() -> WordTest,
+    ) -> Box<dyn TantivyQuery> {
+        let kw = self.fields.kw;
+        let values = match path {
+            Some(path) if !words_read_from_values(path) => return tok,
+            Some(path) => ValueWordsQuery::under(kw, path, test()),
+            None => Some(ValueWordsQuery::anywhere(kw, test())),
+        };
+        match values {
+            Some(values) => Box::new(BooleanQuery::new(vec![
+                (TantivyOccur::Should, tok),
+                (TantivyOccur::Should, Box::new(values)),
+            ])),
+            None => tok,
+        }
+    }
+
+    fn word_regex(&self, leaf: &Leaf, pattern: &str) -> Result<WordTest, QueryError> {
+        WordTest::regex(pattern).ok_or_else(|| {
+            QueryError::at(
+                self.input,
+                leaf.span.start,
+                format!("invalid regular expression /{pattern}/: it cannot be compiled"),
+            )
+        })
+    }
+
     fn analysed_term(&self, path: &str, token: &str) -> TantivyTerm {
         TantivyTerm::from_field_text(self.fields.tok, &path_term(path, token))
     }
@@ -355,8 +417,10 @@ impl Compiler<'_> {
     /// default field). A phrase needs all its words, under any paths.
     fn any_field(&mut self, leaf: &Leaf) -> Result<Compiled, QueryError> {
         let field = self.fields.tok;
-        let word_anywhere =
-            |this: &Self, token: &str| this.regex(leaf, field, ANY_PATH, &escape_literal(token));
+        let word_anywhere = |this: &Self, token: &str| {
+            let tok = this.regex(leaf, field, ANY_PATH, &escape_literal(token))?;
+            Ok(this.with_value_words(tok, None, || WordTest::Word(token.to_owned())))
+        };
         let combine = |queries: Vec<Box<dyn TantivyQuery>>, occur: TantivyOccur| -> Compiled {
             match queries.len() {
                 0 => None,
@@ -382,9 +446,17 @@ impl Compiler<'_> {
                 combine(words, TantivyOccur::Must)
             }
             Term::Wildcard(parts) => {
-                Some(self.regex(leaf, field, ANY_PATH, &wildcard_regex(parts, true))?)
+                let pattern = wildcard_regex(parts, true);
+                let tok = self.regex(leaf, field, ANY_PATH, &pattern)?;
+                let test = self.word_regex(leaf, &pattern)?;
+                Some(self.with_value_words(tok, None, || test))
             }
-            Term::Regex(pattern) => Some(self.regex(leaf, field, ANY_PATH, &normalise(pattern))?),
+            Term::Regex(pattern) => {
+                let pattern = normalise(pattern);
+                let tok = self.regex(leaf, field, ANY_PATH, &pattern)?;
+                let test = self.word_regex(leaf, &pattern)?;
+                Some(self.with_value_words(tok, None, || test))
+            }
             Term::Fuzzy { .. } => {
                 return Err(QueryError::at(
                     self.input,
@@ -499,15 +571,8 @@ impl Compiler<'_> {
                         tokens.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
                     ));
                 }
-                let mut terms: Vec<Box<dyn TantivyQuery>> = tokens
-                    .iter()
-                    .map(|t| {
-                        Box::new(TermQuery::new(
-                            self.analysed_term(path, t),
-                            IndexRecordOption::Basic,
-                        )) as Box<dyn TantivyQuery>
-                    })
-                    .collect();
+                let mut terms: Vec<Box<dyn TantivyQuery>> =
+                    tokens.iter().map(|t| self.analysed_word(path, t)).collect();
                 match terms.len() {
                     0 => None,
                     1 => terms.pop(),
@@ -520,18 +585,10 @@ impl Compiler<'_> {
                 }
             }
             Term::Phrase { text, slop } => {
-                let terms: Vec<TantivyTerm> = analyse(text)
-                    .iter()
-                    .map(|t| self.analysed_term(path, t))
-                    .collect();
                 let _ = slop;
-                let mut words: Vec<(TantivyOccur, Box<dyn TantivyQuery>)> = terms
-                    .into_iter()
-                    .map(|term| {
-                        let query: Box<dyn TantivyQuery> =
-                            Box::new(TermQuery::new(term, IndexRecordOption::Basic));
-                        (TantivyOccur::Must, query)
-                    })
+                let mut words: Vec<(TantivyOccur, Box<dyn TantivyQuery>)> = analyse(text)
+                    .iter()
+                    .map(|t| (TantivyOccur::Must, self.analysed_word(path, t)))
                     .collect();
                 match words.len() {
                     0 => None,
@@ -540,22 +597,31 @@ impl Compiler<'_> {
                 }
             }
             Term::Wildcard(parts) => {
-                Some(self.regex(leaf, field, &prefix_regex, &wildcard_regex(parts, true))?)
+                let pattern = wildcard_regex(parts, true);
+                let tok = self.regex(leaf, field, &prefix_regex, &pattern)?;
+                let test = self.word_regex(leaf, &pattern)?;
+                Some(self.with_value_words(tok, Some(path), || test))
             }
             Term::Regex(pattern) => {
-                Some(self.regex(leaf, field, &prefix_regex, &normalise(pattern))?)
+                let pattern = normalise(pattern);
+                let tok = self.regex(leaf, field, &prefix_regex, &pattern)?;
+                let test = self.word_regex(leaf, &pattern)?;
+                Some(self.with_value_words(tok, Some(path), || test))
             }
-            Term::Fuzzy { text, distance } => Some(Box::new(FuzzyTermQuery::new(
-                self.analysed_term(path, &normalise(text)),
-                *distance,
-                true,
-            ))),
-            Term::Range { lower, upper } => Some(self.text_range(
-                field,
-                &prefix,
-                map_bound(lower, normalise),
-                map_bound(upper, normalise),
-            )),
+            Term::Fuzzy { text, distance } => {
+                let word = normalise(text);
+                let tok = Box::new(FuzzyTermQuery::new(
+                    self.analysed_term(path, &word),
+                    *distance,
+                    true,
+                ));
+                Some(self.with_value_words(tok, Some(path), || WordTest::fuzzy(&word, *distance)))
+            }
+            Term::Range { lower, upper } => {
+                let (lower, upper) = (map_bound(lower, normalise), map_bound(upper, normalise));
+                let tok = self.text_range(field, &prefix, lower.clone(), upper.clone());
+                Some(self.with_value_words(tok, Some(path), || WordTest::Range(lower, upper)))
+            }
             Term::Exists => None,
         })
     }
@@ -578,7 +644,7 @@ impl Compiler<'_> {
             Term::Range { lower, upper } => {
                 self.text_range(field, &prefix, lower.clone(), upper.clone())
             }
-            Term::Exists => self.term_query(self.fields.paths, path),
+            Term::Exists => self.exists(path),
         })
     }
 

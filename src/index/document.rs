@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 use tantivy::{DateTime as TantivyDateTime, TantivyDocument};
 
 use super::schema::{
-    derived, exact_hash, id_hash, split_id_hash, Fields, EVENT_ID_PATH, IDENTIFIER_PATHS,
-    KEYWORD_MAX_CHARS, SECRET_PATHS, TIME_PATH,
+    derived, exact_hash, id_hash, split_id_hash, words_read_from_values, Fields, EVENT_ID_PATH,
+    IDENTIFIER_PATHS, KEYWORD_MAX_CHARS, SECRET_PATHS, TIME_PATH,
 };
 use super::tokenizer::PATH_SEPARATOR;
 use crate::event::identity::identity_link;
@@ -136,26 +136,35 @@ impl LeafWriter<'_> {
         }
     }
 
+    /// Indexes one value. Its path goes to `paths` only when no `kw` term holds it (see
+    /// [`super::schema`]).
     fn leaf(&mut self, text: &str) {
         let fields = self.fields;
-        self.doc.add_text(fields.paths, &self.path);
-        let (analysed, whole) = match self.path.as_str() {
-            TIME_PATH | EVENT_ID_PATH => return,
-            path if SECRET_PATHS.contains(&path) => return,
-            path if IDENTIFIER_PATHS.contains(&path) => {
-                self.doc.add_u64(fields.exact, exact_hash(path, text));
+        match self.path.as_str() {
+            TIME_PATH | EVENT_ID_PATH => {
+                self.doc.add_text(fields.paths, &self.path);
                 return;
             }
-            _ => (
-                true,
-                text.len() <= KEYWORD_MAX_CHARS || text.chars().count() <= KEYWORD_MAX_CHARS,
-            ),
-        };
+            path if SECRET_PATHS.contains(&path) => {
+                self.doc.add_text(fields.paths, &self.path);
+                return;
+            }
+            path if IDENTIFIER_PATHS.contains(&path) => {
+                self.doc.add_u64(fields.exact, exact_hash(path, text));
+                self.doc.add_text(fields.paths, &self.path);
+                return;
+            }
+            _ => {}
+        }
+        let whole = text.len() <= KEYWORD_MAX_CHARS || text.chars().count() <= KEYWORD_MAX_CHARS;
         self.scratch.clear();
         self.scratch.push_str(&self.path);
         self.scratch.push(PATH_SEPARATOR);
         self.scratch.push_str(text);
-        if analysed {
+        if !whole {
+            self.doc.add_text(fields.paths, &self.path);
+        }
+        if !whole || !words_read_from_values(&self.path) {
             self.doc.add_text(fields.tok, &self.scratch);
         }
         if whole {

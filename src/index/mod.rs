@@ -16,6 +16,7 @@ mod store;
 pub mod tokenizer;
 mod top;
 mod tui_reads;
+mod value_words;
 mod writer;
 
 pub use compile::{

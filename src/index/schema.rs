@@ -3,8 +3,11 @@
 //! A record's JSON is flattened into `path -> value` leaves (arrays are walked through, as
 //! Elasticsearch does) and every leaf is indexed twice: its analysed words under its path (`tok`,
 //! terms `path\0word`) and its whole value under its path (`kw`, terms `path\0value`, for
-//! `.keyword` queries and `top`). Queries that name no field search `tok` for the word under any
-//! path. `paths` holds each path present, for `_exists_`. The raw record is kept verbatim in `raw`,
+//! `.keyword` queries and `top`), except that the words of [`VALUE_WORD_PATHS`] are read from
+//! their `kw` terms at query time. Queries that name no field search for the word under any
+//! path. A path is present (`_exists_`) when a `kw` term starts with it or `paths` holds it:
+//! `paths` lists only what `kw` cannot show, the paths of objects and of values not kept whole
+//! (the time, ids, secrets, values over [`KEYWORD_MAX_CHARS`]). The raw record is kept verbatim in `raw`,
 //! stored as text (tantivy reads and writes text in one copy, bytes one byte at a time).
 //!
 //! Two choices keep the index near the size of the gzipped archive. Word positions are not kept
@@ -20,7 +23,7 @@ use tantivy::schema::{
 use super::tokenizer;
 
 /// Bumped whenever documents written by an older build could not be read correctly.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Paths trailhound adds to every record, prefixed with `@` so they never clash with CloudTrail's.
 pub mod derived {
@@ -29,6 +32,57 @@ pub mod derived {
     pub const SESSION: &str = "@session";
     pub const SOURCE: &str = "@source";
     pub const FILE: &str = "@file";
+}
+
+/// Paths whose values repeat from event to event: their words are read from each distinct
+/// value (its `kw` term) at query time instead of being indexed event by event in `tok`, which
+/// halves the terms an event costs (a file's path alone is a dozen words). Values too long to keep
+/// whole are still indexed word by word.
+pub const VALUE_WORD_PATHS: &[&str] = &[
+    "eventVersion",
+    "eventSource",
+    "eventName",
+    "awsRegion",
+    "userAgent",
+    "errorCode",
+    "eventType",
+    "eventCategory",
+    "apiVersion",
+    "readOnly",
+    "managementEvent",
+    "recipientAccountId",
+    "vpcEndpointId",
+    "vpcEndpointAccountId",
+    "userIdentity.type",
+    "userIdentity.principalId",
+    "userIdentity.arn",
+    "userIdentity.accountId",
+    "userIdentity.userName",
+    "userIdentity.invokedBy",
+    "userIdentity.sessionContext.attributes.creationDate",
+    "userIdentity.sessionContext.attributes.mfaAuthenticated",
+    "userIdentity.sessionContext.sessionIssuer.type",
+    "userIdentity.sessionContext.sessionIssuer.principalId",
+    "userIdentity.sessionContext.sessionIssuer.arn",
+    "userIdentity.sessionContext.sessionIssuer.accountId",
+    "userIdentity.sessionContext.sessionIssuer.userName",
+    "tlsDetails.tlsVersion",
+    "tlsDetails.cipherSuite",
+    "tlsDetails.clientProvidedHostHeader",
+    "resources.type",
+    "resources.accountId",
+    derived::PRINCIPAL,
+    derived::PRINCIPAL_NAME,
+    derived::SESSION,
+    derived::SOURCE,
+    derived::FILE,
+];
+
+/// Whether `path` is one of [`VALUE_WORD_PATHS`].
+pub fn words_read_from_values(path: &str) -> bool {
+    static PATHS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| VALUE_WORD_PATHS.iter().copied().collect());
+    PATHS.contains(path)
 }
 
 /// Unique per event and searched whole, never word by word: kept as hashes in `exact`.
@@ -106,6 +160,33 @@ pub(crate) fn terms_with_prefix<'a>(
         .ge(prefix.as_bytes())
         .lt(&end)
         .into_stream()
+}
+
+/// Every path that has a term in `inverted` (a `kw` or `tok` index), in order: one term lookup
+/// per path, skipping over its values.
+pub(crate) fn paths_with_terms(
+    inverted: &tantivy::InvertedIndexReader,
+) -> std::io::Result<Vec<String>> {
+    let mut paths = Vec::new();
+    let mut from: Vec<u8> = Vec::new();
+    loop {
+        let mut terms = inverted.terms().range().ge(&from).into_stream()?;
+        if !terms.advance() {
+            return Ok(paths);
+        }
+        let key = terms.key();
+        let Some(end) = key
+            .iter()
+            .position(|&b| b == tokenizer::PATH_SEPARATOR as u8)
+        else {
+            from = key.to_vec();
+            from.push(0);
+            continue;
+        };
+        paths.push(String::from_utf8_lossy(&key[..end]).into_owned());
+        from = key[..end].to_vec();
+        from.push(tokenizer::PATH_SEPARATOR as u8 + 1);
+    }
 }
 
 /// The term text for `value` under `path` in the `tok` and `kw` fields.

@@ -5,11 +5,12 @@ use chrono::{DateTime, Utc};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query};
 use tantivy::schema::Value;
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
 
 use tantivy::columnar::ColumnValues;
 
 use super::compile::{compile_query_with, event_id_query, time_range, CompiledQuery};
+use super::schema::paths_with_terms;
 use crate::integrity::verdicts::Verdicts;
 
 /// Queries naming this read the verdicts beside the index.
@@ -356,6 +357,26 @@ impl TrailIndex {
         Ok(found)
     }
 
+    /// Every path some event has, sorted: `paths` and the paths of `kw` terms.
+    fn indexed_paths(&self, searcher: &Searcher) -> Vec<String> {
+        let mut found = std::collections::BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            if let Ok(inverted) = segment.inverted_index(self.fields.paths) {
+                if let Ok(mut terms) = inverted.terms().stream() {
+                    while terms.advance() {
+                        if let Ok(path) = std::str::from_utf8(terms.key()) {
+                            found.insert(path.to_owned());
+                        }
+                    }
+                }
+            }
+            if let Ok(inverted) = segment.inverted_index(self.fields.kw) {
+                found.extend(paths_with_terms(&inverted).unwrap_or_default());
+            }
+        }
+        found.into_iter().collect()
+    }
+
     /// Paths the query names that no indexed event has, each with the indexed paths that end
     /// the same way (`publiclyAccessible` -> `requestParameters.publiclyAccessible`). Only
     /// hints: none when the index cannot be read.
@@ -374,10 +395,13 @@ impl TrailIndex {
         paths: &[String],
     ) -> Vec<(String, Vec<String>)> {
         let mut missing = Vec::new();
+        let mut indexed: Option<Vec<String>> = None;
         for path in paths {
-            let term = Term::from_field_text(self.fields.paths, path);
-            let present = searcher.doc_freq(&term).map(|n| n > 0).unwrap_or(true);
-            if present || missing.iter().any(|(p, _)| p == path) {
+            if missing.iter().any(|(p, _)| p == path) {
+                continue;
+            }
+            let indexed = indexed.get_or_insert_with(|| self.indexed_paths(searcher));
+            if indexed.binary_search(path).is_ok() {
                 continue;
             }
             let suffix = format!(".{path}");
@@ -387,30 +411,12 @@ impl TrailIndex {
             // paths that end in it, in either case.
             let mut same_but_case = Vec::new();
             let mut similar = Vec::new();
-            for segment in searcher.segment_readers() {
-                let Ok(inverted) = segment.inverted_index(self.fields.paths) else {
-                    continue;
-                };
-                let Ok(mut terms) = inverted.terms().stream() else {
-                    continue;
-                };
-                while terms.advance() {
-                    let Ok(candidate) = std::str::from_utf8(terms.key()) else {
-                        continue;
-                    };
-                    let candidate_lower = candidate.to_lowercase();
-                    let list = if candidate_lower == lower {
-                        &mut same_but_case
-                    } else if candidate.ends_with(&suffix)
-                        || candidate_lower.ends_with(&lower_suffix)
-                    {
-                        &mut similar
-                    } else {
-                        continue;
-                    };
-                    if !list.iter().any(|s: &String| s == candidate) {
-                        list.push(candidate.to_owned());
-                    }
+            for candidate in indexed.iter() {
+                let candidate_lower = candidate.to_lowercase();
+                if candidate_lower == lower {
+                    same_but_case.push(candidate.clone());
+                } else if candidate.ends_with(&suffix) || candidate_lower.ends_with(&lower_suffix) {
+                    similar.push(candidate.clone());
                 }
             }
             same_but_case.sort();

@@ -23,9 +23,9 @@ pub struct TrailIndex {
 fn settings() -> IndexSettings {
     IndexSettings {
         docstore_compression: Compressor::Zstd(ZstdCompressor {
-            compression_level: Some(6),
+            compression_level: Some(3),
         }),
-        docstore_blocksize: 256 * 1024,
+        docstore_blocksize: 1024 * 1024,
         ..IndexSettings::default()
     }
 }

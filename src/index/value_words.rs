@@ -1,0 +1,156 @@
+//! Word queries under [`VALUE_WORD_PATHS`], whose values repeat from event to event (the API
+//! called, the region, the principal, the user agent, the file): their words are not indexed
+//! event by event. Each distinct value is one `kw` term; a query analyses the values of each
+//! segment and takes the events of those with a matching word, so the words of a user agent
+//! seen a hundred thousand times are read once per segment instead of indexed a hundred
+//! thousand times.
+use std::ops::Bound;
+use std::sync::Arc;
+
+use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
+use tantivy::query::{
+    BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, TantivyError};
+
+use super::schema::{path_term, terms_with_prefix, VALUE_WORD_PATHS};
+use super::tokenizer::analyse;
+
+/// What a word of a value must be for the value to match.
+pub(crate) enum WordTest {
+    /// This (analysed) word.
+    Word(String),
+    /// A match of this regular expression, whole.
+    Regex(regex::Regex),
+    /// Within the automaton's edit distance of its word (a transposition is one edit).
+    Fuzzy(DFA),
+    /// Between the bounds, in the order terms are kept.
+    Range(Bound<String>, Bound<String>),
+}
+
+impl WordTest {
+    /// A test for words matching `pattern` whole; `None` when it does not compile.
+    pub(crate) fn regex(pattern: &str) -> Option<WordTest> {
+        regex::Regex::new(&format!("^(?:{pattern})$"))
+            .ok()
+            .map(WordTest::Regex)
+    }
+
+    pub(crate) fn fuzzy(word: &str, distance: u8) -> WordTest {
+        let dfa = LevenshteinAutomatonBuilder::new(distance, true).build_dfa(word);
+        WordTest::Fuzzy(dfa)
+    }
+
+    fn passes(&self, word: &str) -> bool {
+        match self {
+            WordTest::Word(wanted) => word == wanted,
+            WordTest::Regex(regex) => regex.is_match(word),
+            WordTest::Fuzzy(dfa) => matches!(dfa.eval(word), Distance::Exact(_)),
+            WordTest::Range(lower, upper) => {
+                let above = match lower {
+                    Bound::Included(l) => word >= l.as_str(),
+                    Bound::Excluded(l) => word > l.as_str(),
+                    Bound::Unbounded => true,
+                };
+                let below = match upper {
+                    Bound::Included(u) => word <= u.as_str(),
+                    Bound::Excluded(u) => word < u.as_str(),
+                    Bound::Unbounded => true,
+                };
+                above && below
+            }
+        }
+    }
+}
+
+/// The events with a value under one of `paths` (all of [`VALUE_WORD_PATHS`] when the query
+/// names no field) that has a word passing `test`.
+#[derive(Clone)]
+pub(crate) struct ValueWordsQuery {
+    kw: Field,
+    paths: Arc<[&'static str]>,
+    test: Arc<WordTest>,
+}
+
+impl std::fmt::Debug for ValueWordsQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValueWordsQuery")
+            .field("paths", &self.paths)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ValueWordsQuery {
+    /// Under `path`, or `None` when its words are indexed one by one.
+    pub(crate) fn under(kw: Field, path: &str, test: WordTest) -> Option<ValueWordsQuery> {
+        let path = VALUE_WORD_PATHS.iter().find(|p| **p == path)?;
+        Some(ValueWordsQuery {
+            kw,
+            paths: Arc::from(vec![*path]),
+            test: Arc::new(test),
+        })
+    }
+
+    /// Under every path of [`VALUE_WORD_PATHS`].
+    pub(crate) fn anywhere(kw: Field, test: WordTest) -> ValueWordsQuery {
+        ValueWordsQuery {
+            kw,
+            paths: Arc::from(VALUE_WORD_PATHS),
+            test: Arc::new(test),
+        }
+    }
+
+    fn value_matches(&self, value: &[u8]) -> bool {
+        let Ok(value) = std::str::from_utf8(value) else {
+            return false;
+        };
+        analyse(value).iter().any(|word| self.test.passes(word))
+    }
+}
+
+impl Query for ValueWordsQuery {
+    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.clone()))
+    }
+}
+
+impl Weight for ValueWordsQuery {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let inverted = reader.inverted_index(self.kw)?;
+        let mut docs = BitSet::with_max_value(reader.max_doc());
+        for path in self.paths.iter() {
+            let prefix = path_term(path, "");
+            let mut terms = terms_with_prefix(&inverted, &prefix)?;
+            while terms.advance() {
+                if !self.value_matches(&terms.key()[prefix.len()..]) {
+                    continue;
+                }
+                let mut postings = inverted
+                    .read_block_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
+                loop {
+                    let block = postings.docs();
+                    if block.is_empty() {
+                        break;
+                    }
+                    for &doc in block {
+                        docs.insert(doc);
+                    }
+                    postings.advance();
+                }
+            }
+        }
+        Ok(Box::new(ConstScorer::new(BitSetDocSet::from(docs), boost)))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) == doc {
+            Ok(Explanation::new("a value with a matching word", 1.0))
+        } else {
+            Err(TantivyError::InvalidArgument(format!(
+                "document {doc} has no value with a matching word"
+            )))
+        }
+    }
+}
