@@ -501,7 +501,11 @@ fn words_of_repeated_values_answer_every_query_form() {
             "role",
             "PutObject",
             "s3.amazonaws.com",
-            json!({"userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/Deployer/build-42"}}),
+            json!({"userIdentity": {
+                "type": "AssumedRole",
+                "arn": "arn:aws:sts::111122223333:assumed-role/Deployer/build-42",
+                "sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::111122223333:role/Deployer"}}
+            }}),
         ),
     ];
     let dir = tempfile::tempdir().unwrap();
@@ -527,16 +531,21 @@ fn words_of_repeated_values_answer_every_query_form() {
             "userAgent.keyword:\"Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0\"",
             vec!["console"],
         ),
-        (
-            "userAgent:linux AND eventName:ListBuckets",
-            vec!["console"],
-        ),
+        ("userAgent:linux AND eventName:ListBuckets", vec!["console"]),
         ("eventName:describeinstances", vec!["boto"]),
         ("eventName:Describe*", vec!["boto"]),
         ("eventName:[get TO list]", vec!["long-agent"]),
         ("userIdentity.arn:deployer", vec!["role"]),
         ("userIdentity.arn:\"deployer build\"", vec!["role"]),
         ("user:Deployer", vec!["role"]),
+        (
+            "userIdentity.sessionContext.sessionIssuer.arn:\"role deployer\"",
+            vec!["role"],
+        ),
+        (
+            "userIdentity.sessionContext.sessionIssuer.arn:deploy*",
+            vec!["role"],
+        ),
         // Named by no field: these words stand only under paths whose words come from values.
         ("firefox", vec!["console"]),
         ("\"linux x86_64\"", vec!["console"]),

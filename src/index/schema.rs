@@ -34,10 +34,12 @@ pub mod derived {
     pub const FILE: &str = "@file";
 }
 
-/// Paths whose values repeat from event to event: their words are read from each distinct
+/// Paths whose values repeat from event to event by nature (the API, the region, the role, the
+/// client, the file; not the session or the request): their words are read from each distinct
 /// value (its `kw` term) at query time instead of being indexed event by event in `tok`, which
-/// halves the terms an event costs (a file's path alone is a dozen words). Values too long to keep
-/// whole are still indexed word by word.
+/// halves the terms an event costs (a file's path alone is a dozen words). A query reads every
+/// distinct value of these paths, so a path whose values are new with each session (the session's
+/// ARN, its creation date) stays indexed word by word. Values too long to keep whole are too.
 pub const VALUE_WORD_PATHS: &[&str] = &[
     "eventVersion",
     "eventSource",
@@ -54,12 +56,9 @@ pub const VALUE_WORD_PATHS: &[&str] = &[
     "vpcEndpointId",
     "vpcEndpointAccountId",
     "userIdentity.type",
-    "userIdentity.principalId",
-    "userIdentity.arn",
     "userIdentity.accountId",
     "userIdentity.userName",
     "userIdentity.invokedBy",
-    "userIdentity.sessionContext.attributes.creationDate",
     "userIdentity.sessionContext.attributes.mfaAuthenticated",
     "userIdentity.sessionContext.sessionIssuer.type",
     "userIdentity.sessionContext.sessionIssuer.principalId",
@@ -73,7 +72,6 @@ pub const VALUE_WORD_PATHS: &[&str] = &[
     "resources.accountId",
     derived::PRINCIPAL,
     derived::PRINCIPAL_NAME,
-    derived::SESSION,
     derived::SOURCE,
     derived::FILE,
 ];

@@ -21,8 +21,11 @@ use super::tokenizer::analyse;
 pub(crate) enum WordTest {
     /// This (analysed) word.
     Word(String),
-    /// A match of this regular expression, whole.
-    Regex(regex::Regex),
+    /// A match of this regular expression, whole; `anywhere` finds it in a value in any case.
+    Regex {
+        whole: regex::Regex,
+        anywhere: regex::bytes::Regex,
+    },
     /// Within the automaton's edit distance of its word (a transposition is one edit).
     Fuzzy(DFA),
     /// Between the bounds, in the order terms are kept.
@@ -32,9 +35,10 @@ pub(crate) enum WordTest {
 impl WordTest {
     /// A test for words matching `pattern` whole; `None` when it does not compile.
     pub(crate) fn regex(pattern: &str) -> Option<WordTest> {
-        regex::Regex::new(&format!("^(?:{pattern})$"))
-            .ok()
-            .map(WordTest::Regex)
+        Some(WordTest::Regex {
+            whole: regex::Regex::new(&format!("^(?:{pattern})$")).ok()?,
+            anywhere: regex::bytes::Regex::new(&format!("(?i:{pattern})")).ok()?,
+        })
     }
 
     pub(crate) fn fuzzy(word: &str, distance: u8) -> WordTest {
@@ -42,10 +46,22 @@ impl WordTest {
         WordTest::Fuzzy(dfa)
     }
 
+    /// A quick test that every value with a passing word passes (and most others fail): a
+    /// word of an ASCII value is a piece of it in another case.
+    fn prefilter(&self) -> Option<regex::bytes::Regex> {
+        match self {
+            WordTest::Word(word) => {
+                regex::bytes::Regex::new(&format!("(?i:{})", regex::escape(word))).ok()
+            }
+            WordTest::Regex { anywhere, .. } => Some(anywhere.clone()),
+            WordTest::Fuzzy(_) | WordTest::Range(..) => None,
+        }
+    }
+
     fn passes(&self, word: &str) -> bool {
         match self {
             WordTest::Word(wanted) => word == wanted,
-            WordTest::Regex(regex) => regex.is_match(word),
+            WordTest::Regex { whole, .. } => whole.is_match(word),
             WordTest::Fuzzy(dfa) => matches!(dfa.eval(word), Distance::Exact(_)),
             WordTest::Range(lower, upper) => {
                 let above = match lower {
@@ -71,6 +87,7 @@ pub(crate) struct ValueWordsQuery {
     kw: Field,
     paths: Arc<[&'static str]>,
     test: Arc<WordTest>,
+    prefilter: Option<regex::bytes::Regex>,
 }
 
 impl std::fmt::Debug for ValueWordsQuery {
@@ -88,6 +105,7 @@ impl ValueWordsQuery {
         Some(ValueWordsQuery {
             kw,
             paths: Arc::from(vec![*path]),
+            prefilter: test.prefilter(),
             test: Arc::new(test),
         })
     }
@@ -97,11 +115,17 @@ impl ValueWordsQuery {
         ValueWordsQuery {
             kw,
             paths: Arc::from(VALUE_WORD_PATHS),
+            prefilter: test.prefilter(),
             test: Arc::new(test),
         }
     }
 
     fn value_matches(&self, value: &[u8]) -> bool {
+        if let Some(prefilter) = &self.prefilter {
+            if value.is_ascii() && !prefilter.is_match(value) {
+                return false;
+            }
+        }
         let Ok(value) = std::str::from_utf8(value) else {
             return false;
         };
