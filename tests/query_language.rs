@@ -554,6 +554,16 @@ fn words_of_repeated_values_answer_every_query_form() {
         ("/describe.*/", vec!["boto"]),
         ("deployer", vec!["role"]),
         ("nowhere", vec![]),
+        // Where events were read from is searched when named, not by a bare word.
+        (
+            "@file:\"events.jsonl\"",
+            vec!["boto", "console", "long-agent", "role"],
+        ),
+        (
+            "@file:events*",
+            vec!["boto", "console", "long-agent", "role"],
+        ),
+        ("\"events.jsonl\"", vec![]),
     ] {
         assert_eq!(ids(&f, query), set(&expected), "{query}");
     }

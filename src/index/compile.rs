@@ -586,15 +586,28 @@ impl Compiler<'_> {
             }
             Term::Phrase { text, slop } => {
                 let _ = slop;
-                let mut words: Vec<(TantivyOccur, Box<dyn TantivyQuery>)> = analyse(text)
+                let tokens = analyse(text);
+                let mut words: Vec<(TantivyOccur, Box<dyn TantivyQuery>)> = tokens
                     .iter()
-                    .map(|t| (TantivyOccur::Must, self.analysed_word(path, t)))
+                    .map(|t| {
+                        let term =
+                            TermQuery::new(self.analysed_term(path, t), IndexRecordOption::Basic);
+                        (TantivyOccur::Must, Box::new(term) as Box<dyn TantivyQuery>)
+                    })
                     .collect();
-                match words.len() {
-                    0 => None,
-                    1 => words.pop().map(|(_, query)| query),
-                    _ => Some(Box::new(BooleanQuery::new(words))),
+                if words.is_empty() {
+                    return Ok(None);
                 }
+                let tok = match words.len() {
+                    1 => words.remove(0).1,
+                    _ => Box::new(BooleanQuery::new(words)),
+                };
+                Some(
+                    self.with_value_words(tok, Some(path), || match tokens.len() {
+                        1 => WordTest::Word(tokens[0].clone()),
+                        _ => WordTest::AllWords(tokens.clone()),
+                    }),
+                )
             }
             Term::Wildcard(parts) => {
                 let pattern = wildcard_regex(parts, true);

@@ -78,8 +78,8 @@ pub fn prepare(
     if let Some(session) = &principal.session {
         leaves.derived(derived::SESSION, session);
     }
-    leaves.derived(derived::SOURCE, &provenance.source);
-    leaves.derived(derived::FILE, &provenance.file);
+    leaves.provenance(derived::SOURCE, &provenance.source);
+    leaves.provenance(derived::FILE, &provenance.file);
 
     PreparedEvent {
         id_hash: id,
@@ -176,5 +176,14 @@ impl LeafWriter<'_> {
         self.path.clear();
         self.path.push_str(path);
         self.leaf(value);
+    }
+
+    /// One of [`PROVENANCE_PATHS`]: its whole value only, however long; its words are read from it.
+    fn provenance(&mut self, path: &str, value: &str) {
+        self.scratch.clear();
+        self.scratch.push_str(path);
+        self.scratch.push(PATH_SEPARATOR);
+        self.scratch.push_str(value);
+        self.doc.add_text(self.fields.kw, &self.scratch);
     }
 }

@@ -76,6 +76,11 @@ pub const VALUE_WORD_PATHS: &[&str] = &[
     derived::FILE,
 ];
 
+/// Where an event was read from: kept whole in `kw` however long (a path names one file), and
+/// searched only by queries that name them: a word without a field is looked for in the record and
+/// the identities derived from it, not in the names of the files it came from.
+pub const PROVENANCE_PATHS: &[&str] = &[derived::SOURCE, derived::FILE];
+
 /// Whether `path` is one of [`VALUE_WORD_PATHS`].
 pub fn words_read_from_values(path: &str) -> bool {
     static PATHS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =

@@ -14,13 +14,15 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, TantivyError};
 
-use super::schema::{path_term, terms_with_prefix, VALUE_WORD_PATHS};
+use super::schema::{path_term, terms_with_prefix, PROVENANCE_PATHS, VALUE_WORD_PATHS};
 use super::tokenizer::analyse;
 
 /// What a word of a value must be for the value to match.
 pub(crate) enum WordTest {
     /// This (analysed) word.
     Word(String),
+    /// All of these words, in the same value (a phrase).
+    AllWords(Vec<String>),
     /// A match of this regular expression, whole; `anywhere` finds it in a value in any case.
     Regex {
         whole: regex::Regex,
@@ -53,6 +55,10 @@ impl WordTest {
             WordTest::Word(word) => {
                 regex::bytes::Regex::new(&format!("(?i:{})", regex::escape(word))).ok()
             }
+            WordTest::AllWords(words) => {
+                let longest = words.iter().max_by_key(|word| word.len())?;
+                regex::bytes::Regex::new(&format!("(?i:{})", regex::escape(longest))).ok()
+            }
             WordTest::Regex { anywhere, .. } => Some(anywhere.clone()),
             WordTest::Fuzzy(_) | WordTest::Range(..) => None,
         }
@@ -61,6 +67,7 @@ impl WordTest {
     fn passes(&self, word: &str) -> bool {
         match self {
             WordTest::Word(wanted) => word == wanted,
+            WordTest::AllWords(wanted) => wanted.iter().any(|w| w == word),
             WordTest::Regex { whole, .. } => whole.is_match(word),
             WordTest::Fuzzy(dfa) => matches!(dfa.eval(word), Distance::Exact(_)),
             WordTest::Range(lower, upper) => {
@@ -110,11 +117,17 @@ impl ValueWordsQuery {
         })
     }
 
-    /// Under every path of [`VALUE_WORD_PATHS`].
+    /// Under every path of [`VALUE_WORD_PATHS`] but [`PROVENANCE_PATHS`], for a query that names
+    /// no field.
     pub(crate) fn anywhere(kw: Field, test: WordTest) -> ValueWordsQuery {
+        let paths: Vec<&'static str> = VALUE_WORD_PATHS
+            .iter()
+            .copied()
+            .filter(|path| !PROVENANCE_PATHS.contains(path))
+            .collect();
         ValueWordsQuery {
             kw,
-            paths: Arc::from(VALUE_WORD_PATHS),
+            paths: Arc::from(paths),
             prefilter: test.prefilter(),
             test: Arc::new(test),
         }
@@ -129,7 +142,11 @@ impl ValueWordsQuery {
         let Ok(value) = std::str::from_utf8(value) else {
             return false;
         };
-        analyse(value).iter().any(|word| self.test.passes(word))
+        let words = analyse(value);
+        match self.test.as_ref() {
+            WordTest::AllWords(wanted) => wanted.iter().all(|w| words.contains(w)),
+            test => words.iter().any(|word| test.passes(word)),
+        }
     }
 }
 
