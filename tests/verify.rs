@@ -81,6 +81,17 @@ impl Archive {
         panic!("no digest lists a log file")
     }
 
+    /// Every log file a digest lists.
+    fn listed_logs(&self) -> Vec<PathBuf> {
+        let mut logs = Vec::new();
+        for digest in self.files("CloudTrail-Digest") {
+            for log in gunzip_json(&digest)["logFiles"].as_array().unwrap() {
+                logs.push(self.root().join(log["s3Object"].as_str().unwrap()));
+            }
+        }
+        logs
+    }
+
     fn verify(&self, extra: &[&str]) -> (i32, Vec<Value>, String) {
         let index = self.root().join("index");
         let output = trailhound(&index)
@@ -825,6 +836,87 @@ fn an_ingest_keeps_the_verdicts_of_the_files_it_read() {
         .success();
     assert_eq!(support::count(&skipped, "@integrity:modified"), 0);
     assert!(!skipped.join("integrity.json").exists());
+}
+
+/// The ingest hashes each log file as it decompresses it for its records (one pass); whatever
+/// the damage, its verdict on every file must be the one `verify`, which hashes the files on its
+/// own, gives.
+#[test]
+fn an_ingest_judges_each_damaged_file_as_verify_does() {
+    let archive = Archive::generate();
+    let logs = archive.listed_logs();
+    assert!(logs.len() >= 6, "{logs:?}");
+    let gzipped = |log: &Path| std::fs::read(log).unwrap();
+    let plain = |log: &Path| gunzip_bytes(log);
+    let mut damaged: Vec<(&str, Vec<u8>)> = Vec::new();
+    damaged.push(("a changed record", changed_copy(&logs[0]).0));
+    damaged.push((
+        "junk after the gzip stream",
+        [gzipped(&logs[1]), b"junk".to_vec()].concat(),
+    ));
+    damaged.push((
+        "zeros after the gzip stream",
+        [gzipped(&logs[2]), vec![0; 512]].concat(),
+    ));
+    let bytes = gzipped(&logs[3]);
+    damaged.push(("cut in half", bytes[..bytes.len() / 2].to_vec()));
+    let mut bytes = gzipped(&logs[4]);
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    damaged.push(("a flipped compressed byte", bytes));
+    let content = plain(&logs[5]);
+    let (first, second) = content.split_at(content.len() / 3);
+    damaged.push((
+        "the same content in two gzip members",
+        [gzip(first), gzip(second)].concat(),
+    ));
+    for ((_, bytes), log) in damaged.iter().zip(&logs) {
+        std::fs::write(log, bytes).unwrap();
+    }
+
+    let index = archive.root().join("index");
+    let ingest = trailhound(&index)
+        .args(["ingest", "--no-rules"])
+        .arg(archive.root().join("AWSLogs"))
+        .output()
+        .unwrap();
+    // Damaged files are reported (exit 3) and the rest loaded.
+    assert_eq!(
+        ingest.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&ingest.stderr)
+    );
+    let kept: Value =
+        serde_json::from_slice(&std::fs::read(index.join("integrity.json")).unwrap()).unwrap();
+    let kept: Vec<Value> = kept["findings"].as_array().unwrap().clone();
+    let (_, verified, said) = archive.verify(&[]);
+    // A file with nothing to say of it is valid.
+    let judged = |findings: &[Value], log: &Path| -> (String, bool) {
+        match findings
+            .iter()
+            .find(|f| f["kind"] == "log" && ends_with(f, log))
+        {
+            Some(finding) => (
+                finding["status"].as_str().unwrap().to_owned(),
+                finding["detail"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("decompress"),
+            ),
+            None => ("valid".to_owned(), false),
+        }
+    };
+    for ((damage, _), log) in damaged.iter().zip(&logs) {
+        let by_verify = judged(&verified, log);
+        assert_eq!(judged(&kept, log), by_verify, "{damage}: {said}");
+        let expected = if damage.contains("two gzip members") {
+            "valid"
+        } else {
+            "modified"
+        };
+        assert_eq!(by_verify.0, expected, "{damage}");
+    }
 }
 
 /// Tampering is an alert too: a changed file and a deleted one each raise one for their chain,

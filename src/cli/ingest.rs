@@ -327,12 +327,13 @@ pub fn run(
             follow: args.follow.then_some(args.interval),
         },
         stop: Some(stop),
+        hash_local_logs: !args.no_verify,
         ..IngestOptions::default()
     };
     let summary = ingest_with_progress(&index, &paths, &options, quiet)?;
     if !args.no_verify {
         if !paths.is_empty() {
-            ingest_integrity::keep_local(&index, &paths, quiet);
+            ingest_integrity::keep_local(&index, &paths, &summary.local_hashes, quiet);
         }
         for (url, report) in options.buckets.iter().zip(&summary.buckets) {
             // A run that read nothing new has nothing new to check.

@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::verify::{fetch_missing_keys, load_keyring};
 use crate::event::terminal_safe;
 use crate::index::TrailIndex;
+use crate::ingest::LocalHashes;
 use crate::integrity::chain::{Finding, Status, Window};
 use crate::integrity::digest::archive_key;
 use crate::integrity::verdicts::Verdicts;
@@ -17,10 +18,10 @@ use crate::s3::verify::check_listed;
 use crate::s3::{BucketReport, BucketUrl, S3Options};
 use crate::units::thousands;
 
-/// Local files, offline, with the keys kept beside the index. Reading each file once more costs
-/// about a twentieth of the ingest.
-pub fn keep_local(index: &TrailIndex, paths: &[PathBuf], quiet: bool) {
-    let archive = crate::integrity::local::scan(paths, &[], &[]);
+/// Local files, offline, with the keys kept beside the index: the log files the ingest hashed as
+/// it read them (`hashed`) are not read again.
+pub fn keep_local(index: &TrailIndex, paths: &[PathBuf], hashed: &LocalHashes, quiet: bool) {
+    let archive = crate::integrity::local::scan(paths, &[], &[], hashed);
     if archive.digests.is_empty() {
         return;
     }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use super::exit;
 use crate::event::terminal_safe;
 use crate::index::TrailIndex;
+use crate::ingest::LocalHashes;
 use crate::integrity::chain::FoundDigest;
 use crate::integrity::chain::{FindingKind, Window};
 use crate::integrity::keyring::SAVED_KEYRING;
@@ -83,7 +84,7 @@ pub fn run(index_dir: &Path, args: &VerifyArgs) -> anyhow::Result<i32> {
             return Ok(exit::USAGE);
         }
     };
-    let mut archive = scan(&paths, &args.account, &args.region);
+    let mut archive = scan(&paths, &args.account, &args.region, &LocalHashes::new());
     let mut unreadable = false;
     for url in &buckets {
         let options = S3Options {

@@ -13,8 +13,10 @@ use crate::index::coverage::Checkpoint;
 use crate::index::document::{prepare, Provenance};
 use crate::index::schema::Fields;
 use crate::index::EventWriter;
+use crate::integrity::hashing::HashingTap;
 use crate::source::{
-    read_records, Delivery, Feed, FileKind, InputFile, Problem, RecordSink, Severity, SourceRecord,
+    read_records_tapped, Delivery, Feed, FileKind, InputFile, Problem, RecordSink, Severity,
+    SourceRecord, Tap,
 };
 
 /// Records (or problems) per batch sent from a reading thread to the writer.
@@ -65,26 +67,46 @@ impl PipelineFeed {
         }
     }
 
-    pub fn read_file(&self, source: &Arc<str>, file: &InputFile) {
+    /// Reads `file`; with `hash`, returns what the integrity check makes of its decompressed
+    /// bytes (when it was read to its end).
+    pub fn read_file(
+        &self,
+        source: &Arc<str>,
+        file: &InputFile,
+        hash: bool,
+    ) -> Option<Result<String, String>> {
         match open(file) {
             Ok(mut reader) => {
-                self.stream(source, &file.display, file.explicit, &mut reader);
+                let mut hashing = hash.then(HashingTap::default);
+                let tap = hashing.as_mut().map(|tap| tap as &mut dyn Tap);
+                self.stream(source, &file.display, file.explicit, &mut reader, tap);
+                hashing.and_then(HashingTap::finish)
             }
-            Err(e) => self.send(Batch {
-                problems: vec![Problem::file(
-                    Severity::Rejected,
-                    &file.display,
-                    format!("cannot read: {e}"),
-                )],
-                end_of_file: Some(true),
-                ..Batch::empty()
-            }),
+            Err(e) => {
+                self.send(Batch {
+                    problems: vec![Problem::file(
+                        Severity::Rejected,
+                        &file.display,
+                        format!("cannot read: {e}"),
+                    )],
+                    end_of_file: Some(true),
+                    ..Batch::empty()
+                });
+                None
+            }
         }
     }
 }
 
 impl Feed for PipelineFeed {
-    fn stream(&self, source: &Arc<str>, name: &str, explicit: bool, reader: &mut dyn Read) -> bool {
+    fn stream(
+        &self,
+        source: &Arc<str>,
+        name: &str,
+        explicit: bool,
+        reader: &mut dyn Read,
+        tap: Option<&mut dyn Tap>,
+    ) -> bool {
         let mut batches = BatchSender {
             feed: self,
             provenance: Provenance {
@@ -93,7 +115,11 @@ impl Feed for PipelineFeed {
             },
             batch: Batch::empty(),
         };
-        let report = read_records(reader, name, &mut batches);
+        // Passed on as `Some(tap)` so that the tap's borrow may shorten to the reader's.
+        let report = match tap {
+            Some(tap) => read_records_tapped(reader, name, &mut batches, Some(tap)),
+            None => read_records_tapped(reader, name, &mut batches, None),
+        };
         let counts_as_file = match report.kind {
             FileKind::Digest => {
                 batches.problem(Problem::file(

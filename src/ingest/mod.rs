@@ -9,4 +9,4 @@ mod summary;
 pub use feed::PipelineFeed;
 pub use pipeline::{ingest_paths, ingest_with, IngestOptions};
 pub use sink::{write_batches, Batch, IngestObserver, SinkOptions};
-pub use summary::IngestSummary;
+pub use summary::{IngestSummary, LocalHashes};

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::feed::PipelineFeed;
 use super::sink::{write_batches, IngestObserver, SinkOptions};
-use super::summary::IngestSummary;
+use super::summary::{IngestSummary, LocalHashes};
 use crate::detect::Detector;
 use crate::index::coverage::{AthenaMark, Checkpoint};
 use crate::index::{EventWriter, IndexError, TrailIndex};
@@ -38,6 +38,8 @@ pub struct IngestOptions {
     pub deliveries: Arc<Mutex<Vec<Delivery>>>,
     /// The Athena question those objects or records answer: committed after the last of them.
     pub athena: Option<AthenaMark>,
+    /// Hash the local files found beside digests as they are read ([`IngestSummary::local_hashes`]).
+    pub hash_local_logs: bool,
 }
 
 /// Ingests every file under `paths` into `index`, committing every `commit_every` new events.
@@ -68,12 +70,19 @@ pub fn ingest_with(
         summary.count_problem(problem);
         observer.problem(problem);
     }
-    let mut work: Vec<(Arc<str>, InputFile)> = Vec::with_capacity(discovery.file_count());
+    // Files beside digests are hashed as they are read, for the integrity check after the ingest.
+    let mut work: Vec<(Arc<str>, InputFile, bool)> = Vec::with_capacity(discovery.file_count());
     for group in discovery.groups {
         writer.note_source(&group.source, group.digest_files);
         summary.skipped += group.digest_files;
         let source: Arc<str> = group.source.into();
-        work.extend(group.files.into_iter().map(|file| (source.clone(), file)));
+        let hash = options.hash_local_logs && group.digest_files > 0;
+        work.extend(
+            group
+                .files
+                .into_iter()
+                .map(|file| (source.clone(), file, hash)),
+        );
     }
     for bucket in options.buckets.iter().chain(options.objects.keys()) {
         writer.note_source(&bucket.label(), 0);
@@ -97,11 +106,18 @@ pub fn ingest_with(
     let objects = options.objects.clone();
     let athena = options.athena.clone();
     let producer = std::thread::spawn(move || {
-        work.par_iter().for_each(|(source, file)| {
-            if !feed.cancelled() {
-                feed.read_file(source, file);
+        let hashes = Mutex::new(LocalHashes::new());
+        work.par_iter().for_each(|(source, file, hash)| {
+            if feed.cancelled() {
+                return;
+            }
+            let found = feed.read_file(source, file, *hash);
+            if let (Some(found), Some(path)) = (found, &file.path) {
+                let mut hashes = hashes.lock().unwrap_or_else(|e| e.into_inner());
+                hashes.insert(path.clone(), found);
             }
         });
+        let hashes = hashes.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut read = None;
         if !buckets.is_empty() {
             let mut digests = Digests::load(&index_dir);
@@ -122,7 +138,7 @@ pub fn ingest_with(
                 .sum();
             feed.checkpoint(Checkpoint::Athena(mark));
         }
-        (read, object_reports)
+        (read, object_reports, hashes)
     });
 
     let sink = SinkOptions {
@@ -133,7 +149,8 @@ pub fn ingest_with(
     let written = write_batches(index, writer, &sink, batches, summary, observer);
     let produced = producer.join();
     let mut summary = written?;
-    if let Ok((read, object_reports)) = produced {
+    if let Ok((read, object_reports, hashes)) = produced {
+        summary.local_hashes = hashes;
         if let Some((reports, digests)) = read {
             digests
                 .save(index.dir())

@@ -24,7 +24,13 @@ pub struct IngestSummary {
     pub first_searchable: Option<std::time::Instant>,
     /// How long after its source handed it over the first new event became searchable.
     pub first_searchable_after_arrival: Option<std::time::Duration>,
+    /// The local files read beside digests, hashed as they were read.
+    pub local_hashes: LocalHashes,
 }
+
+/// Each local file's SHA-256 of its decompressed bytes, or why it has none (as the integrity
+/// check words it), by path.
+pub type LocalHashes = std::collections::HashMap<std::path::PathBuf, Result<String, String>>;
 
 impl IngestSummary {
     pub fn count_problem(&mut self, problem: &Problem) {

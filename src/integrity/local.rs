@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use super::chain::{FoundDigest, FoundLog};
 use super::digest::archive_key;
 use super::hashing::{hash_decompressed, read_digest};
+use crate::ingest::LocalHashes;
 use crate::s3::layout::{delivered, Kind};
 
 /// What a scan found.
@@ -47,12 +48,20 @@ fn place(path: &Path) -> Option<Placed> {
     })
 }
 
-/// Every digest and log file under `paths` of the wanted accounts and regions (all when empty).
-pub fn scan(paths: &[PathBuf], accounts: &[String], regions: &[String]) -> LocalArchive {
+/// Every digest and log file under `paths` of the wanted accounts and regions (all when empty);
+/// a log file in `hashed` (by its path under the canonical form of its root, as an ingest names
+/// it) is not read again.
+pub fn scan(
+    paths: &[PathBuf],
+    accounts: &[String],
+    regions: &[String],
+    hashed: &LocalHashes,
+) -> LocalArchive {
     let mut archive = LocalArchive::default();
     let mut files = Vec::new();
-    for path in paths {
-        for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+    for named in paths {
+        let canonical = std::fs::canonicalize(named).unwrap_or_else(|_| named.clone());
+        for entry in walkdir::WalkDir::new(named).sort_by_file_name() {
             let Ok(entry) = entry else { continue };
             if !entry.file_type().is_file() {
                 continue;
@@ -63,7 +72,9 @@ pub fn scan(paths: &[PathBuf], accounts: &[String], regions: &[String]) -> Local
                     if (accounts.is_empty() || accounts.contains(&placed.account))
                         && (regions.is_empty() || regions.contains(&placed.region)) =>
                 {
-                    files.push((path, placed))
+                    let inside = path.strip_prefix(named).unwrap_or(&path);
+                    let key = canonical.join(inside);
+                    files.push((path, key, placed))
                 }
                 Some(_) => {}
                 None => archive.unplaced.push(path.display().to_string()),
@@ -72,7 +83,7 @@ pub fn scan(paths: &[PathBuf], accounts: &[String], regions: &[String]) -> Local
     }
     let found: Vec<Found> = files
         .into_par_iter()
-        .map(|(path, placed)| read(&path, placed))
+        .map(|(path, key, placed)| read(&path, placed, hashed.get(&key)))
         .collect();
     for found in found {
         match found {
@@ -90,7 +101,7 @@ enum Found {
     Insight,
 }
 
-fn read(path: &Path, placed: Placed) -> Found {
+fn read(path: &Path, placed: Placed, hashed: Option<&Result<String, String>>) -> Found {
     let shown = path.display().to_string();
     match placed.kind {
         Kind::Insight => Found::Insight,
@@ -115,7 +126,10 @@ fn read(path: &Path, placed: Placed) -> Found {
             key: placed.key,
             account: placed.account,
             region: placed.region,
-            hash: open(path).and_then(hash_decompressed),
+            hash: match hashed {
+                Some(hash) => hash.clone(),
+                None => open(path).and_then(hash_decompressed),
+            },
         }),
     }
 }

@@ -71,7 +71,8 @@ fn read_bucket_objects(
             scope.spawn(move || {
                 for (key, bytes) in receiver {
                     let name = format!("s3://{}/{key}", url.bucket);
-                    if feed.stream(source, &name, false, &mut std::io::Cursor::new(bytes)) {
+                    let mut reader = std::io::Cursor::new(bytes);
+                    if feed.stream(source, &name, false, &mut reader, None) {
                         read.fetch_add(1, Ordering::Relaxed);
                     }
                 }

@@ -17,8 +17,8 @@ use super::layout::{Kind, RegionFolder};
 use super::listing::{wanted, Lister, Selection};
 use super::BucketUrl;
 use crate::index::coverage::{BucketCoverage, BucketMark, Checkpoint, DayRange, FolderMark};
-use crate::integrity::hashing::hash_decompressed;
-use crate::source::{Feed, Problem, Severity};
+use crate::integrity::hashing::HashingTap;
+use crate::source::{Feed, Problem, Severity, Tap};
 
 /// How a bucket is read.
 #[derive(Debug, Clone)]
@@ -244,13 +244,16 @@ fn read_bucket(
                 scope.spawn(move || {
                     for object in receiver {
                         let key = format!("{}{}", object.folder, object.name);
-                        if options.hash_logs && is_log_key(&key) {
-                            let hash = hash_decompressed(&object.bytes[..]);
-                            hashes.lock().unwrap().insert(key.clone(), hash);
-                        }
+                        let mut hashing =
+                            (options.hash_logs && is_log_key(&key)).then(HashingTap::default);
+                        let tap = hashing.as_mut().map(|tap| tap as &mut dyn Tap);
                         let name = format!("s3://{}/{key}", url.bucket);
                         let mut reader = std::io::Cursor::new(object.bytes);
-                        if feed.stream(source, &name, false, &mut reader) {
+                        let read_whole = feed.stream(source, &name, false, &mut reader, tap);
+                        if let Some(hash) = hashing.and_then(HashingTap::finish) {
+                            hashes.lock().unwrap().insert(key, hash);
+                        }
+                        if read_whole {
                             tracker.read(feed, &object.folder, &object.name);
                         }
                     }
@@ -713,7 +716,14 @@ mod tests {
 
     struct Marks(Mutex<Vec<BucketMark>>);
     impl Feed for Marks {
-        fn stream(&self, _: &Arc<str>, _: &str, _: bool, _: &mut dyn std::io::Read) -> bool {
+        fn stream(
+            &self,
+            _: &Arc<str>,
+            _: &str,
+            _: bool,
+            _: &mut dyn std::io::Read,
+            _: Option<&mut dyn crate::source::Tap>,
+        ) -> bool {
             true
         }
         fn delivery(&self, _: crate::source::Delivery) {}

@@ -6,14 +6,55 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 
 use super::decompress::{is_gzip, GzipMembers};
 
-/// The stream of JSON text in `reader`, read through whatever layers its first bytes call for.
-pub fn decoded<'r>(reader: impl Read + 'r) -> Box<dyn Read + 'r> {
+/// Sees every byte of a stream once it is decompressed, before it is transcoded, and every
+/// error met reading it: the integrity check hashes what the ingest reads, in the same pass.
+pub trait Tap {
+    fn bytes(&mut self, bytes: &[u8]);
+    fn error(&mut self, error: &std::io::Error);
+    /// The stream ended (after its last bytes and errors).
+    fn end(&mut self);
+}
+
+/// The stream of JSON text in `reader`, read through whatever layers its first bytes call for;
+/// `tap` sees the decompressed bytes.
+pub fn decoded<'r>(reader: impl Read + 'r, tap: Option<&'r mut dyn Tap>) -> Box<dyn Read + 'r> {
     let (head, reader) = peek(reader);
-    if !is_gzip(head.first_bytes()) {
-        return by_encoding(head, reader);
+    let body: Box<dyn Read + 'r> = match is_gzip(head.first_bytes()) {
+        true => Box::new(GzipMembers::new(head.chain(reader))),
+        false => Box::new(head.chain(reader)),
+    };
+    let body = match tap {
+        Some(tap) => Box::new(Tapped { inner: body, tap }),
+        None => body,
+    };
+    let (head, body) = peek(body);
+    by_encoding(head, body)
+}
+
+struct Tapped<'r, R> {
+    inner: R,
+    tap: &'r mut dyn Tap,
+}
+
+impl<R: Read> Read for Tapped<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(0) if !buf.is_empty() => {
+                self.tap.end();
+                Ok(0)
+            }
+            Ok(n) => {
+                self.tap.bytes(&buf[..n]);
+                Ok(n)
+            }
+            Err(e) => {
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    self.tap.error(&e);
+                }
+                Err(e)
+            }
+        }
     }
-    let (head, reader) = peek(GzipMembers::new(head.chain(reader)));
-    by_encoding(head, reader)
 }
 
 fn by_encoding<'r>(head: Head, reader: impl Read + 'r) -> Box<dyn Read + 'r> {

@@ -4,14 +4,21 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{Problem, SourceRecord};
+use super::{Problem, SourceRecord, Tap};
 use crate::index::coverage::Checkpoint;
 
 pub trait Feed: Sync {
     /// Reads one stream (a file, an object), handing over its records as they are parsed;
-    /// `explicit` when the user named it (and is told when it holds no CloudTrail). Returns
-    /// whether it was read to its end (not cut short by a stop).
-    fn stream(&self, source: &Arc<str>, name: &str, explicit: bool, reader: &mut dyn Read) -> bool;
+    /// `explicit` when the user named it (and is told when it holds no CloudTrail); `tap` sees
+    /// all its decompressed bytes. Returns whether it was read to its end (not cut short by a stop).
+    fn stream(
+        &self,
+        source: &Arc<str>,
+        name: &str,
+        explicit: bool,
+        reader: &mut dyn Read,
+        tap: Option<&mut dyn Tap>,
+    ) -> bool;
     /// Hands over the records of one answer that arrived whole (a page of an API).
     fn delivery(&self, delivery: Delivery);
     /// A problem outside any stream (a bucket that cannot be listed, an object that cannot be fetched).

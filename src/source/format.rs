@@ -2,7 +2,7 @@
 //! one as it reads, so memory is bounded by the largest record, never by the input.
 use std::io::Read;
 
-use super::encoding::decoded;
+use super::encoding::{decoded, Tap};
 use super::key_case::RESTORED_NOTE;
 use super::problem::{Problem, Severity};
 use super::records::{parse_record, SourceRecord};
@@ -53,8 +53,20 @@ pub fn read_records<'r>(
     file: &str,
     sink: &mut dyn RecordSink,
 ) -> FileReport {
+    read_records_tapped(reader, file, sink, None)
+}
+
+/// As [`read_records`], with `tap` seeing the decompressed stream to its end, past where its
+/// records stop, unless the sink cancels.
+pub fn read_records_tapped<'r>(
+    reader: impl Read + 'r,
+    file: &str,
+    sink: &mut dyn RecordSink,
+    tap: Option<&'r mut dyn Tap>,
+) -> FileReport {
+    let tapped = tap.is_some();
     let mut framer = Framer {
-        window: Window::new(decoded(reader)),
+        window: Window::new(decoded(reader, tap)),
         out: Output {
             file,
             sink,
@@ -64,6 +76,9 @@ pub fn read_records<'r>(
         },
     };
     let kind = framer.read();
+    if tapped && !framer.out.sink.cancelled() {
+        framer.window.drain();
+    }
     FileReport {
         kind,
         records: framer.out.records,

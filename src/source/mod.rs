@@ -13,7 +13,11 @@ mod window;
 
 pub use archive::{discover, Discovery, InputFile, InputGroup};
 pub use decompress::is_gzip;
+pub use encoding::Tap;
 pub use feed::{Delivery, Feed};
-pub use format::{read_content, read_records, FileKind, FileReport, RecordSink, MAX_RECORD_BYTES};
+pub use format::{
+    read_content, read_records, read_records_tapped, FileKind, FileReport, RecordSink,
+    MAX_RECORD_BYTES,
+};
 pub use problem::{Problem, Severity};
 pub use records::{as_cloudtrail, SourceRecord};

@@ -49,6 +49,16 @@ impl<R: Read> Window<R> {
         self.start = self.end;
     }
 
+    /// Reads the rest of the stream, passing over damage, and drops it.
+    pub fn drain(&mut self) {
+        loop {
+            self.consume_all();
+            if !self.fill() && self.take_damage().is_none() {
+                return;
+            }
+        }
+    }
+
     /// The byte at `offset` from the first unconsumed one, reading more as needed.
     pub fn byte_at(&mut self, offset: usize) -> Option<u8> {
         while self.start + offset >= self.end {
