@@ -5,6 +5,8 @@
     pip install duckdb            # the DuckDB baseline (skipped with a note when missing)
     python3 benches/ingest_baselines.py --events 1000000 --runs 3
     python3 benches/ingest_baselines.py --before /tmp/trailhound-old   # and an earlier build, same run
+    python3 benches/distinct_values_corpus.py --out /tmp/distinct --events 1000000
+    python3 benches/ingest_baselines.py --corpus /tmp/distinct --dir /tmp/distinct-bench   # another shape
 
 Generates a deterministic corpus with `trailhound gen` (cached in --dir), then measures, interleaving
 the contenders run by run so that machine drift hits them alike:
@@ -95,13 +97,15 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--query-runs", type=int, default=15)
     parser.add_argument("--dir", default="/tmp/trailhound-bench")
+    parser.add_argument("--corpus", help="an archive to measure instead of a generated one (a folder holding AWSLogs/), "
+                        "e.g. one made by benches/distinct_values_corpus.py; --events is then read from the index")
     parser.add_argument("--queries-only", action="store_true", help="reuse the index of an earlier run; time the queries only")
     parser.add_argument("--before", help="an earlier trailhound build to measure in the same runs (ingest, index size, first searchable)")
     args = parser.parse_args()
     if not os.path.exists(BINARY):
         sys.exit("build first: cargo build --release")
     os.makedirs(args.dir, exist_ok=True)
-    corpus = generate(args)
+    corpus = args.corpus or generate(args)
     files = log_files(corpus)
     list_file = os.path.join(args.dir, "files.txt")
     with open(list_file, "w") as out:
@@ -156,6 +160,9 @@ def main():
     def median(name, column=0):
         return statistics.median(r[column] for r in results[name])
 
+    if args.corpus:
+        counted = subprocess.run([BINARY, "--index", index, "--quiet", "search", "--count", "*"], stdout=subprocess.PIPE, text=True).stdout.strip()
+        args.events = int(counted) if counted.isdigit() else args.events
     if not args.queries_only:
         report_ingest(args, results, median, index, gz_bytes)
         report_before_after(args, results, median, sizes, firsts, gz_bytes)
