@@ -376,8 +376,9 @@ impl Compiler<'_> {
     }
 
     /// `tok`, the query over the words indexed one by one, and also the values whose words pass
-    /// `test` under `path` when its words are read from its values ([`VALUE_WORD_PATHS`]; under
-    /// all of them when no path is named). Values too long to keep whole are in `tok` either way.
+    /// `test` under `path` when its words are read from its values
+    /// ([`super::schema::VALUE_WORD_PATHS`]; under all of them but provenance when no path is
+    /// named). Values too long to keep whole are in `tok` either way.
     fn with_value_words(
         &self,
         tok: Box<dyn TantivyQuery>,

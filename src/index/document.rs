@@ -140,21 +140,19 @@ impl LeafWriter<'_> {
     /// [`super::schema`]).
     fn leaf(&mut self, text: &str) {
         let fields = self.fields;
-        match self.path.as_str() {
-            TIME_PATH | EVENT_ID_PATH => {
-                self.doc.add_text(fields.paths, &self.path);
-                return;
-            }
-            path if SECRET_PATHS.contains(&path) => {
-                self.doc.add_text(fields.paths, &self.path);
-                return;
-            }
-            path if IDENTIFIER_PATHS.contains(&path) => {
+        let path = self.path.as_str();
+        let kept_apart = match path {
+            TIME_PATH | EVENT_ID_PATH => true,
+            _ if SECRET_PATHS.contains(&path) => true,
+            _ if IDENTIFIER_PATHS.contains(&path) => {
                 self.doc.add_u64(fields.exact, exact_hash(path, text));
-                self.doc.add_text(fields.paths, &self.path);
-                return;
+                true
             }
-            _ => {}
+            _ => false,
+        };
+        if kept_apart {
+            self.doc.add_text(fields.paths, &self.path);
+            return;
         }
         let whole = text.len() <= KEYWORD_MAX_CHARS || text.chars().count() <= KEYWORD_MAX_CHARS;
         self.scratch.clear();
