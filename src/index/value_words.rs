@@ -26,7 +26,7 @@ pub(crate) enum WordTest {
     /// A match of this regular expression, whole; `anywhere` finds it in a value in any case.
     Regex {
         whole: regex::Regex,
-        anywhere: regex::bytes::Regex,
+        anywhere: Option<regex::bytes::Regex>,
     },
     /// Within the automaton's edit distance of its word (a transposition is one edit).
     Fuzzy(DFA),
@@ -37,9 +37,18 @@ pub(crate) enum WordTest {
 impl WordTest {
     /// A test for words matching `pattern` whole; `None` when it does not compile.
     pub(crate) fn regex(pattern: &str) -> Option<WordTest> {
+        // An anchor or a word boundary does not hold inside a value as it does in a word.
+        let anchored = pattern.contains(['^', '$'])
+            || ["\\b", "\\B", "\\A", "\\z"]
+                .iter()
+                .any(|a| pattern.contains(a));
+        let anywhere = match anchored {
+            true => None,
+            false => Some(regex::bytes::Regex::new(&format!("(?i:{pattern})")).ok()?),
+        };
         Some(WordTest::Regex {
             whole: regex::Regex::new(&format!("^(?:{pattern})$")).ok()?,
-            anywhere: regex::bytes::Regex::new(&format!("(?i:{pattern})")).ok()?,
+            anywhere,
         })
     }
 
@@ -59,7 +68,7 @@ impl WordTest {
                 let longest = words.iter().max_by_key(|word| word.len())?;
                 regex::bytes::Regex::new(&format!("(?i:{})", regex::escape(longest))).ok()
             }
-            WordTest::Regex { anywhere, .. } => Some(anywhere.clone()),
+            WordTest::Regex { anywhere, .. } => anywhere.clone(),
             WordTest::Fuzzy(_) | WordTest::Range(..) => None,
         }
     }
@@ -193,5 +202,51 @@ impl Weight for ValueWordsQuery {
                 "document {doc} has no value with a matching word"
             )))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The prefilter may only reject values none of whose words pass.
+    #[test]
+    fn the_prefilter_never_rejects_a_value_with_a_passing_word() {
+        let values = [
+            "Boto3/1.34.0 md/Botocore#1.34.0 os/linux#6.1",
+            "arn:aws:iam::111122223333:role/Deployer",
+            "DescribeInstances",
+            "ÄRGER im Büro",
+        ];
+        let tests = [
+            WordTest::Word("botocore".into()),
+            WordTest::Word("deployer".into()),
+            WordTest::AllWords(vec!["os".into(), "linux".into()]),
+            WordTest::regex("boto.*").unwrap(),
+            WordTest::regex("^deploy.*").unwrap(),
+            WordTest::regex("describe\\w+$").unwrap(),
+            WordTest::regex("\\blinux\\b").unwrap(),
+            WordTest::Word("ärger".into()),
+        ];
+        for test in tests {
+            let prefilter = test.prefilter();
+            for value in values {
+                let words = analyse(value);
+                let passes = match &test {
+                    WordTest::AllWords(wanted) => wanted.iter().all(|w| words.contains(w)),
+                    test => words.iter().any(|word| test.passes(word)),
+                };
+                let kept = !value.is_ascii()
+                    || prefilter
+                        .as_ref()
+                        .is_none_or(|p| p.is_match(value.as_bytes()));
+                assert!(kept || !passes, "{value}: a passing value was filtered out");
+            }
+        }
+        // And a value that passes is found for each of these.
+        let found =
+            |test: &WordTest, value: &str| analyse(value).iter().any(|word| test.passes(word));
+        assert!(found(&WordTest::regex("^deploy.*").unwrap(), values[1]));
+        assert!(found(&WordTest::regex("\\blinux\\b").unwrap(), values[0]));
     }
 }
