@@ -17,12 +17,17 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
+    fixture_of(&fixture_records())
+}
+
+/// An index of `records`, ingested from one JSON Lines file (`events.jsonl`).
+fn fixture_of(records: &[serde_json::Value]) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let lines: String = fixture_records().iter().map(|r| format!("{r}\n")).collect();
+    let lines: String = records.iter().map(|r| format!("{r}\n")).collect();
     let file = support::write(&dir.path().join("events.jsonl"), lines.as_bytes());
     let index = TrailIndex::open_or_create(&dir.path().join("index")).unwrap();
     let summary = ingest_paths(&index, &[file], None, &mut Silent).unwrap();
-    assert_eq!(summary.new as usize, fixture_records().len());
+    assert_eq!(summary.new as usize, records.len());
     Fixture { _dir: dir, index }
 }
 
@@ -407,12 +412,7 @@ fn exists_finds_every_kind_of_value() {
             json!({"requestParameters": {"tags": ["a", "b"]}, "resources": [{"ARN": "arn:aws:s3:::b"}]}),
         ),
     ];
-    let dir = tempfile::tempdir().unwrap();
-    let lines: String = records.iter().map(|r| format!("{r}\n")).collect();
-    let file = support::write(&dir.path().join("events.jsonl"), lines.as_bytes());
-    let index = TrailIndex::open_or_create(&dir.path().join("index")).unwrap();
-    ingest_paths(&index, &[file], None, &mut Silent).unwrap();
-    let f = Fixture { _dir: dir, index };
+    let f = fixture_of(&records);
     let all: Vec<&str> = vec![
         "long",
         "empty",
@@ -508,12 +508,7 @@ fn words_of_repeated_values_answer_every_query_form() {
             }}),
         ),
     ];
-    let dir = tempfile::tempdir().unwrap();
-    let lines: String = records.iter().map(|r| format!("{r}\n")).collect();
-    let file = support::write(&dir.path().join("events.jsonl"), lines.as_bytes());
-    let index = TrailIndex::open_or_create(&dir.path().join("index")).unwrap();
-    ingest_paths(&index, &[file], None, &mut Silent).unwrap();
-    let f = Fixture { _dir: dir, index };
+    let f = fixture_of(&records);
     for (query, expected) in [
         ("userAgent:firefox", vec!["console"]),
         ("userAgent:FIREFOX", vec!["console"]),

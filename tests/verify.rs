@@ -92,6 +92,16 @@ impl Archive {
         logs
     }
 
+    /// `trailhound ingest --no-rules EXTRA AWSLogs/` of this archive into `index`.
+    fn ingest(&self, index: &Path, extra: &[&str]) -> assert_cmd::Command {
+        let mut command = trailhound(index);
+        command
+            .args(["ingest", "--no-rules"])
+            .args(extra)
+            .arg(self.root().join("AWSLogs"));
+        command
+    }
+
     fn verify(&self, extra: &[&str]) -> (i32, Vec<Value>, String) {
         let index = self.root().join("index");
         let output = trailhound(&index)
@@ -680,11 +690,7 @@ fn missing_keys_are_fetched_with_list_public_keys_saved_and_used_offline() {
 fn verdicts_reach_the_events_of_ingested_files_through_integrity_queries() {
     let archive = Archive::generate();
     let index = archive.root().join("index");
-    trailhound(&index)
-        .args(["ingest", "--no-rules"])
-        .arg(archive.root().join("AWSLogs"))
-        .assert()
-        .success();
+    archive.ingest(&index, &[]).assert().success();
     let count = |query: &str| support::count(&index, query);
     let total = count("*");
     assert!(total > 1000, "{total}");
@@ -815,11 +821,7 @@ fn an_ingest_keeps_the_verdicts_of_the_files_it_read() {
     std::fs::write(&log, changed).unwrap();
 
     let index = archive.root().join("index");
-    let ingest = trailhound(&index)
-        .args(["ingest", "--no-rules"])
-        .arg(archive.root().join("AWSLogs"))
-        .output()
-        .unwrap();
+    let ingest = archive.ingest(&index, &[]).output().unwrap();
     let said = String::from_utf8_lossy(&ingest.stderr);
     assert!(ingest.status.success(), "{said}");
     assert!(
@@ -829,9 +831,8 @@ fn an_ingest_keeps_the_verdicts_of_the_files_it_read() {
     assert_eq!(support::count(&index, "@integrity:modified"), in_file);
 
     let skipped = archive.root().join("index-no-verify");
-    trailhound(&skipped)
-        .args(["ingest", "--no-rules", "--no-verify"])
-        .arg(archive.root().join("AWSLogs"))
+    archive
+        .ingest(&skipped, &["--no-verify"])
         .assert()
         .success();
     assert_eq!(support::count(&skipped, "@integrity:modified"), 0);
@@ -875,11 +876,7 @@ fn an_ingest_judges_each_damaged_file_as_verify_does() {
     }
 
     let index = archive.root().join("index");
-    let ingest = trailhound(&index)
-        .args(["ingest", "--no-rules"])
-        .arg(archive.root().join("AWSLogs"))
-        .output()
-        .unwrap();
+    let ingest = archive.ingest(&index, &[]).output().unwrap();
     // Damaged files are reported (exit 3) and the rest loaded.
     assert_eq!(
         ingest.status.code(),
@@ -1047,11 +1044,7 @@ fn the_detail_pane_shows_the_events_file_and_its_verdict() {
     let (log, _) = archive.listed_log();
     std::fs::write(&log, changed_copy(&log).0).unwrap();
     let index_dir = archive.root().join("index");
-    trailhound(&index_dir)
-        .args(["ingest", "--no-rules"])
-        .arg(archive.root().join("AWSLogs"))
-        .assert()
-        .success();
+    archive.ingest(&index_dir, &[]).assert().success();
     // With the keys, the files the ingest could only hash are vouched for too.
     let (code, _, said) = archive.verify(&[]);
     assert_eq!(code, 1, "{said}");
@@ -1105,9 +1098,8 @@ fn the_ui_worker_announces_new_verdicts_and_its_stats_carry_them() {
     use trailhound::tui::worker::{Reply, Request, Worker};
     let archive = Archive::generate();
     let index_dir = archive.root().join("index");
-    trailhound(&index_dir)
-        .args(["ingest", "--no-rules", "--no-verify"])
-        .arg(archive.root().join("AWSLogs"))
+    archive
+        .ingest(&index_dir, &["--no-verify"])
         .assert()
         .success();
     let index = trailhound::index::TrailIndex::open(&index_dir).unwrap();
