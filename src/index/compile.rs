@@ -16,8 +16,8 @@ use tantivy::{DateTime as TantivyDateTime, Term as TantivyTerm};
 
 use super::id_set::EventIdSetQuery;
 use super::schema::{
-    derived, exact_hash, id_hash, path_term, split_id_hash, words_read_from_values, Fields,
-    EVENT_ID_PATH, IDENTIFIER_PATHS, TIME_PATH,
+    derived, exact_hash, id_hash, path_term, split_id_hash, Fields, EVENT_ID_PATH,
+    IDENTIFIER_PATHS, TIME_PATH,
 };
 use super::tokenizer::{analyse, has_opaque_word, normalise};
 use super::value_words::{ValueWordsQuery, WordTest};
@@ -387,8 +387,7 @@ impl Compiler<'_> {
     ) -> Box<dyn TantivyQuery> {
         let kw = self.fields.kw;
         let values = match path {
-            Some(path) if !words_read_from_values(path) => return tok,
-            Some(path) => ValueWordsQuery::under(kw, path, test()),
+            Some(path) => ValueWordsQuery::under(kw, path, test),
             None => Some(ValueWordsQuery::anywhere(kw, test())),
         };
         match values {

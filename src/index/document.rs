@@ -155,10 +155,7 @@ impl LeafWriter<'_> {
             return;
         }
         let whole = text.len() <= KEYWORD_MAX_CHARS || text.chars().count() <= KEYWORD_MAX_CHARS;
-        self.scratch.clear();
-        self.scratch.push_str(&self.path);
-        self.scratch.push(PATH_SEPARATOR);
-        self.scratch.push_str(text);
+        self.term(text);
         if !whole {
             self.doc.add_text(fields.paths, &self.path);
         }
@@ -178,10 +175,17 @@ impl LeafWriter<'_> {
 
     /// One of [`PROVENANCE_PATHS`]: its whole value only, however long; its words are read from it.
     fn provenance(&mut self, path: &str, value: &str) {
-        self.scratch.clear();
-        self.scratch.push_str(path);
-        self.scratch.push(PATH_SEPARATOR);
-        self.scratch.push_str(value);
+        self.path.clear();
+        self.path.push_str(path);
+        self.term(value);
         self.doc.add_text(self.fields.kw, &self.scratch);
+    }
+
+    /// `path\0text` for the current path, in `scratch`.
+    fn term(&mut self, text: &str) {
+        self.scratch.clear();
+        self.scratch.push_str(&self.path);
+        self.scratch.push(PATH_SEPARATOR);
+        self.scratch.push_str(text);
     }
 }

@@ -115,9 +115,15 @@ impl std::fmt::Debug for ValueWordsQuery {
 }
 
 impl ValueWordsQuery {
-    /// Under `path`, or `None` when its words are indexed one by one.
-    pub(crate) fn under(kw: Field, path: &str, test: WordTest) -> Option<ValueWordsQuery> {
+    /// Under `path`, with the test `test` makes, or `None` (and no test made) when its words are
+    /// indexed one by one.
+    pub(crate) fn under(
+        kw: Field,
+        path: &str,
+        test: impl FnOnce() -> WordTest,
+    ) -> Option<ValueWordsQuery> {
         let path = VALUE_WORD_PATHS.iter().find(|p| **p == path)?;
+        let test = test();
         Some(ValueWordsQuery {
             kw,
             paths: Arc::from(vec![*path]),
