@@ -357,24 +357,22 @@ impl TrailIndex {
         Ok(found)
     }
 
-    /// Every path some event has, sorted: `paths` and the paths of `kw` terms.
-    fn indexed_paths(&self, searcher: &Searcher) -> Vec<String> {
+    /// Every path some event has, sorted: `paths` and the paths of `kw` terms; `None` when the
+    /// index cannot be read.
+    fn indexed_paths(&self, searcher: &Searcher) -> Option<Vec<String>> {
         let mut found = std::collections::BTreeSet::new();
         for segment in searcher.segment_readers() {
-            if let Ok(inverted) = segment.inverted_index(self.fields.paths) {
-                if let Ok(mut terms) = inverted.terms().stream() {
-                    while terms.advance() {
-                        if let Ok(path) = std::str::from_utf8(terms.key()) {
-                            found.insert(path.to_owned());
-                        }
-                    }
+            let listed = segment.inverted_index(self.fields.paths).ok()?;
+            let mut terms = listed.terms().stream().ok()?;
+            while terms.advance() {
+                if let Ok(path) = std::str::from_utf8(terms.key()) {
+                    found.insert(path.to_owned());
                 }
             }
-            if let Ok(inverted) = segment.inverted_index(self.fields.kw) {
-                found.extend(paths_with_terms(&inverted).unwrap_or_default());
-            }
+            let kw = segment.inverted_index(self.fields.kw).ok()?;
+            found.extend(paths_with_terms(&kw).ok()?);
         }
-        found.into_iter().collect()
+        Some(found.into_iter().collect())
     }
 
     /// Paths the query names that no indexed event has, each with the indexed paths that end
@@ -395,13 +393,14 @@ impl TrailIndex {
         paths: &[String],
     ) -> Vec<(String, Vec<String>)> {
         let mut missing = Vec::new();
-        let mut indexed: Option<Vec<String>> = None;
+        if paths.is_empty() {
+            return missing;
+        }
+        let Some(indexed) = self.indexed_paths(searcher) else {
+            return missing;
+        };
         for path in paths {
-            if missing.iter().any(|(p, _)| p == path) {
-                continue;
-            }
-            let indexed = indexed.get_or_insert_with(|| self.indexed_paths(searcher));
-            if indexed.binary_search(path).is_ok() {
+            if missing.iter().any(|(p, _)| p == path) || indexed.binary_search(path).is_ok() {
                 continue;
             }
             let suffix = format!(".{path}");
